@@ -1,0 +1,20 @@
+//! Embargo's domain: the rules of private vulnerability handling, free of I/O.
+//!
+//! Everything here is a pure function of its inputs (the clock and randomness are
+//! passed in or confined to token generation), so the web, mail and CLI front ends
+//! all ask the same questions and get the same answers.
+
+pub mod access;
+pub mod calendar;
+pub mod error;
+pub mod ids;
+pub mod intake;
+pub mod lifecycle;
+pub mod policy;
+pub mod record;
+pub mod report;
+pub mod state;
+pub mod text;
+pub mod token;
+
+pub use error::DomainError;

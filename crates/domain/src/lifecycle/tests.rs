@@ -1,0 +1,193 @@
+use super::*;
+use crate::access::Member;
+use crate::ids::{ProjectSlug, UserId};
+use crate::intake::Submission;
+use crate::record::{AffectedRange, Credit, CreditKind, Severity};
+
+fn now() -> Timestamp {
+    "2026-11-19T10:00:00Z".parse().unwrap()
+}
+
+fn contacts() -> Contacts {
+    Contacts {
+        org_name: "Example Foundation".into(),
+        org_security: Email::parse("security@example.org").unwrap(),
+        team: Email::parse("security@kafka.example.org").unwrap(),
+        status_url: Some("https://embargo.example.org/status/abc".into()),
+    }
+}
+
+fn project() -> ProjectRef {
+    ProjectRef { id: ProjectId(7), slug: ProjectSlug::parse("kafka").unwrap(), name: "Apache Kafka".into() }
+}
+
+fn member(id: i64, org: bool) -> Actor {
+    Actor::Member(Member {
+        id: UserId(id),
+        email: Email::parse(&format!("m{id}@example.org")).unwrap(),
+        name: format!("Member {id}"),
+        org_team: org,
+        projects: vec![ProjectId(7)],
+    })
+}
+
+fn received() -> Report {
+    let new = Submission {
+        project: Some("kafka".into()),
+        title: "RCE in Connect".into(),
+        description: "details".into(),
+        reporter_email: Some("ann@example.net".into()),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    receive(new, ReportId::generate(), Some(project()), Channel::Web, now(), &Policy::default(), &contacts())
+        .unwrap()
+        .report
+}
+
+fn step(r: &Report, cmd: Command, actor: &Actor) -> Result<Change, DomainError> {
+    decide(r, cmd, actor, now(), &Policy::default(), &contacts())
+}
+
+fn record() -> RecordDraft {
+    RecordDraft {
+        title: "Apache Kafka: RCE in Connect".into(),
+        description: "An attacker can run code.".into(),
+        product: "Apache Kafka".into(),
+        affected: vec![AffectedRange { introduced: "3.0.0".into(), fixed: Some("3.7.1".into()) }],
+        severity: Some(Severity::Important),
+        cwe: Some("CWE-502".into()),
+        cwe_name: None,
+        mitigation: None,
+        credits: vec![Credit { name: "Ann".into(), kind: CreditKind::Finder }],
+        references: vec![],
+    }
+}
+
+#[test]
+fn receipt_goes_to_reporter_and_team_with_deadline() {
+    let new = Submission { title: "t".into(), description: "d".into(), reporter_email: Some("a@b.org".into()), ..Default::default() }
+        .parse()
+        .unwrap();
+    let c = receive(new, ReportId::generate(), None, Channel::Api, now(), &Policy::default(), &contacts()).unwrap();
+    assert_eq!(c.report.state, ReportState::Received);
+    // Thursday 10:00 + 3 working days.
+    assert_eq!(c.report.deadlines.acknowledge_by, Some("2026-11-24T10:00:00Z".parse().unwrap()));
+    assert_eq!(c.mails.len(), 2);
+    assert!(c.mails[0].body.contains("https://embargo.example.org/status/abc"));
+    assert!(c.mails.iter().all(|m| m.subject.starts_with(&format!("[{}]", c.report.id))));
+    assert!(c.messages[0].body.contains("route it to the right project"));
+}
+
+#[test]
+fn the_whole_path_to_announcement() {
+    let org = member(1, true);
+    let team = member(2, false);
+    let mut r = received();
+    for (cmd, actor, state) in [
+        (Command::Acknowledge { message: None }, &team, ReportState::Acknowledged),
+        (Command::Accept { disclosure_date: "2026-12-15".parse().unwrap(), message: None }, &team, ReportState::Accepted),
+        (Command::RequestCve { summary: "RCE in Kafka Connect".into() }, &team, ReportState::CveRequested),
+        (Command::AssignCve { cve: CveId::parse("CVE-2026-10000").unwrap() }, &org, ReportState::CveAssigned),
+        (Command::UpdateRecord { record: record() }, &team, ReportState::CveAssigned),
+        (Command::SendDraft { message: None }, &team, ReportState::ReporterReview),
+        (Command::RecordFix { fix_ref: "abc123".into(), release_ref: "3.7.1".into() }, &team, ReportState::Fixed),
+        (Command::Announce, &team, ReportState::Announced),
+    ] {
+        let c = step(&r, cmd.clone(), actor).unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+        assert_eq!(c.report.state, state, "{cmd:?}");
+        if let Command::AssignCve { cve } = &cmd {
+            assert_eq!(c.claim_cve.as_ref(), Some(cve));
+        }
+        if matches!(cmd, Command::SendDraft { .. }) {
+            assert!(c.messages[0].body.contains("Subject: CVE-2026-10000: Apache Kafka: RCE in Connect"));
+        }
+        if cmd == Command::Announce {
+            let a = c.publish.as_ref().unwrap();
+            assert_eq!(a.cve.to_string(), "CVE-2026-10000");
+            assert!(a.announcement.body.contains("- Apache Kafka 3.0.0 before 3.7.1"));
+        }
+        r = c.report;
+    }
+    assert_eq!(r.deadlines.discuss_by, Some("2026-11-20T10:00:00Z".parse().unwrap()));
+    assert_eq!(r.deadlines.announce_by, Some("2026-12-19T10:00:00Z".parse().unwrap()));
+}
+
+#[test]
+fn forbidden_steps_say_why() {
+    let team = member(2, false);
+    let r = received();
+    let err = step(&r, Command::Accept { disclosure_date: "2026-12-15".parse().unwrap(), message: None }, &team).unwrap_err();
+    assert!(err.to_string().contains("acknowledge it first"), "{err}");
+    let err = step(&r, Command::Announce, &team).unwrap_err();
+    assert!(err.to_string().contains("fix is released"), "{err}");
+    let acked = step(&r, Command::Acknowledge { message: None }, &team).unwrap().report;
+    let err = step(&acked, Command::Accept { disclosure_date: "2026-01-01".parse().unwrap(), message: None }, &team).unwrap_err();
+    assert!(err.to_string().contains("in the past"), "{err}");
+    let accepted = step(&acked, Command::Accept { disclosure_date: "2026-12-01".parse().unwrap(), message: None }, &team).unwrap().report;
+    // A project member cannot take a CVE from the organisation's pool.
+    let err = step(&accepted, Command::AssignCve { cve: CveId::parse("CVE-2026-10000").unwrap() }, &team).unwrap_err();
+    assert!(matches!(err, DomainError::Forbidden(_)));
+    let err = step(&accepted, Command::SendDraft { message: None }, &team).unwrap_err();
+    assert!(err.to_string().contains("once a CVE is assigned"), "{err}");
+}
+
+#[test]
+fn reject_needs_a_reason_and_tells_the_reporter_with_copies() {
+    let team = member(2, false);
+    let r = received();
+    let err = step(&r, Command::Reject { reason: "  ".into() }, &team).unwrap_err();
+    assert!(err.to_string().starts_with("reason:"));
+    let c = step(&r, Command::Reject { reason: "Clickjacking is not in scope.".into() }, &team).unwrap();
+    assert_eq!(c.report.state, ReportState::Rejected);
+    let mail = &c.mails[0];
+    assert_eq!(mail.to[0].as_str(), "ann@example.net");
+    assert!(mail.cc.iter().any(|e| e.as_str() == "security@example.org"));
+    assert!(mail.body.contains("Clickjacking is not in scope."));
+    let err = step(&c.report, Command::Acknowledge { message: None }, &team).unwrap_err();
+    assert!(err.to_string().contains("rejected"));
+}
+
+#[test]
+fn outsiders_and_reporters_are_kept_out() {
+    let r = received();
+    let outsider = Actor::Member(Member {
+        id: UserId(9),
+        email: Email::parse("x@example.org").unwrap(),
+        name: "X".into(),
+        org_team: false,
+        projects: vec![ProjectId(8)],
+    });
+    for actor in [Actor::Anonymous, outsider, Actor::Reporter(ReportId::generate())] {
+        let err = step(&r, Command::Note { body: "hi".into() }, &actor).unwrap_err();
+        assert!(matches!(err, DomainError::Forbidden(_)), "{actor:?}");
+    }
+    let own = Actor::Reporter(r.id.clone());
+    assert!(matches!(step(&r, Command::Acknowledge { message: None }, &own), Err(DomainError::Forbidden(_))));
+    let c = step(&r, Command::ReporterReply { body: "more detail".into() }, &own).unwrap();
+    assert_eq!(c.messages[0].kind, MessageKind::Reporter);
+}
+
+#[test]
+fn two_members_notes_satisfy_the_discussion() {
+    let r = step(&received(), Command::Acknowledge { message: None }, &member(2, false)).unwrap().report;
+    assert!(r.next_due().is_some());
+    let r = step(&r, Command::Note { body: "looks real".into() }, &member(2, false)).unwrap().report;
+    let r = step(&r, Command::Note { body: "agreed".into() }, &member(2, false)).unwrap().report;
+    assert_eq!(r.discussants.len(), 1);
+    assert_eq!(r.next_due(), r.deadlines.discuss_by);
+    let r = step(&r, Command::Note { body: "+1".into() }, &member(3, false)).unwrap().report;
+    assert_eq!(r.next_due(), None);
+}
+
+#[test]
+fn transition_requests_name_missing_fields() {
+    let req = |to: &str| TransitionRequest { to: to.into(), ..Default::default() };
+    assert!(req("rejected").command(|| None).unwrap_err().to_string().starts_with("reason:"));
+    assert!(req("accepted").command(|| None).unwrap_err().to_string().starts_with("disclosure_date:"));
+    assert!(req("cve_assigned").command(|| None).unwrap_err().to_string().contains("pool is empty"));
+    assert!(req("nonsense").command(|| None).unwrap_err().to_string().starts_with("state:"));
+    let c = req("cve_assigned").command(|| Some(CveId::parse("CVE-2026-1234").unwrap())).unwrap();
+    assert_eq!(c, Command::AssignCve { cve: CveId::parse("CVE-2026-1234").unwrap() });
+}

@@ -1,0 +1,143 @@
+//! Handling policy: deadlines, time zone and holidays, per organisation and per project.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+use crate::calendar::Calendar;
+
+/// The effective policy for one project (the organisation's, with the project's overrides).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// Working days to acknowledge a new report (Dapr: 3).
+    pub acknowledge_working_days: u32,
+    /// Hours, after acknowledgement, for two team members to discuss it (Dapr: 24).
+    pub discuss_hours: u32,
+    /// Calendar days from acceptance to announcement (Dapr: 30).
+    pub announce_days: u32,
+    /// IANA time zone in which working days are counted.
+    pub time_zone: String,
+    /// Days off besides weekends.
+    pub holidays: Vec<Date>,
+    /// Findings the organisation and project do not treat as vulnerabilities.
+    pub known_non_issues: Vec<String>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            acknowledge_working_days: 3,
+            discuss_hours: 24,
+            announce_days: 30,
+            time_zone: "UTC".into(),
+            holidays: Vec::new(),
+            // seed 001, "Issues not considered as security vulnerabilities".
+            known_non_issues: vec![
+                "A lack of DMARC or SPF records".into(),
+                "Clickjacking".into(),
+                "Directory listings".into(),
+                "Disclosure of server or software versions".into(),
+                "Data that is already public in the issue tracker".into(),
+            ],
+        }
+    }
+}
+
+/// What a project's file may override; absent fields inherit the organisation's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyOverrides {
+    pub acknowledge_working_days: Option<u32>,
+    pub discuss_hours: Option<u32>,
+    pub announce_days: Option<u32>,
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub holidays: Vec<Date>,
+    #[serde(default)]
+    pub extra_non_issues: Vec<String>,
+}
+
+impl PolicyOverrides {
+    /// Checks ranges and the time zone name, so a bad file is refused at import.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        check_range("acknowledge_working_days", self.acknowledge_working_days, 1, 60)?;
+        check_range("discuss_hours", self.discuss_hours, 1, 24 * 30)?;
+        check_range("announce_days", self.announce_days, 1, 365)?;
+        if let Some(tz) = &self.time_zone {
+            Calendar::new(tz, &[])?;
+        }
+        if self.holidays.len() > 1000 {
+            return Err(DomainError::invalid("holidays", "at most 1000 holidays"));
+        }
+        for n in &self.extra_non_issues {
+            crate::text::required_line("extra_non_issues", n)?;
+        }
+        Ok(())
+    }
+
+    pub fn apply_to(&self, base: &Policy) -> Policy {
+        let mut p = base.clone();
+        if let Some(v) = self.acknowledge_working_days {
+            p.acknowledge_working_days = v;
+        }
+        if let Some(v) = self.discuss_hours {
+            p.discuss_hours = v;
+        }
+        if let Some(v) = self.announce_days {
+            p.announce_days = v;
+        }
+        if let Some(v) = &self.time_zone {
+            p.time_zone = v.clone();
+        }
+        p.holidays.extend(self.holidays.iter().copied());
+        p.holidays.sort();
+        p.holidays.dedup();
+        p.known_non_issues
+            .extend(self.extra_non_issues.iter().cloned());
+        p
+    }
+}
+
+impl Policy {
+    pub fn calendar(&self) -> Result<Calendar, DomainError> {
+        Calendar::new(&self.time_zone, &self.holidays)
+    }
+}
+
+fn check_range(field: &'static str, v: Option<u32>, min: u32, max: u32) -> Result<(), DomainError> {
+    match v {
+        Some(v) if !(min..=max).contains(&v) => Err(DomainError::invalid(
+            field,
+            format!("{v} is out of range ({min} to {max})"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_apply_and_validate() {
+        let o = PolicyOverrides {
+            acknowledge_working_days: Some(5),
+            time_zone: Some("Europe/Amsterdam".into()),
+            holidays: vec![jiff::civil::date(2026, 12, 25)],
+            extra_non_issues: vec!["Self-XSS".into()],
+            ..Default::default()
+        };
+        o.validate().unwrap();
+        let p = o.apply_to(&Policy::default());
+        assert_eq!(p.acknowledge_working_days, 5);
+        assert_eq!(p.discuss_hours, 24);
+        assert_eq!(p.time_zone, "Europe/Amsterdam");
+        assert!(p.known_non_issues.iter().any(|n| n == "Self-XSS"));
+        assert!(p.known_non_issues.iter().any(|n| n == "Clickjacking"));
+
+        let bad_tz = PolicyOverrides { time_zone: Some("Mars/Olympus".into()), ..Default::default() };
+        assert!(bad_tz.validate().unwrap_err().to_string().contains("Mars/Olympus"));
+        let bad_days = PolicyOverrides { acknowledge_working_days: Some(0), ..Default::default() };
+        assert!(bad_days.validate().is_err());
+    }
+}

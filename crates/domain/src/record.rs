@@ -1,0 +1,308 @@
+//! The vulnerability record a team writes once: the source of the CVE record, the
+//! announcement and the public advisory.
+
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+use crate::ids::CveId;
+use crate::text::{optional_line, required_line, required_text};
+
+/// Largest record description (CVE JSON 5 allows 4096 characters per description).
+pub const MAX_RECORD_DESCRIPTION: usize = 4096;
+
+/// The ASF's textual severity scale (seed 002 and the corpus' "Textual description of severity").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Moderate,
+    Important,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [Self::Low, Self::Moderate, Self::Important, Self::Critical];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Moderate => "moderate",
+            Self::Important => "important",
+            Self::Critical => "critical",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                DomainError::invalid("severity", format!("{s:?} is not one of low, moderate, important, critical"))
+            })
+    }
+}
+
+/// One range of affected versions: `introduced` up to (not including) `fixed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AffectedRange {
+    /// First affected version; "0" or empty for "all versions before".
+    pub introduced: String,
+    /// First fixed version (exclusive upper bound), if a fix is released.
+    pub fixed: Option<String>,
+}
+
+impl AffectedRange {
+    /// The announcement's wording: "1.0.0 before 1.2.3", "before 1.2.3", "1.0.0".
+    pub fn describe(&self) -> String {
+        let from = self.introduced.trim();
+        match (&self.fixed, from) {
+            (Some(f), "" | "0") => format!("before {f}"),
+            (Some(f), from) => format!("{from} before {f}"),
+            (None, "" | "0") => "all versions".into(),
+            (None, from) => format!("{from} and later"),
+        }
+    }
+}
+
+/// A credit line, with its CVE JSON 5 credit type (finder, reporter, remediation developer...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credit {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: CreditKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CreditKind {
+    Finder,
+    Reporter,
+    Analyst,
+    Coordinator,
+    RemediationDeveloper,
+    RemediationReviewer,
+    Other,
+}
+
+impl CreditKind {
+    pub const ALL: [CreditKind; 7] = [
+        Self::Finder,
+        Self::Reporter,
+        Self::Analyst,
+        Self::Coordinator,
+        Self::RemediationDeveloper,
+        Self::RemediationReviewer,
+        Self::Other,
+    ];
+    /// The CVE JSON 5 spelling.
+    pub fn cve_name(self) -> &'static str {
+        match self {
+            Self::Finder => "finder",
+            Self::Reporter => "reporter",
+            Self::Analyst => "analyst",
+            Self::Coordinator => "coordinator",
+            Self::RemediationDeveloper => "remediation developer",
+            Self::RemediationReviewer => "remediation reviewer",
+            Self::Other => "other",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let s = s.trim().to_ascii_lowercase().replace('_', " ");
+        Self::ALL
+            .into_iter()
+            .find(|k| k.cve_name() == s)
+            .ok_or_else(|| DomainError::invalid("credits", format!("{s:?} is not a credit type")))
+    }
+}
+
+/// What the team fills in once the report is accepted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordDraft {
+    /// e.g. "Apache Kafka: SASL/OAUTHBEARER does not validate the issuer".
+    pub title: String,
+    pub description: String,
+    /// Product name as the vendor calls it, e.g. "Apache Kafka".
+    pub product: String,
+    pub affected: Vec<AffectedRange>,
+    pub severity: Option<Severity>,
+    /// e.g. "CWE-79" with its name, "Improper Neutralization of Input ...".
+    pub cwe: Option<String>,
+    pub cwe_name: Option<String>,
+    pub mitigation: Option<String>,
+    pub credits: Vec<Credit>,
+    pub references: Vec<String>,
+}
+
+impl RecordDraft {
+    /// Checks each field; a draft that passes can be announced and exported.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        required_line("title", &self.title)?;
+        required_text("description", &self.description, MAX_RECORD_DESCRIPTION)?;
+        required_line("product", &self.product)?;
+        if self.affected.is_empty() {
+            return Err(DomainError::invalid(
+                "affected",
+                "name at least one affected version range",
+            ));
+        }
+        if self.affected.len() > 50 {
+            return Err(DomainError::invalid("affected", "at most 50 ranges"));
+        }
+        for r in &self.affected {
+            optional_line("affected", &r.introduced)?;
+            if let Some(f) = &r.fixed {
+                required_line("affected", f)?;
+                if f.trim() == r.introduced.trim() {
+                    return Err(DomainError::invalid(
+                        "affected",
+                        format!("the range {} before {f} is empty", r.introduced),
+                    ));
+                }
+            }
+        }
+        if let Some(cwe) = &self.cwe {
+            let ok = cwe
+                .strip_prefix("CWE-")
+                .is_some_and(|n| !n.is_empty() && n.len() <= 6 && n.bytes().all(|b| b.is_ascii_digit()));
+            if !ok {
+                return Err(DomainError::invalid("cwe", format!("{cwe:?} is not a CWE id like CWE-79")));
+            }
+        }
+        if let Some(m) = &self.mitigation {
+            required_text("mitigation", m, MAX_RECORD_DESCRIPTION)?;
+        }
+        if self.credits.len() > 50 {
+            return Err(DomainError::invalid("credits", "at most 50 credits"));
+        }
+        for c in &self.credits {
+            required_line("credits", &c.name)?;
+        }
+        if self.references.len() > 50 {
+            return Err(DomainError::invalid("references", "at most 50 references"));
+        }
+        for r in &self.references {
+            let ok = (r.starts_with("https://") || r.starts_with("http://"))
+                && r.len() <= 2048
+                && !r.chars().any(|c| c.is_whitespace() || c.is_control());
+            if !ok {
+                return Err(DomainError::invalid(
+                    "references",
+                    format!("{r:?} is not an http(s) URL"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The ASF-style announcement (seed 002 step 11; compare `corpus/announcements/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Announcement {
+    pub subject: String,
+    pub body: String,
+}
+
+/// Writes the announcement in the format of the ASF's Vulnogram "email" output.
+pub fn announcement(cve: &CveId, record: &RecordDraft) -> Announcement {
+    let title = record.title.trim();
+    let product = record.product.trim();
+    // Record titles usually start with the product already ("Apache Foo: ..."), as
+    // the subject wants; don't say it twice.
+    let subject = if title.starts_with(&format!("{product}:")) {
+        format!("{cve}: {title}")
+    } else {
+        format!("{cve}: {product}: {title}")
+    };
+    let mut body = String::new();
+    if let Some(s) = record.severity {
+        body.push_str(&format!("Severity: {}\n\n", s.as_str()));
+    }
+    body.push_str("Affected versions:\n\n");
+    for r in &record.affected {
+        body.push_str(&format!("- {product} {}\n", r.describe()));
+    }
+    body.push_str("\nDescription:\n\n");
+    body.push_str(record.description.trim());
+    body.push('\n');
+    if let Some(m) = &record.mitigation {
+        body.push('\n');
+        body.push_str(m.trim());
+        body.push('\n');
+    }
+    if !record.credits.is_empty() {
+        body.push_str("\nCredit:\n\n");
+        for c in &record.credits {
+            body.push_str(&format!("{} ({})\n", c.name.trim(), c.kind.cve_name()));
+        }
+    }
+    body.push_str("\nReferences:\n\n");
+    for r in &record.references {
+        body.push_str(r);
+        body.push('\n');
+    }
+    body.push_str(&format!("https://www.cve.org/CVERecord?id={cve}\n"));
+    Announcement { subject, body }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> RecordDraft {
+        RecordDraft {
+            title: "Apache Airflow Hive Provider Beeline RCE with Principal".into(),
+            description: "Improper Input Validation vulnerability in Apache Airflow Hive Provider.".into(),
+            product: "Apache Airflow Hive Provider".into(),
+            affected: vec![AffectedRange { introduced: "0".into(), fixed: Some("6.1.1".into()) }],
+            severity: Some(Severity::Moderate),
+            cwe: Some("CWE-20".into()),
+            cwe_name: Some("Improper Input Validation".into()),
+            mitigation: Some("It is recommended updating provider version to 6.1.1 in order to avoid this vulnerability.".into()),
+            credits: vec![Credit { name: "id_No2015429 of 3H Secruity Team".into(), kind: CreditKind::Reporter }],
+            references: vec!["https://github.com/apache/airflow/pull/31983".into()],
+        }
+    }
+
+    #[test]
+    fn announcement_follows_the_asf_layout() {
+        let a = announcement(&CveId::parse("CVE-2023-35797").unwrap(), &sample());
+        assert_eq!(
+            a.subject,
+            "CVE-2023-35797: Apache Airflow Hive Provider: Apache Airflow Hive Provider Beeline RCE with Principal"
+        );
+        assert!(a.body.starts_with("Severity: moderate\n\nAffected versions:\n\n- Apache Airflow Hive Provider before 6.1.1\n"));
+        assert!(a.body.contains("\nCredit:\n\nid_No2015429 of 3H Secruity Team (reporter)\n"));
+        assert!(a.body.ends_with("https://github.com/apache/airflow/pull/31983\nhttps://www.cve.org/CVERecord?id=CVE-2023-35797\n"));
+    }
+
+    #[test]
+    fn title_with_product_prefix_is_not_doubled() {
+        let mut r = sample();
+        r.title = "Apache Airflow Hive Provider: RCE".into();
+        let a = announcement(&CveId::parse("CVE-2023-35797").unwrap(), &r);
+        assert_eq!(a.subject, "CVE-2023-35797: Apache Airflow Hive Provider: RCE");
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        sample().validate().unwrap();
+        let mut r = sample();
+        r.affected.clear();
+        assert!(r.validate().unwrap_err().to_string().starts_with("affected:"));
+        let mut r = sample();
+        r.cwe = Some("79".into());
+        assert!(r.validate().unwrap_err().to_string().starts_with("cwe:"));
+        let mut r = sample();
+        r.references.push("javascript:alert(1)".into());
+        assert!(r.validate().unwrap_err().to_string().starts_with("references:"));
+        let mut r = sample();
+        r.affected[0] = AffectedRange { introduced: "1.0".into(), fixed: Some("1.0".into()) };
+        assert!(r.validate().is_err());
+    }
+
+    #[test]
+    fn ranges_read_like_the_asf_writes_them() {
+        let r = |i: &str, f: Option<&str>| AffectedRange { introduced: i.into(), fixed: f.map(Into::into) }.describe();
+        assert_eq!(r("1.0.0", Some("1.2.3")), "1.0.0 before 1.2.3");
+        assert_eq!(r("0", Some("6.1.1")), "before 6.1.1");
+        assert_eq!(r("2.0", None), "2.0 and later");
+    }
+}

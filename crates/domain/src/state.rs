@@ -1,0 +1,127 @@
+//! The states a report moves through, following the ASF handling process (seed 002).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+
+/// Where a report stands. The API spells them in snake_case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportState {
+    /// Received and routed; nobody has answered the reporter yet (steps 1-3).
+    Received,
+    /// A team member acknowledged it to the reporter (step 4).
+    Acknowledged,
+    /// Accepted as a vulnerability with a planned disclosure date (step 7).
+    Accepted,
+    /// Rejected with a written reason sent to the reporter (step 6). Terminal.
+    Rejected,
+    /// The project asked the organisation for a CVE (step 8).
+    CveRequested,
+    /// A CVE id from the organisation's pool is assigned (step 9).
+    CveAssigned,
+    /// The reporter has the fix reference and draft announcement for comment (steps 12-13).
+    ReporterReview,
+    /// The fix is committed and a release made (steps 14-15).
+    Fixed,
+    /// Announced: the first moment anything about it is public (step 16). Terminal.
+    Announced,
+}
+
+impl ReportState {
+    pub const ALL: [ReportState; 9] = [
+        Self::Received,
+        Self::Acknowledged,
+        Self::Accepted,
+        Self::Rejected,
+        Self::CveRequested,
+        Self::CveAssigned,
+        Self::ReporterReview,
+        Self::Fixed,
+        Self::Announced,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Acknowledged => "acknowledged",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::CveRequested => "cve_requested",
+            Self::CveAssigned => "cve_assigned",
+            Self::ReporterReview => "reporter_review",
+            Self::Fixed => "fixed",
+            Self::Announced => "announced",
+        }
+    }
+
+    /// Words for people, on pages and in mails.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Received => "Received",
+            Self::Acknowledged => "Acknowledged",
+            Self::Accepted => "Accepted",
+            Self::Rejected => "Rejected",
+            Self::CveRequested => "CVE requested",
+            Self::CveAssigned => "CVE assigned",
+            Self::ReporterReview => "Draft with the reporter",
+            Self::Fixed => "Fix released",
+            Self::Announced => "Announced",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    "state",
+                    format!(
+                        "{s:?} is not a report state (one of: {})",
+                        Self::ALL.map(Self::as_str).join(", ")
+                    ),
+                )
+            })
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Rejected | Self::Announced)
+    }
+
+    /// True once the team has decided the report is a vulnerability.
+    pub fn is_accepted(self) -> bool {
+        matches!(
+            self,
+            Self::Accepted | Self::CveRequested | Self::CveAssigned | Self::ReporterReview | Self::Fixed | Self::Announced
+        )
+    }
+}
+
+impl fmt::Display for ReportState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for s in ReportState::ALL {
+            assert_eq!(ReportState::parse(s.as_str()).unwrap(), s);
+            let json = serde_json_like(s);
+            assert_eq!(json, s.as_str());
+        }
+        let err = ReportState::parse("done").unwrap_err().to_string();
+        assert!(err.contains("cve_requested"), "{err}");
+    }
+
+    fn serde_json_like(s: ReportState) -> &'static str {
+        s.as_str()
+    }
+}

@@ -1,0 +1,99 @@
+//! Embargo's storage layer: narrow async traits, one implementation over sqlx's `Any`
+//! driver, and a migration set per backend (SQLite embedded by default, PostgreSQL).
+//!
+//! Report content (titles, descriptions, thread bodies, reporter contact, records) is
+//! sealed at rest with the data key (see [`seal`]); what stays in clear is what the
+//! dashboard must sort and filter on: ids, states, times, project ids.
+
+mod error;
+pub mod model;
+pub mod seal;
+mod sql;
+
+pub use error::StoreError;
+pub use model::*;
+pub use seal::Sealer;
+pub use sql::SqlStore;
+
+use async_trait::async_trait;
+use embargo_domain::ids::{CveId, Email, ProjectId, ProjectSlug, ReportId, UserId};
+use embargo_domain::lifecycle::Change;
+use embargo_domain::report::{AuditEntry, Message, Report};
+use embargo_domain::token::TokenDigest;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The installation's organisation, created on first start.
+#[async_trait]
+pub trait Organisations: Send + Sync {
+    async fn organisation(&self) -> Result<Option<Organisation>>;
+    /// Creates the organisation row; `Conflict` if it already exists.
+    async fn init_organisation(&self, org: &Organisation) -> Result<()>;
+}
+
+/// Team members and their credentials (sessions, API tokens, setup links).
+#[async_trait]
+pub trait Users: Send + Sync {
+    /// `Conflict` if the address is taken.
+    async fn create_user(&self, user: &NewUser) -> Result<UserId>;
+    async fn user_by_email(&self, email: &Email) -> Result<Option<User>>;
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>>;
+    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<()>;
+    async fn count_users(&self) -> Result<i64>;
+    async fn insert_credential(&self, credential: &NewCredential) -> Result<()>;
+    /// A credential of this kind with this digest, if it exists and has not expired at `now`.
+    async fn credential(&self, digest: &TokenDigest, kind: CredentialKind, now: jiff::Timestamp) -> Result<Option<Credential>>;
+    async fn delete_credential(&self, digest: &TokenDigest) -> Result<()>;
+}
+
+/// Projects and their teams, imported from data files.
+#[async_trait]
+pub trait Projects: Send + Sync {
+    /// Creates or updates the project by slug and makes its team exactly `team`
+    /// (creating password-less users for new addresses). Idempotent.
+    async fn upsert_project(&self, project: &ProjectInput) -> Result<UpsertOutcome>;
+    async fn project_by_slug(&self, slug: &ProjectSlug) -> Result<Option<Project>>;
+    async fn project_by_id(&self, id: ProjectId) -> Result<Option<Project>>;
+    async fn list_projects(&self) -> Result<Vec<Project>>;
+}
+
+/// Reports, their threads, audit log and outbox.
+#[async_trait]
+pub trait Reports: Send + Sync {
+    /// Stores a new report (from `lifecycle::receive`) with its status-link digest,
+    /// messages, mails and audit entry, all in one transaction.
+    async fn create_report(&self, change: &Change, status_token: &TokenDigest) -> Result<Report>;
+    async fn report(&self, id: &ReportId) -> Result<Option<Report>>;
+    async fn report_by_status_token(&self, digest: &TokenDigest) -> Result<Option<Report>>;
+    /// Applies a decided change atomically: the report (only if still at
+    /// `change.report.version`, else `Conflict`), its messages, mails, audit entry,
+    /// CVE claim (only if the id is free in the pool, else `Conflict`) and advisory.
+    /// Returns the report as stored, its version bumped.
+    async fn apply(&self, change: &Change) -> Result<Report>;
+    async fn list_reports(&self, filter: &ReportFilter) -> Result<Vec<ReportSummary>>;
+    async fn messages(&self, id: &ReportId) -> Result<Vec<Message>>;
+    async fn audit_log(&self, id: &ReportId) -> Result<Vec<AuditEntry>>;
+    async fn outbox_for_report(&self, id: &ReportId) -> Result<Vec<OutboxEntry>>;
+}
+
+/// The organisation's pool of CVE ids.
+#[async_trait]
+pub trait Cves: Send + Sync {
+    /// Adds ids to the pool; ids already there are left as they are. Returns how many were new.
+    async fn add_to_pool(&self, ids: &[CveId]) -> Result<u64>;
+    /// The lowest free id of the pool.
+    async fn next_free_cve(&self) -> Result<Option<CveId>>;
+    async fn pool_stats(&self) -> Result<PoolStats>;
+}
+
+/// What is public: advisories, created only by an announcement.
+#[async_trait]
+pub trait Advisories: Send + Sync {
+    /// Newest first; all projects when `project` is `None`.
+    async fn advisories(&self, project: Option<ProjectId>) -> Result<Vec<PublishedAdvisory>>;
+    async fn advisory(&self, cve: &CveId) -> Result<Option<PublishedAdvisory>>;
+}
+
+/// Everything Embargo stores.
+pub trait Store: Organisations + Users + Projects + Reports + Cves + Advisories {}
+impl<T: Organisations + Users + Projects + Reports + Cves + Advisories> Store for T {}

@@ -1,0 +1,158 @@
+//! Rows the store hands out that are not domain types of their own.
+
+use embargo_domain::ids::{CveId, Email, ProjectId, ProjectSlug, ReportId, UserId};
+use embargo_domain::lifecycle::Advisory;
+use embargo_domain::policy::PolicyOverrides;
+use embargo_domain::report::ProjectRef;
+use embargo_domain::state::ReportState;
+use embargo_domain::token::TokenDigest;
+use jiff::Timestamp;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Organisation {
+    pub name: String,
+    /// The organisation security team's address (the CNA, e.g. security@apache.org).
+    pub security_email: Email,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: Email,
+    pub name: String,
+    pub org_team: bool,
+    /// Argon2id PHC string; `None` until the user sets one through a setup link.
+    pub password_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: Email,
+    pub name: String,
+    pub org_team: bool,
+    pub password_hash: Option<String>,
+    /// Projects whose team this user is on.
+    pub projects: Vec<ProjectId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    Session,
+    ApiToken,
+    SetupLink,
+}
+
+impl CredentialKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Session => "session",
+            Self::ApiToken => "api_token",
+            Self::SetupLink => "setup_link",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCredential {
+    pub digest: TokenDigest,
+    pub user: UserId,
+    pub kind: CredentialKind,
+    /// The session's CSRF token (sessions only).
+    pub csrf: Option<String>,
+    pub expires_at: Option<Timestamp>,
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Credential {
+    pub user: UserId,
+    pub csrf: Option<String>,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A project as imported from the projects file.
+#[derive(Debug, Clone)]
+pub struct ProjectInput {
+    pub slug: ProjectSlug,
+    pub name: String,
+    pub security_email: Option<Email>,
+    pub users_list: Option<Email>,
+    pub security_model_url: Option<String>,
+    pub team: Vec<Email>,
+    pub policy: PolicyOverrides,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsertOutcome {
+    Created(ProjectId),
+    Updated(ProjectId),
+    Unchanged(ProjectId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Project {
+    pub id: ProjectId,
+    pub slug: ProjectSlug,
+    pub name: String,
+    pub security_email: Option<Email>,
+    pub users_list: Option<Email>,
+    pub security_model_url: Option<String>,
+    pub policy: PolicyOverrides,
+    pub team: Vec<Email>,
+}
+
+impl Project {
+    pub fn as_ref(&self) -> ProjectRef {
+        ProjectRef { id: self.id, slug: self.slug.clone(), name: self.name.clone() }
+    }
+}
+
+/// Which reports to list. `projects: None` means every project and unrouted reports
+/// (the organisation team's view); `Some(ids)` only those projects' reports.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    pub projects: Option<Vec<ProjectId>>,
+    pub state: Option<ReportState>,
+    /// Include rejected and announced reports.
+    pub include_closed: bool,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// A dashboard row: ordered by next deadline (soonest first, none last), then newest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportSummary {
+    pub id: ReportId,
+    pub project: Option<ProjectRef>,
+    pub state: ReportState,
+    pub title: String,
+    pub received_at: Timestamp,
+    pub next_due: Option<Timestamp>,
+    pub cve: Option<CveId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub to: Vec<Email>,
+    pub cc: Vec<Email>,
+    pub subject: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PoolStats {
+    pub free: i64,
+    pub assigned: i64,
+}
+
+/// A published advisory with its project, as public pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublishedAdvisory {
+    pub advisory: Advisory,
+    pub project: ProjectRef,
+}
