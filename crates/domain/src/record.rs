@@ -50,6 +50,36 @@ pub struct AffectedRange {
 }
 
 impl AffectedRange {
+    /// Reads one line as people write ranges (and as [`Self::describe`] prints them):
+    /// `1.0.0 before 1.2.3`, `before 6.1.1`, `2.0 and later`, or a single version.
+    pub fn parse_line(line: &str) -> Result<Self, DomainError> {
+        let line = optional_line("affected", line)?
+            .ok_or_else(|| DomainError::invalid("affected", "empty range"))?;
+        let bad = || {
+            DomainError::invalid(
+                "affected",
+                format!("{line:?} is not a range like \"1.0.0 before 1.2.3\", \"before 1.2.3\" or \"2.0 and later\""),
+            )
+        };
+        let one_word = |s: &str| {
+            let s = s.trim();
+            (!s.is_empty() && !s.contains(char::is_whitespace)).then(|| s.to_string())
+        };
+        if line == "before" || line.ends_with(" before") {
+            return Err(bad());
+        }
+        if let Some(fixed) = line.strip_prefix("before ") {
+            return Ok(Self { introduced: "0".into(), fixed: Some(one_word(fixed).ok_or_else(bad)?) });
+        }
+        if let Some((from, fixed)) = line.split_once(" before ") {
+            return Ok(Self { introduced: one_word(from).ok_or_else(bad)?, fixed: Some(one_word(fixed).ok_or_else(bad)?) });
+        }
+        if let Some(from) = line.strip_suffix(" and later") {
+            return Ok(Self { introduced: one_word(from).ok_or_else(bad)?, fixed: None });
+        }
+        Ok(Self { introduced: one_word(&line).ok_or_else(bad)?, fixed: None })
+    }
+
     /// The announcement's wording: "1.0.0 before 1.2.3", "before 1.2.3", "1.0.0".
     pub fn describe(&self) -> String {
         let from = self.introduced.trim();
@@ -80,6 +110,20 @@ pub enum CreditKind {
     RemediationDeveloper,
     RemediationReviewer,
     Other,
+}
+
+impl Credit {
+    /// Reads `Name (finder)`; a line without a type in brackets credits a finder.
+    pub fn parse_line(line: &str) -> Result<Self, DomainError> {
+        let line = required_line("credits", line)?;
+        if let Some(open) = line.rfind(" (")
+            && line.ends_with(')')
+        {
+            let kind = CreditKind::parse(&line[open + 2..line.len() - 1])?;
+            return Ok(Self { name: required_line("credits", &line[..open])?, kind });
+        }
+        Ok(Self { name: line, kind: CreditKind::Finder })
+    }
 }
 
 impl CreditKind {
@@ -296,6 +340,20 @@ mod tests {
         let mut r = sample();
         r.affected[0] = AffectedRange { introduced: "1.0".into(), fixed: Some("1.0".into()) };
         assert!(r.validate().is_err());
+    }
+
+    #[test]
+    fn lines_parse_back_to_what_describe_prints() {
+        for line in ["1.0.0 before 1.2.3", "before 6.1.1", "2.0 and later"] {
+            assert_eq!(AffectedRange::parse_line(line).unwrap().describe(), line);
+        }
+        assert_eq!(AffectedRange::parse_line("3.1").unwrap().describe(), "3.1 and later");
+        assert!(AffectedRange::parse_line("from 1 to 2").is_err());
+        assert!(AffectedRange::parse_line("before ").is_err());
+        let c = Credit::parse_line("Ann Researcher (remediation developer)").unwrap();
+        assert_eq!((c.name.as_str(), c.kind), ("Ann Researcher", CreditKind::RemediationDeveloper));
+        assert_eq!(Credit::parse_line("Bob").unwrap().kind, CreditKind::Finder);
+        assert!(Credit::parse_line("Bob (wizard)").is_err());
     }
 
     #[test]
