@@ -9,6 +9,7 @@ mod error;
 pub mod model;
 pub mod seal;
 mod sql;
+pub mod test_support;
 
 pub use error::StoreError;
 pub use model::*;
@@ -42,7 +43,12 @@ pub trait Users: Send + Sync {
     async fn count_users(&self) -> Result<i64>;
     async fn insert_credential(&self, credential: &NewCredential) -> Result<()>;
     /// A credential of this kind with this digest, if it exists and has not expired at `now`.
-    async fn credential(&self, digest: &TokenDigest, kind: CredentialKind, now: jiff::Timestamp) -> Result<Option<Credential>>;
+    async fn credential(
+        &self,
+        digest: &TokenDigest,
+        kind: CredentialKind,
+        now: jiff::Timestamp,
+    ) -> Result<Option<Credential>>;
     async fn delete_credential(&self, digest: &TokenDigest) -> Result<()>;
 }
 

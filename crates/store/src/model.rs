@@ -104,7 +104,11 @@ pub struct Project {
 
 impl Project {
     pub fn as_ref(&self) -> ProjectRef {
-        ProjectRef { id: self.id, slug: self.slug.clone(), name: self.name.clone() }
+        ProjectRef {
+            id: self.id,
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+        }
     }
 }
 

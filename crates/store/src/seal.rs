@@ -32,7 +32,9 @@ impl fmt::Debug for Sealer {
 impl Sealer {
     /// A sealer for this 32-byte key.
     pub fn from_key(key: &[u8; KEY_LEN]) -> Self {
-        Self { cipher: XChaCha20Poly1305::new(Key::from_slice(key)) }
+        Self {
+            cipher: XChaCha20Poly1305::new(Key::from_slice(key)),
+        }
     }
 
     /// A sealer with a fresh random key (tests, throw-away stores).
@@ -43,8 +45,9 @@ impl Sealer {
     /// A sealer for a key given as 64 hex digits, e.g. from `EMBARGO_DATA_KEY` (several
     /// nodes sharing one PostgreSQL database must share the key).
     pub fn from_hex(hex_key: &str) -> Result<Self> {
-        let bytes = hex::decode(hex_key.trim())
-            .map_err(|_| StoreError::Config("the data key must be 64 hex digits (32 bytes)".into()))?;
+        let bytes = hex::decode(hex_key.trim()).map_err(|_| {
+            StoreError::Config("the data key must be 64 hex digits (32 bytes)".into())
+        })?;
         let key: [u8; KEY_LEN] = bytes.try_into().map_err(|b: Vec<u8>| {
             StoreError::Config(format!(
                 "the data key must be 64 hex digits (32 bytes); this one has {} bytes",
@@ -93,7 +96,13 @@ impl Sealer {
         let nonce: [u8; NONCE_LEN] = rand::random();
         let ciphertext = self
             .cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad })
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
             .map_err(|_| StoreError::Corrupt("a value could not be sealed".into()))?;
         let mut out = Vec::with_capacity(NONCE_LEN + ciphertext.len());
         out.extend_from_slice(&nonce);
@@ -109,10 +118,17 @@ impl Sealer {
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
         self.cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad })
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad,
+                },
+            )
             .map_err(|_| {
                 StoreError::Corrupt(
-                    "a sealed value does not open: wrong data key, or the row was tampered with".into(),
+                    "a sealed value does not open: wrong data key, or the row was tampered with"
+                        .into(),
                 )
             })
     }
@@ -169,14 +185,26 @@ mod tests {
     fn wrong_row_tampering_and_wrong_key_fail() {
         let s = Sealer::random();
         let sealed = s.seal(b"report:EMB-1", b"secret").unwrap();
-        assert!(matches!(s.open(b"report:EMB-2", &sealed), Err(StoreError::Corrupt(_))));
+        assert!(matches!(
+            s.open(b"report:EMB-2", &sealed),
+            Err(StoreError::Corrupt(_))
+        ));
         let mut tampered = sealed.clone();
         let last = tampered.len() - 1;
         tampered[last] ^= 1;
-        assert!(matches!(s.open(b"report:EMB-1", &tampered), Err(StoreError::Corrupt(_))));
-        assert!(matches!(s.open(b"report:EMB-1", &sealed[..10]), Err(StoreError::Corrupt(_))));
+        assert!(matches!(
+            s.open(b"report:EMB-1", &tampered),
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            s.open(b"report:EMB-1", &sealed[..10]),
+            Err(StoreError::Corrupt(_))
+        ));
         let other = Sealer::random();
-        assert!(matches!(other.open(b"report:EMB-1", &sealed), Err(StoreError::Corrupt(_))));
+        assert!(matches!(
+            other.open(b"report:EMB-1", &sealed),
+            Err(StoreError::Corrupt(_))
+        ));
     }
 
     #[test]
@@ -185,7 +213,12 @@ mod tests {
         let a = Sealer::from_key(&key);
         let b = Sealer::from_hex(&hex::encode(key)).unwrap();
         assert_eq!(b.open(b"x", &a.seal(b"x", b"v").unwrap()).unwrap(), b"v");
-        assert!(Sealer::from_hex("abcd").unwrap_err().to_string().contains("2 bytes"));
+        assert!(
+            Sealer::from_hex("abcd")
+                .unwrap_err()
+                .to_string()
+                .contains("2 bytes")
+        );
         assert!(Sealer::from_hex("not hex").is_err());
         assert_eq!(format!("{a:?}"), "Sealer(***)");
     }
@@ -208,7 +241,14 @@ mod tests {
         let bad = dir.path().join("short.key");
         std::fs::write(&bad, b"too short").unwrap();
         let err = Sealer::load_or_create(&bad).unwrap_err().to_string();
-        assert!(err.contains("9 bytes") && err.contains("exactly 32"), "{err}");
-        assert_eq!(std::fs::read(&bad).unwrap(), b"too short", "never overwritten");
+        assert!(
+            err.contains("9 bytes") && err.contains("exactly 32"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read(&bad).unwrap(),
+            b"too short",
+            "never overwritten"
+        );
     }
 }

@@ -1,0 +1,183 @@
+//! Load figures for the closing notes, not pass/fail tests: intake through the API at
+//! concurrency 1 and 8, and the team's report list with 100,000 reports stored, on
+//! SQLite and (when EMBARGO_TEST_POSTGRES is set) PostgreSQL.
+//!
+//! `cargo bench -p embargo --bench load` (EMBARGO_BENCH_REPORTS changes the 100,000).
+
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use embargo_domain::ids::{Email, ReportId};
+use embargo_domain::intake::Submission;
+use embargo_domain::lifecycle::{Contacts, receive};
+use embargo_domain::policy::Policy;
+use embargo_domain::report::Channel;
+use embargo_domain::token::Token;
+use embargo_formats::cve5::Cna;
+use embargo_store::test_support::{fresh_store};
+use embargo_store::{
+    CredentialKind, NewCredential, NewUser, Organisation, Organisations, ProjectInput, Projects, Reports, Store,
+    Users,
+};
+use embargo_web::{AppState, WebConfig};
+
+struct App {
+    base: String,
+    token: String,
+    store: Arc<dyn Store>,
+}
+
+async fn start(store: embargo_store::SqlStore) -> App {
+    let org = Organisation { name: "Bench Org".into(), security_email: Email::parse("security@bench.example").unwrap() };
+    store.init_organisation(&org).await.unwrap();
+    store
+        .upsert_project(&ProjectInput {
+            slug: embargo_domain::ids::ProjectSlug::parse("kafka").unwrap(),
+            name: "Apache Kafka".into(),
+            security_email: Some(Email::parse("security@kafka.bench.example").unwrap()),
+            users_list: None,
+            security_model_url: None,
+            team: vec![],
+            policy: Default::default(),
+        })
+        .await
+        .unwrap();
+    let admin = store
+        .create_user(&NewUser { email: Email::parse("admin@bench.example").unwrap(), name: "Admin".into(), org_team: true, password_hash: None })
+        .await
+        .unwrap();
+    let token = Token::generate();
+    store
+        .insert_credential(&NewCredential { digest: token.digest(), user: admin, kind: CredentialKind::ApiToken, csrf: None, expires_at: None, label: None })
+        .await
+        .unwrap();
+    let store: Arc<dyn Store> = Arc::new(store);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState {
+        store: store.clone(),
+        config: Arc::new(WebConfig {
+            base_url: base.clone(),
+            organisation: org,
+            default_policy: Policy::default(),
+            cna: Cna { org_id: "00000000-0000-4000-8000-000000000000".into(), short_name: "bench".into(), vendor: "Bench".into() },
+        }),
+    };
+    tokio::spawn(async move {
+        axum::serve(listener, embargo_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .await
+            .unwrap();
+    });
+    App { base, token: token.expose().to_string(), store }
+}
+
+fn body(i: usize) -> serde_json::Value {
+    serde_json::json!({
+        "project": "kafka",
+        "title": format!("Bench report {i}: deserialization in the REST API"),
+        "description": "Steps to reproduce:\n".to_string() + &"A realistic paragraph of analysis. ".repeat(60),
+        "affected_versions": "3.0 - 3.7",
+        "reporter_name": "Bench Researcher",
+        "reporter_email": "researcher@bench.example",
+        "credit": "Bench Researcher"
+    })
+}
+
+fn summary(label: &str, mut lat: Vec<Duration>, wall: Duration) {
+    lat.sort();
+    let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p) as usize].as_secs_f64() * 1000.0;
+    println!(
+        "{label}: {} requests in {:.2} s = {:.0} req/s; latency p50 {:.1} ms, p99 {:.1} ms",
+        lat.len(),
+        wall.as_secs_f64(),
+        lat.len() as f64 / wall.as_secs_f64(),
+        pct(0.5),
+        pct(0.99)
+    );
+}
+
+async fn intake(app: &App, concurrency: usize, total: usize) {
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..concurrency {
+        let client = client.clone();
+        let url = format!("{}/api/v1/reports", app.base);
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            for i in (w..total).step_by(concurrency) {
+                let t = Instant::now();
+                let r = client.post(&url).json(&body(i)).send().await.unwrap();
+                assert_eq!(r.status(), 201);
+                lat.push(t.elapsed());
+            }
+            lat
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.unwrap());
+    }
+    summary(&format!("  intake, concurrency {concurrency}"), lat, started.elapsed());
+}
+
+/// Fills the store directly (the API path is measured above) to `target` reports.
+async fn fill(app: &App, target: usize) {
+    let started = Instant::now();
+    let project = app.store.project_by_slug(&embargo_domain::ids::ProjectSlug::parse("kafka").unwrap()).await.unwrap().unwrap();
+    let contacts = Contacts {
+        org_name: "Bench Org".into(),
+        org_security: Email::parse("security@bench.example").unwrap(),
+        team: Email::parse("security@kafka.bench.example").unwrap(),
+        status_url: None,
+    };
+    let workers = 8;
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let store = app.store.clone();
+        let project = project.as_ref();
+        let contacts = contacts.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in (w..target).step_by(workers) {
+                let new = serde_json::from_value::<Submission>(body(i)).unwrap().parse().unwrap();
+                let change = receive(new, ReportId::generate(), Some(project.clone()), Channel::Api, jiff::Timestamp::now(), &Policy::default(), &contacts).unwrap();
+                store.create_report(&change, &Token::generate().digest()).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    println!("  stored {target} more reports in {:.1} s ({:.0}/s, 8 writers, straight to the store)", started.elapsed().as_secs_f64(), target as f64 / started.elapsed().as_secs_f64());
+}
+
+async fn list(app: &App, label: &str, path: &str, rounds: usize) {
+    let client = reqwest::Client::new();
+    let mut lat = Vec::new();
+    let started = Instant::now();
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let r = client.get(format!("{}{path}", app.base)).bearer_auth(&app.token).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let _ = r.bytes().await.unwrap();
+        lat.push(t.elapsed());
+    }
+    summary(label, lat, started.elapsed());
+}
+
+#[tokio::main]
+async fn main() {
+    let reports: usize = std::env::var("EMBARGO_BENCH_REPORTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    for (backend, store, _guard) in fresh_store().await {
+        println!("{backend}:");
+        let app = start(store).await;
+        intake(&app, 1, 300).await;
+        intake(&app, 8, 1000).await;
+        fill(&app, reports.saturating_sub(1300)).await;
+        list(&app, &format!("  report list (first page of 50) with {reports} stored"), "/api/v1/reports", 50).await;
+        list(&app, &format!("  report list, state filter, with {reports} stored"), "/api/v1/reports?state=received", 50).await;
+        list(&app, &format!("  report list, project filter, with {reports} stored"), "/api/v1/reports?project=kafka", 50).await;
+    }
+}

@@ -1,0 +1,126 @@
+//! The command line: subcommands and the options every one of them shares.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "embargo", version, about = "Private vulnerability intake and coordinated disclosure")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the data lives; every command that touches the database takes these.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Directory for the embedded database, the data key and other state.
+    #[arg(long, env = "EMBARGO_DATA_DIR", default_value = "embargo-data", global = true)]
+    pub data_dir: PathBuf,
+    /// A PostgreSQL URL (postgres://user:pass@host/db) instead of the embedded SQLite database.
+    #[arg(long, env = "EMBARGO_DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Configuration file (TOML); settings given as options or EMBARGO_* variables win.
+    #[arg(long, env = "EMBARGO_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web UI and JSON API (initialising the database on first start).
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address to listen on.
+        #[arg(long, env = "EMBARGO_LISTEN")]
+        listen: Option<SocketAddr>,
+    },
+    /// Manage projects.
+    Projects {
+        #[command(subcommand)]
+        command: ProjectsCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Manage team members.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// The organisation's CVE ids.
+    Cve {
+        #[command(subcommand)]
+        command: CveCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectsCommand {
+    /// Create or update projects from a TOML file (idempotent).
+    Import { file: PathBuf },
+    /// List the projects.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user; the token is printed once, as the last line.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// What the token is for, shown in audits.
+        #[arg(long)]
+        label: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a team member and print a one-time link to set their password.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Member of the organisation security team (sees and routes every report).
+        #[arg(long)]
+        org_team: bool,
+    },
+    /// Print a new one-time link for an existing user to set their password.
+    SetupLink {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CveCommand {
+    /// Manage the pool of CVE ids the organisation may assign.
+    Pool {
+        #[command(subcommand)]
+        command: PoolCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PoolCommand {
+    /// Add ids: single ids or ranges like CVE-2026-10000..CVE-2026-10099.
+    Add {
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// How many ids are free and assigned.
+    Status,
+}

@@ -1,0 +1,65 @@
+//! `embargo serve`: the web UI and API on the configured database.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use embargo_store::{Organisations, Store};
+use embargo_web::{AppState, WebConfig};
+
+use crate::cli::DataArgs;
+use crate::config::Settings;
+use crate::init::ensure_initialised;
+
+pub async fn run(data: &DataArgs, listen: Option<SocketAddr>) -> Result<()> {
+    let settings = Settings::load(data, listen)?;
+    let store = settings.open_store().await?;
+    tracing::info!(database = %settings.database_label(), "database ready");
+    ensure_initialised(&store, &settings).await?;
+    let organisation = store
+        .organisation()
+        .await?
+        .context("the organisation is missing after initialisation")?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let state = AppState {
+        store,
+        config: Arc::new(WebConfig {
+            base_url: settings.base_url.clone(),
+            organisation,
+            default_policy: settings.default_policy.clone(),
+            cna: settings.cna.clone(),
+        }),
+    };
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.listen))?;
+    println!("Embargo is listening on {} (public URL {})", listener.local_addr()?, settings.base_url);
+    axum::serve(listener, embargo_web::router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("serving HTTP")?;
+    println!("Embargo stopped.");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: finish the requests in flight, then stop.
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,119 @@
+//! The projects data file (TOML, meant to live in git): parsing and validation.
+//!
+//! The whole file is checked before anything is stored, so a mistake in the tenth
+//! project leaves the first nine untouched.
+
+use anyhow::{Context, Result, bail};
+use embargo_domain::ids::{Email, ProjectSlug};
+use embargo_domain::policy::PolicyOverrides;
+use embargo_store::ProjectInput;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    project: Vec<Entry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    slug: String,
+    name: String,
+    /// The project's security list; absent means reports go to the organisation team.
+    #[serde(default)]
+    security_email: Option<String>,
+    #[serde(default)]
+    users_list: Option<String>,
+    #[serde(default)]
+    security_model_url: Option<String>,
+    #[serde(default)]
+    team: Vec<String>,
+    #[serde(default)]
+    policy: PolicyOverrides,
+}
+
+/// Parses and checks a projects file; errors name the project and the field.
+pub fn parse(text: &str) -> Result<Vec<ProjectInput>> {
+    let file: File = toml::from_str(text).context("the projects file is not valid")?;
+    if file.project.is_empty() {
+        bail!("the projects file has no [[project]] tables");
+    }
+    let mut seen = std::collections::HashSet::new();
+    file.project
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let label = format!("project #{} ({:?})", i + 1, e.slug);
+            let p = entry(e).with_context(|| label.clone())?;
+            if !seen.insert(p.slug.clone()) {
+                bail!("{label}: the slug appears twice in the file");
+            }
+            Ok(p)
+        })
+        .collect()
+}
+
+fn entry(e: Entry) -> Result<ProjectInput> {
+    let email = |v: Option<String>| -> Result<Option<Email>> {
+        Ok(match v.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => Some(Email::parse(s)?),
+        })
+    };
+    let name = embargo_domain::text::required_line("name", &e.name)?;
+    if let Some(url) = &e.security_model_url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        bail!("security_model_url: {url:?} is not an http(s) URL");
+    }
+    e.policy.validate()?;
+    let mut team = e
+        .team
+        .iter()
+        .map(|t| Email::parse(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    team.sort();
+    team.dedup();
+    Ok(ProjectInput {
+        slug: ProjectSlug::parse(&e.slug)?,
+        name,
+        security_email: email(e.security_email)?,
+        users_list: email(e.users_list)?,
+        security_model_url: e.security_model_url,
+        team,
+        policy: e.policy,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_example_file_parses() {
+        let text = include_str!("../../../examples/projects.toml");
+        let projects = parse(text).unwrap();
+        assert!(projects.len() >= 2);
+        let kafka = projects.iter().find(|p| p.slug.as_str() == "kafka").unwrap();
+        assert_eq!(kafka.security_email.as_ref().unwrap().as_str(), "security@kafka.example.org");
+        assert!(!kafka.team.is_empty());
+    }
+
+    #[test]
+    fn mistakes_name_the_project_and_field() {
+        let err = |t: &str| format!("{:#}", parse(t).unwrap_err());
+        assert!(err("").contains("no [[project]]"));
+        assert!(err("[[project]]\nslug='Bad Slug'\nname='x'\n").contains("project #1"));
+        let e = err("[[project]]\nslug='a'\nname='A'\nteam=['nope']\n");
+        assert!(e.contains("\"a\"") && e.contains("email"), "{e}");
+        let e = err("[[project]]\nslug='a'\nname='A'\n[project.policy]\ntime_zone='Mars/Base'\n");
+        assert!(e.contains("Mars/Base"), "{e}");
+        let e = err("[[project]]\nslug='a'\nname='A'\ncolour='red'\n");
+        assert!(e.contains("colour"), "{e}");
+        let e = err("[[project]]\nslug='a'\nname='A'\n[[project]]\nslug='a'\nname='B'\n");
+        assert!(e.contains("twice"), "{e}");
+    }
+}

@@ -1,0 +1,1046 @@
+//! The store's story, told once and run against every backend from `test_support`:
+//! SQLite always, PostgreSQL when `EMBARGO_TEST_POSTGRES` names a server.
+#![allow(clippy::unwrap_used)]
+
+use embargo_domain::access::{Actor, Member};
+use embargo_domain::ids::{CveId, Email, ProjectSlug, ReportId};
+use embargo_domain::intake::Submission;
+use embargo_domain::lifecycle::{Change, Command, Contacts, decide, receive};
+use embargo_domain::policy::{Policy, PolicyOverrides};
+use embargo_domain::record::{AffectedRange, Credit, CreditKind, RecordDraft, Severity};
+use embargo_domain::report::{Channel, MessageKind, ProjectRef, Report};
+use embargo_domain::state::ReportState;
+use embargo_domain::token::Token;
+use embargo_store::test_support::{TestBackend, fresh_database_url, fresh_store};
+use embargo_store::*;
+use jiff::{SignedDuration, Timestamp};
+use sqlx::Row;
+
+fn email(s: &str) -> Email {
+    Email::parse(s).unwrap()
+}
+
+fn t0() -> Timestamp {
+    "2026-11-19T10:00:00Z".parse().unwrap()
+}
+
+/// An organisation, its CNA member, a project with a two-person team, a CVE pool.
+struct World {
+    store: SqlStore,
+    org: Actor,
+    team: Actor,
+    project: ProjectRef,
+    policy: Policy,
+    contacts: Contacts,
+}
+
+async fn world(store: SqlStore) -> World {
+    store
+        .init_organisation(&Organisation {
+            name: "Example Foundation".into(),
+            security_email: email("security@example.org"),
+        })
+        .await
+        .unwrap();
+    let cna = store
+        .create_user(&NewUser {
+            email: email("cna@example.org"),
+            name: "Cee".into(),
+            org_team: true,
+            password_hash: None,
+        })
+        .await
+        .unwrap();
+    let outcome = store
+        .upsert_project(&ProjectInput {
+            slug: ProjectSlug::parse("kafka").unwrap(),
+            name: "Apache Kafka".into(),
+            security_email: Some(email("security@kafka.example.org")),
+            users_list: None,
+            security_model_url: None,
+            team: vec![email("alice@example.org"), email("bob@example.org")],
+            policy: PolicyOverrides::default(),
+        })
+        .await
+        .unwrap();
+    let UpsertOutcome::Created(project_id) = outcome else {
+        panic!("{outcome:?}")
+    };
+    let project = store
+        .project_by_id(project_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .as_ref();
+    let alice = store
+        .user_by_email(&email("alice@example.org"))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .add_to_pool(&CveId::parse_range("CVE-2026-10000..CVE-2026-10002").unwrap())
+        .await
+        .unwrap();
+    World {
+        store,
+        org: Actor::Member(Member {
+            id: cna,
+            email: email("cna@example.org"),
+            name: "Cee".into(),
+            org_team: true,
+            projects: vec![],
+        }),
+        team: Actor::Member(Member {
+            id: alice.id,
+            email: alice.email,
+            name: "Alice".into(),
+            org_team: false,
+            projects: alice.projects,
+        }),
+        project,
+        policy: Policy::default(),
+        contacts: Contacts {
+            org_name: "Example Foundation".into(),
+            org_security: email("security@example.org"),
+            team: email("security@kafka.example.org"),
+            status_url: Some("https://embargo.example.org/status/x".into()),
+        },
+    }
+}
+
+impl World {
+    fn received(&self, title: &str, project: Option<ProjectRef>, now: Timestamp) -> Change {
+        let new = Submission {
+            project: project.as_ref().map(|p| p.slug.to_string()),
+            title: title.into(),
+            description: format!("{title}: steps to reproduce"),
+            reporter_email: Some("ann@example.net".into()),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        receive(
+            new,
+            ReportId::generate(),
+            project,
+            Channel::Web,
+            now,
+            &self.policy,
+            &self.contacts,
+        )
+        .unwrap()
+    }
+
+    async fn submit(&self, title: &str, project: Option<ProjectRef>, now: Timestamp) -> Report {
+        let change = self.received(title, project, now);
+        self.store
+            .create_report(&change, &Token::generate().digest())
+            .await
+            .unwrap()
+    }
+
+    fn decide(&self, report: &Report, command: Command, actor: &Actor) -> Change {
+        decide(
+            report,
+            command.clone(),
+            actor,
+            t0(),
+            &self.policy,
+            &self.contacts,
+        )
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"))
+    }
+
+    async fn step(&self, report: &Report, command: Command, actor: &Actor) -> Report {
+        self.store
+            .apply(&self.decide(report, command, actor))
+            .await
+            .unwrap()
+    }
+
+    async fn counts(&self, id: &ReportId) -> (usize, usize, usize) {
+        (
+            self.store.messages(id).await.unwrap().len(),
+            self.store.audit_log(id).await.unwrap().len(),
+            self.store.outbox_for_report(id).await.unwrap().len(),
+        )
+    }
+}
+
+fn record() -> RecordDraft {
+    RecordDraft {
+        title: "Apache Kafka: RCE in Connect".into(),
+        description: "An attacker can run code.".into(),
+        product: "Apache Kafka".into(),
+        affected: vec![AffectedRange {
+            introduced: "3.0.0".into(),
+            fixed: Some("3.7.1".into()),
+        }],
+        severity: Some(Severity::Important),
+        cwe: Some("CWE-502".into()),
+        cwe_name: None,
+        mitigation: None,
+        credits: vec![Credit {
+            name: "Ann".into(),
+            kind: CreditKind::Finder,
+        }],
+        references: vec![],
+    }
+}
+
+fn accept() -> Command {
+    Command::Accept {
+        disclosure_date: "2026-12-15".parse().unwrap(),
+        message: None,
+    }
+}
+
+fn all(projects: Option<Vec<embargo_domain::ids::ProjectId>>) -> ReportFilter {
+    ReportFilter {
+        projects,
+        state: None,
+        include_closed: false,
+        limit: 50,
+        offset: 0,
+    }
+}
+
+#[tokio::test]
+async fn dollar_placeholders_bind_by_number() {
+    for (backend, store, _db) in fresh_store().await {
+        let row = sqlx::query("SELECT $2 || '-' || $1 || '-' || $2 AS s, $3 + 1 AS n")
+            .bind("a")
+            .bind("b")
+            .bind(41_i64)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(row.get::<String, _>("s"), "b-a-b", "{backend}");
+        assert_eq!(row.get::<i64, _>("n"), 42, "{backend}");
+        assert_eq!(store.backend(), backend);
+    }
+}
+
+#[tokio::test]
+async fn organisation_users_and_credentials() {
+    for (backend, store, _db) in fresh_store().await {
+        assert_eq!(store.organisation().await.unwrap(), None, "{backend}");
+        let org = Organisation {
+            name: "Example".into(),
+            security_email: email("security@example.org"),
+        };
+        store.init_organisation(&org).await.unwrap();
+        assert_eq!(store.organisation().await.unwrap(), Some(org.clone()));
+        assert!(
+            matches!(
+                store.init_organisation(&org).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{backend}"
+        );
+
+        let new = NewUser {
+            email: email("a@example.org"),
+            name: "A".into(),
+            org_team: true,
+            password_hash: None,
+        };
+        let id = store.create_user(&new).await.unwrap();
+        let err = store.create_user(&new).await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict(ref m) if m.contains("a@example.org")),
+            "{backend}: {err}"
+        );
+        let user = store.user_by_email(&new.email).await.unwrap().unwrap();
+        assert_eq!(
+            (user.id, user.org_team, user.password_hash.clone()),
+            (id, true, None)
+        );
+        store.set_password(id, "$argon2id$v=19$...").await.unwrap();
+        assert_eq!(
+            store
+                .user_by_id(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .password_hash
+                .as_deref(),
+            Some("$argon2id$v=19$...")
+        );
+        assert_eq!(store.count_users().await.unwrap(), 1);
+        assert_eq!(
+            store
+                .user_by_email(&email("nobody@example.org"))
+                .await
+                .unwrap(),
+            None
+        );
+
+        let token = Token::generate();
+        let expires = t0() + SignedDuration::from_hours(1);
+        store
+            .insert_credential(&NewCredential {
+                digest: token.digest(),
+                user: id,
+                kind: CredentialKind::Session,
+                csrf: Some("csrf".into()),
+                expires_at: Some(expires),
+                label: None,
+            })
+            .await
+            .unwrap();
+        let c = store
+            .credential(&token.digest(), CredentialKind::Session, t0())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (c.user, c.csrf.as_deref(), c.expires_at),
+            (id, Some("csrf"), Some(expires))
+        );
+        assert!(
+            store
+                .credential(&token.digest(), CredentialKind::ApiToken, t0())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            store
+                .credential(&token.digest(), CredentialKind::Session, expires)
+                .await
+                .unwrap()
+                .is_none(),
+            "expired"
+        );
+        let api = Token::generate();
+        store
+            .insert_credential(&NewCredential {
+                digest: api.digest(),
+                user: id,
+                kind: CredentialKind::ApiToken,
+                csrf: None,
+                expires_at: None,
+                label: Some("ci".into()),
+            })
+            .await
+            .unwrap();
+        let far = t0() + SignedDuration::from_hours(24 * 365 * 50);
+        assert!(
+            store
+                .credential(&api.digest(), CredentialKind::ApiToken, far)
+                .await
+                .unwrap()
+                .is_some(),
+            "never expires"
+        );
+        store.delete_credential(&token.digest()).await.unwrap();
+        assert!(
+            store
+                .credential(&token.digest(), CredentialKind::Session, t0())
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}
+
+#[tokio::test]
+async fn projects_upsert_idempotently() {
+    for (backend, store, _db) in fresh_store().await {
+        let existing = store
+            .create_user(&NewUser {
+                email: email("alice@example.org"),
+                name: "Alice".into(),
+                org_team: false,
+                password_hash: None,
+            })
+            .await
+            .unwrap();
+        let mut input = ProjectInput {
+            slug: ProjectSlug::parse("kafka").unwrap(),
+            name: "Apache Kafka".into(),
+            security_email: Some(email("security@kafka.example.org")),
+            users_list: Some(email("users@kafka.example.org")),
+            security_model_url: Some("https://kafka.example.org/security".into()),
+            team: vec![email("alice@example.org"), email("bob@example.org")],
+            policy: PolicyOverrides {
+                acknowledge_working_days: Some(5),
+                ..Default::default()
+            },
+        };
+        let UpsertOutcome::Created(id) = store.upsert_project(&input).await.unwrap() else {
+            panic!("{backend}")
+        };
+        assert_eq!(
+            store.upsert_project(&input).await.unwrap(),
+            UpsertOutcome::Unchanged(id),
+            "{backend}"
+        );
+        let p = store.project_by_slug(&input.slug).await.unwrap().unwrap();
+        assert_eq!(
+            p.team,
+            vec![email("alice@example.org"), email("bob@example.org")]
+        );
+        assert_eq!(p.policy.acknowledge_working_days, Some(5));
+        assert_eq!(p.users_list, input.users_list);
+        let bob = store
+            .user_by_email(&email("bob@example.org"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                bob.name.as_str(),
+                bob.org_team,
+                bob.password_hash.as_deref()
+            ),
+            ("bob@example.org", false, None)
+        );
+        assert_eq!(bob.projects, vec![id]);
+        assert_eq!(
+            store.user_by_id(existing).await.unwrap().unwrap().name,
+            "Alice",
+            "existing users are kept"
+        );
+
+        input.team = vec![email("bob@example.org"), email("carol@example.org")];
+        assert_eq!(
+            store.upsert_project(&input).await.unwrap(),
+            UpsertOutcome::Updated(id)
+        );
+        assert_eq!(
+            store.project_by_id(id).await.unwrap().unwrap().team,
+            input.team
+        );
+        assert!(
+            store
+                .user_by_id(existing)
+                .await
+                .unwrap()
+                .unwrap()
+                .projects
+                .is_empty()
+        );
+        input.policy = PolicyOverrides::default();
+        assert_eq!(
+            store.upsert_project(&input).await.unwrap(),
+            UpsertOutcome::Updated(id)
+        );
+        assert_eq!(
+            store.upsert_project(&input).await.unwrap(),
+            UpsertOutcome::Unchanged(id)
+        );
+
+        let other = ProjectInput {
+            slug: ProjectSlug::parse("dapr").unwrap(),
+            name: "Dapr".into(),
+            team: vec![],
+            ..input.clone()
+        };
+        assert!(matches!(
+            store.upsert_project(&other).await.unwrap(),
+            UpsertOutcome::Created(_)
+        ));
+        let slugs: Vec<String> = store
+            .list_projects()
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.slug.to_string())
+            .collect();
+        assert_eq!(slugs, ["dapr", "kafka"]);
+        assert_eq!(store.list_projects().await.unwrap()[1].team.len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn the_cve_pool() {
+    for (backend, store, _db) in fresh_store().await {
+        assert_eq!(store.next_free_cve().await.unwrap(), None);
+        let ids = CveId::parse_range("CVE-2026-9998..CVE-2026-10999").unwrap();
+        assert_eq!(store.add_to_pool(&ids).await.unwrap(), 1002, "{backend}");
+        assert_eq!(
+            store.add_to_pool(&ids[..10]).await.unwrap(),
+            0,
+            "already there"
+        );
+        // Numeric order, not text order: 9998 comes before 10000.
+        assert_eq!(
+            store.next_free_cve().await.unwrap(),
+            Some(CveId::parse("CVE-2026-9998").unwrap())
+        );
+        assert_eq!(
+            store.pool_stats().await.unwrap(),
+            PoolStats {
+                free: 1002,
+                assigned: 0
+            }
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_report_from_receipt_to_announcement() {
+    for (backend, store, _db) in fresh_store().await {
+        let w = world(store).await;
+        let store = &w.store;
+        let r = w
+            .submit("RCE in Connect", Some(w.project.clone()), t0())
+            .await;
+        assert_eq!(
+            (r.version, r.state),
+            (1, ReportState::Received),
+            "{backend}"
+        );
+        let unrouted = w
+            .submit(
+                "Something somewhere",
+                None,
+                t0() + SignedDuration::from_hours(1),
+            )
+            .await;
+        assert_eq!(store.report(&r.id).await.unwrap().unwrap(), r);
+
+        let ack = w
+            .step(&r, Command::Acknowledge { message: None }, &w.team)
+            .await;
+        assert_eq!((ack.version, ack.state), (2, ReportState::Acknowledged));
+        let accepted = w.step(&ack, accept(), &w.team).await;
+        let requested = w
+            .step(
+                &accepted,
+                Command::RequestCve {
+                    summary: "RCE in Kafka Connect".into(),
+                },
+                &w.team,
+            )
+            .await;
+        let cve = store.next_free_cve().await.unwrap().unwrap();
+        assert_eq!(cve.to_string(), "CVE-2026-10000");
+
+        // The dashboard while it is in flight.
+        let rows = store.list_reports(&all(None)).await.unwrap();
+        assert_eq!(rows.len(), 2);
+        let ours = rows.iter().find(|s| s.id == r.id).unwrap();
+        assert_eq!(
+            (ours.title.as_str(), ours.state),
+            ("RCE in Connect", ReportState::CveRequested)
+        );
+        assert_eq!(ours.project.as_ref(), Some(&w.project));
+        assert_eq!(ours.next_due, requested.next_due());
+        let theirs = rows.iter().find(|s| s.id == unrouted.id).unwrap();
+        assert_eq!(theirs.project, None);
+        let project_only = store
+            .list_reports(&all(Some(vec![w.project.id])))
+            .await
+            .unwrap();
+        assert_eq!(
+            project_only.iter().map(|s| &s.id).collect::<Vec<_>>(),
+            [&r.id]
+        );
+        assert!(
+            store
+                .list_reports(&all(Some(vec![])))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let by_state = ReportFilter {
+            state: Some(ReportState::Received),
+            ..all(None)
+        };
+        assert_eq!(
+            store
+                .list_reports(&by_state)
+                .await
+                .unwrap()
+                .iter()
+                .map(|s| &s.id)
+                .collect::<Vec<_>>(),
+            [&unrouted.id]
+        );
+
+        let assigned = w
+            .step(&requested, Command::AssignCve { cve: cve.clone() }, &w.org)
+            .await;
+        assert_eq!(assigned.cve.as_ref(), Some(&cve));
+        assert_eq!(
+            store.pool_stats().await.unwrap(),
+            PoolStats {
+                free: 2,
+                assigned: 1
+            }
+        );
+        assert_eq!(
+            store.next_free_cve().await.unwrap().unwrap().to_string(),
+            "CVE-2026-10001"
+        );
+        let recorded = w
+            .step(
+                &assigned,
+                Command::UpdateRecord { record: record() },
+                &w.team,
+            )
+            .await;
+        let drafted = w
+            .step(&recorded, Command::SendDraft { message: None }, &w.team)
+            .await;
+        let fixed = w
+            .step(
+                &drafted,
+                Command::RecordFix {
+                    fix_ref: "abc123".into(),
+                    release_ref: "3.7.1".into(),
+                },
+                &w.team,
+            )
+            .await;
+        assert!(
+            store.advisories(None).await.unwrap().is_empty(),
+            "nothing public before the announcement"
+        );
+        let announced = w.step(&fixed, Command::Announce, &w.team).await;
+        assert_eq!(
+            (announced.state, announced.version),
+            (ReportState::Announced, 9)
+        );
+        assert_eq!(store.report(&r.id).await.unwrap().unwrap(), announced);
+        assert_eq!(
+            store.report(&r.id).await.unwrap().unwrap().record,
+            Some(record())
+        );
+
+        // The thread, in order.
+        let kinds: Vec<MessageKind> = store
+            .messages(&r.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.kind)
+            .collect();
+        use MessageKind::{System, Team};
+        assert_eq!(kinds, [System, Team, Team, Team, Team, System], "{backend}");
+        let messages = store.messages(&r.id).await.unwrap();
+        assert!(
+            messages[4]
+                .body
+                .contains("Subject: CVE-2026-10000: Apache Kafka: RCE in Connect")
+        );
+        assert!(messages.windows(2).all(|m| m[0].id < m[1].id));
+        assert_eq!(messages[1].author, w.team.member().map(|m| m.id));
+
+        // The audit log, in order.
+        let audit = store.audit_log(&r.id).await.unwrap();
+        let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "received",
+                "transition",
+                "transition",
+                "transition",
+                "transition",
+                "record",
+                "transition",
+                "transition",
+                "transition"
+            ]
+        );
+        assert_eq!(audit[1].detail, "received -> acknowledged");
+        assert_eq!(audit[4].actor, "user:cna@example.org");
+        assert!(audit[8].detail.contains("CVE-2026-10000 published"));
+
+        // The outbox: every mail queued, none lost.
+        let outbox = store.outbox_for_report(&r.id).await.unwrap();
+        assert_eq!(outbox.len(), 9, "{backend}: {outbox:#?}");
+        assert!(
+            outbox
+                .iter()
+                .all(|m| m.state == "queued" && m.attempts == 0 && m.last_error.is_none())
+        );
+        assert_eq!(outbox[0].to, [email("ann@example.net")]);
+        assert_eq!(
+            outbox[1].subject,
+            format!("[{}] New report: RCE in Connect", r.id)
+        );
+        assert!(
+            outbox
+                .last()
+                .unwrap()
+                .subject
+                .starts_with("CVE-2026-10000: ")
+        );
+
+        // Public now.
+        let published = store.advisories(None).await.unwrap();
+        assert_eq!(published.len(), 1);
+        assert_eq!(published[0].project, w.project);
+        assert_eq!(published[0].advisory.report, r.id);
+        assert_eq!(published[0].advisory.record, record());
+        assert_eq!(
+            store.advisories(Some(w.project.id)).await.unwrap(),
+            published
+        );
+        assert!(
+            store
+                .advisories(Some(embargo_domain::ids::ProjectId(w.project.id.0 + 1)))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store.advisory(&cve).await.unwrap().as_ref(),
+            published.first()
+        );
+        assert_eq!(
+            store
+                .advisory(&CveId::parse("CVE-2026-10001").unwrap())
+                .await
+                .unwrap(),
+            None
+        );
+
+        // Closed reports leave the default dashboard.
+        let open = store.list_reports(&all(None)).await.unwrap();
+        assert_eq!(
+            open.iter().map(|s| &s.id).collect::<Vec<_>>(),
+            [&unrouted.id]
+        );
+        let everything = store
+            .list_reports(&ReportFilter {
+                include_closed: true,
+                ..all(None)
+            })
+            .await
+            .unwrap();
+        assert_eq!(everything.len(), 2);
+        let closed = everything.iter().find(|s| s.id == r.id).unwrap();
+        assert_eq!((closed.next_due, closed.cve.as_ref()), (None, Some(&cve)));
+    }
+}
+
+#[tokio::test]
+async fn the_dashboard_is_ordered_by_next_deadline_then_newest() {
+    for (backend, store, _db) in fresh_store().await {
+        let w = world(store).await;
+        let day = SignedDuration::from_hours(24);
+        let p = Some(w.project.clone());
+        // Received on different days: the acknowledgement deadlines follow.
+        let later = w.submit("later deadline", p.clone(), t0() + day).await;
+        let sooner = w.submit("sooner deadline", p.clone(), t0()).await;
+        // Acknowledged and discussed by two members: no deadline until accepted.
+        let mut quiet = w
+            .submit("no deadline, older", p.clone(), t0() - day * 3)
+            .await;
+        quiet = w
+            .step(&quiet, Command::Acknowledge { message: None }, &w.team)
+            .await;
+        quiet = w
+            .step(
+                &quiet,
+                Command::Note {
+                    body: "real".into(),
+                },
+                &w.team,
+            )
+            .await;
+        quiet = w
+            .step(
+                &quiet,
+                Command::Note {
+                    body: "agreed".into(),
+                },
+                &w.org,
+            )
+            .await;
+        assert_eq!(quiet.next_due(), None);
+        let mut quiet_new = w
+            .submit("no deadline, newer", p.clone(), t0() - day * 2)
+            .await;
+        quiet_new = w
+            .step(&quiet_new, Command::Acknowledge { message: None }, &w.team)
+            .await;
+        quiet_new = w
+            .step(
+                &quiet_new,
+                Command::Note {
+                    body: "real".into(),
+                },
+                &w.team,
+            )
+            .await;
+        quiet_new = w
+            .step(
+                &quiet_new,
+                Command::Note {
+                    body: "agreed".into(),
+                },
+                &w.org,
+            )
+            .await;
+        let rejected = w.submit("rejected", p.clone(), t0()).await;
+        w.step(
+            &rejected,
+            Command::Reject {
+                reason: "Clickjacking.".into(),
+            },
+            &w.team,
+        )
+        .await;
+
+        let order: Vec<ReportId> = store_ids(&w.store, &all(None)).await;
+        assert_eq!(
+            order,
+            [
+                sooner.id.clone(),
+                later.id.clone(),
+                quiet_new.id.clone(),
+                quiet.id.clone()
+            ],
+            "{backend}"
+        );
+        // Pages do not overlap.
+        let page = |offset| ReportFilter {
+            limit: 3,
+            offset,
+            ..all(None)
+        };
+        let mut paged = store_ids(&w.store, &page(0)).await;
+        paged.extend(store_ids(&w.store, &page(3)).await);
+        assert_eq!(paged, order);
+        let with_closed = store_ids(
+            &w.store,
+            &ReportFilter {
+                include_closed: true,
+                limit: 0,
+                ..all(None)
+            },
+        )
+        .await;
+        assert_eq!(with_closed.len(), 5);
+    }
+}
+
+async fn store_ids(store: &SqlStore, filter: &ReportFilter) -> Vec<ReportId> {
+    store
+        .list_reports(filter)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_change_made_on_a_stale_version_is_refused() {
+    for (backend, store, _db) in fresh_store().await {
+        let w = world(store).await;
+        let r = w.submit("race", Some(w.project.clone()), t0()).await;
+        let first = w.decide(&r, Command::Acknowledge { message: None }, &w.team);
+        let second = w.decide(
+            &r,
+            Command::Note {
+                body: "me too".into(),
+            },
+            &w.org,
+        );
+        w.store.apply(&first).await.unwrap();
+        let before = w.counts(&r.id).await;
+        let err = w.store.apply(&second).await.unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Conflict(m) if m == "the report changed since it was read; reload and try again"),
+            "{backend}: {err}"
+        );
+        assert_eq!(
+            w.counts(&r.id).await,
+            before,
+            "nothing of the refused change is kept"
+        );
+        assert_eq!(w.store.report(&r.id).await.unwrap().unwrap().version, 2);
+    }
+}
+
+#[tokio::test]
+async fn a_failed_cve_claim_rolls_back_the_whole_change() {
+    for (backend, store, _db) in fresh_store().await {
+        let w = world(store).await;
+        let mut r = w.submit("claim", Some(w.project.clone()), t0()).await;
+        r = w
+            .step(&r, Command::Acknowledge { message: None }, &w.team)
+            .await;
+        r = w.step(&r, accept(), &w.team).await;
+        let before = w.counts(&r.id).await;
+
+        let not_in_pool = CveId::parse("CVE-2026-99999").unwrap();
+        let change = w.decide(&r, Command::AssignCve { cve: not_in_pool }, &w.org);
+        assert!(!change.messages.is_empty() && !change.mails.is_empty());
+        let err = w.store.apply(&change).await.unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Conflict(m) if m == "CVE-2026-99999 is not a free id of the pool"),
+            "{backend}: {err}"
+        );
+        assert_eq!(
+            w.store.report(&r.id).await.unwrap().unwrap(),
+            r,
+            "the report is as it was"
+        );
+        assert_eq!(
+            w.counts(&r.id).await,
+            before,
+            "no message, audit line or mail of the failed change"
+        );
+
+        // An id already taken by another report is refused the same way.
+        let taken = CveId::parse("CVE-2026-10000").unwrap();
+        let mut other = w.submit("other", Some(w.project.clone()), t0()).await;
+        other = w
+            .step(&other, Command::Acknowledge { message: None }, &w.team)
+            .await;
+        other = w.step(&other, accept(), &w.team).await;
+        w.step(&other, Command::AssignCve { cve: taken.clone() }, &w.org)
+            .await;
+        let err = w
+            .store
+            .apply(&w.decide(&r, Command::AssignCve { cve: taken }, &w.org))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("CVE-2026-10000 is not a free id of the pool"),
+            "{err}"
+        );
+        assert_eq!(w.counts(&r.id).await, before);
+        assert_eq!(
+            w.store.pool_stats().await.unwrap(),
+            PoolStats {
+                free: 2,
+                assigned: 1
+            }
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_refuses_updates_and_deletes() {
+    for (backend, store, _db) in fresh_store().await {
+        let w = world(store).await;
+        let r = w.submit("audited", None, t0()).await;
+        for sql in [
+            "UPDATE audit SET actor = 'someone else'",
+            "DELETE FROM audit",
+        ] {
+            let err = sqlx::query(sql)
+                .execute(w.store.pool())
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("the audit log is append-only"),
+                "{backend}: {sql}: {err}"
+            );
+        }
+        if backend == "postgres" {
+            let err = sqlx::query("TRUNCATE audit")
+                .execute(w.store.pool())
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("append-only"), "{err}");
+        }
+        assert_eq!(w.store.audit_log(&r.id).await.unwrap()[0].actor, "reporter");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_data_key_reads_nothing() {
+    let (url, _db) = fresh_database_url(TestBackend::Sqlite).await.unwrap();
+    let store = SqlStore::connect(&url, Sealer::random()).await.unwrap();
+    let w = world(store).await;
+    let r = w.submit("sealed", None, t0()).await;
+    let other = SqlStore::connect(&url, Sealer::random()).await.unwrap();
+    assert!(matches!(
+        other.report(&r.id).await,
+        Err(StoreError::Corrupt(_))
+    ));
+    assert!(matches!(
+        other.messages(&r.id).await,
+        Err(StoreError::Corrupt(_))
+    ));
+    assert!(matches!(
+        other.list_reports(&all(None)).await,
+        Err(StoreError::Corrupt(_))
+    ));
+
+    // A sealed value moved to another row does not open there.
+    let r2 = w.submit("another", None, t0()).await;
+    sqlx::query("UPDATE reports SET content_sealed = (SELECT content_sealed FROM reports WHERE id = $1) WHERE id = $2")
+        .bind(r.id.as_str())
+        .bind(r2.id.as_str())
+        .execute(w.store.pool())
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.store.report(&r2.id).await,
+        Err(StoreError::Corrupt(_))
+    ));
+    assert!(w.store.report(&r.id).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn report_content_is_not_stored_in_clear() {
+    let (url, db) = fresh_database_url(TestBackend::Sqlite).await.unwrap();
+    let store = SqlStore::connect(&url, Sealer::random()).await.unwrap();
+    let w = world(store).await;
+    let canary = "CANARY-7f3c1e-title";
+    let r = w.submit(canary, Some(w.project.clone()), t0()).await;
+    w.step(
+        &r,
+        Command::Reply {
+            body: format!("{canary} in a reply"),
+        },
+        &w.team,
+    )
+    .await;
+    w.store.close().await;
+
+    let path = db.sqlite_path().unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    if let Ok(wal) = std::fs::read(path.with_extension("db-wal")) {
+        bytes.extend(wal);
+    }
+    let contains = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(
+        contains(r.id.as_str()),
+        "the check must see clear columns, or it proves nothing"
+    );
+    assert!(!contains(canary), "the title is stored in clear");
+    assert!(
+        !contains("steps to reproduce"),
+        "the description is stored in clear"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_all_succeed() {
+    for (backend, store, _db) in fresh_store().await {
+        let w = std::sync::Arc::new(world(store).await);
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let w = w.clone();
+                tokio::spawn(async move {
+                    // Two writes each: a new report, then a change to it.
+                    let r = w
+                        .submit(&format!("concurrent {i}"), Some(w.project.clone()), t0())
+                        .await;
+                    w.step(&r, Command::Acknowledge { message: None }, &w.team)
+                        .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await.unwrap().version, 2, "{backend}");
+        }
+        assert_eq!(w.store.list_reports(&all(None)).await.unwrap().len(), 8);
+    }
+}
