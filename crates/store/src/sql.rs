@@ -168,14 +168,14 @@ impl SqlStore {
         for mail in &change.mails {
             let message_id = new_message_id();
             sqlx::query(
-                "INSERT INTO outbox (report_id, message_id, to_addrs, cc_addrs, subject_sealed, body_sealed, \
+                "INSERT INTO outbox (report_id, message_id, to_sealed, cc_sealed, subject_sealed, body_sealed, \
                  state, attempts, next_attempt_at, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8)",
             )
             .bind(report_id)
             .bind(&message_id)
-            .bind(addresses_json(&mail.to)?)
-            .bind(addresses_json(&mail.cc)?)
+            .bind(self.sealer.seal_str(&outbox_to_aad(&message_id), &addresses_json(&mail.to)?)?)
+            .bind(self.sealer.seal_str(&outbox_cc_aad(&message_id), &addresses_json(&mail.cc)?)?)
             .bind(self.sealer.seal_str(&outbox_subject_aad(&message_id), &mail.subject)?)
             .bind(self.sealer.seal_str(&outbox_body_aad(&message_id), &mail.body)?)
             .bind(now)
@@ -345,6 +345,12 @@ fn message_aad(report_id: &str) -> String {
 }
 fn outbox_subject_aad(message_id: &str) -> String {
     format!("outbox-subject:{message_id}")
+}
+fn outbox_to_aad(message_id: &str) -> String {
+    format!("outbox-to:{message_id}")
+}
+fn outbox_cc_aad(message_id: &str) -> String {
+    format!("outbox-cc:{message_id}")
 }
 fn outbox_body_aad(message_id: &str) -> String {
     format!("outbox-body:{message_id}")
@@ -993,7 +999,7 @@ impl Reports for SqlStore {
 
     async fn outbox_for_report(&self, id: &ReportId) -> Result<Vec<OutboxEntry>> {
         let rows = sqlx::query(
-            "SELECT id, message_id, to_addrs, cc_addrs, subject_sealed, state, attempts, last_error, created_at \
+            "SELECT id, message_id, to_sealed, cc_sealed, subject_sealed, state, attempts, last_error, created_at \
              FROM outbox WHERE report_id = $1 ORDER BY id",
         )
         .bind(id.as_str())
@@ -1005,8 +1011,14 @@ impl Reports for SqlStore {
                 let subject: Vec<u8> = row.try_get("subject_sealed")?;
                 Ok(OutboxEntry {
                     id: row.try_get("id")?,
-                    to: addresses(&row.try_get::<String, _>("to_addrs")?)?,
-                    cc: addresses(&row.try_get::<String, _>("cc_addrs")?)?,
+                    to: addresses(&self.sealer.open_string(
+                        &outbox_to_aad(&message_id),
+                        &row.try_get::<Vec<u8>, _>("to_sealed")?,
+                    )?)?,
+                    cc: addresses(&self.sealer.open_string(
+                        &outbox_cc_aad(&message_id),
+                        &row.try_get::<Vec<u8>, _>("cc_sealed")?,
+                    )?)?,
                     subject: self
                         .sealer
                         .open_string(&outbox_subject_aad(&message_id), &subject)?,

@@ -1002,6 +1002,11 @@ async fn report_content_is_not_stored_in_clear() {
         &w.team,
     )
     .await;
+    let queued = w.store.outbox_for_report(&r.id).await.unwrap();
+    assert!(
+        queued.iter().any(|m| m.to.iter().any(|e| e.as_str() == "ann@example.net")),
+        "mails to the reporter were queued, so the check below covers the outbox"
+    );
     w.store.close().await;
 
     let path = db.sqlite_path().unwrap();
@@ -1018,6 +1023,11 @@ async fn report_content_is_not_stored_in_clear() {
     assert!(
         !contains("steps to reproduce"),
         "the description is stored in clear"
+    );
+    // The reporter's address is in the report and in every queued mail to them.
+    assert!(
+        !contains("ann@example.net"),
+        "the reporter's address is stored in clear"
     );
 }
 

@@ -111,8 +111,8 @@ CREATE TABLE outbox (
     id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     report_id       TEXT    REFERENCES reports (id),
     message_id      TEXT    NOT NULL UNIQUE, -- the mail's Message-ID, fixed at queueing so retries thread
-    to_addrs        TEXT    NOT NULL, -- JSON array of addresses
-    cc_addrs        TEXT    NOT NULL, -- JSON array of addresses
+    to_sealed       BYTEA   NOT NULL, -- sealed JSON array of addresses (a reporter's address is embargoed too)
+    cc_sealed       BYTEA   NOT NULL, -- sealed JSON array of addresses
     subject_sealed  BYTEA    NOT NULL,
     body_sealed     BYTEA    NOT NULL,
     state           TEXT    NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sent', 'failed')),
