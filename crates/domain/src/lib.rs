@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod intake;
 pub mod lifecycle;
+pub mod mail;
 pub mod policy;
 pub mod record;
 pub mod report;

@@ -157,8 +157,10 @@ impl CreditKind {
     }
 }
 
-/// What the team fills in once the report is accepted.
+/// What the team fills in once the report is accepted. Every field may be left out
+/// of a JSON body; `validate` says what is still missing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RecordDraft {
     /// e.g. "Apache Kafka: SASL/OAUTHBEARER does not validate the issuer".
     pub title: String,

@@ -76,7 +76,7 @@ impl Settings {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading the configuration file {}", path.display()))?;
-                toml::from_str(&text)
+                crate::projects_file::from_toml(&text)
                     .with_context(|| format!("the configuration file {} is not valid", path.display()))?
             }
             None => FileConfig::default(),

@@ -36,7 +36,7 @@ struct Entry {
 
 /// Parses and checks a projects file; errors name the project and the field.
 pub fn parse(text: &str) -> Result<Vec<ProjectInput>> {
-    let file: File = toml::from_str(text).context("the projects file is not valid")?;
+    let file: File = from_toml(text).context("the projects file is not valid")?;
     if file.project.is_empty() {
         bail!("the projects file has no [[project]] tables");
     }
@@ -53,6 +53,25 @@ pub fn parse(text: &str) -> Result<Vec<ProjectInput>> {
             Ok(p)
         })
         .collect()
+}
+
+/// Deserializes TOML, reading native TOML dates (`holidays = [2026-12-25]`) as the
+/// `YYYY-MM-DD` strings the domain's date type expects.
+pub fn from_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    let mut value: toml::Value = toml::from_str(text)?;
+    dates_to_strings(&mut value);
+    Ok(value.try_into()?)
+}
+
+fn dates_to_strings(v: &mut toml::Value) {
+    match v {
+        toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => {
+            *v = toml::Value::String(d.to_string());
+        }
+        toml::Value::Array(items) => items.iter_mut().for_each(dates_to_strings),
+        toml::Value::Table(t) => t.iter_mut().for_each(|(_, v)| dates_to_strings(v)),
+        _ => {}
+    }
 }
 
 fn entry(e: Entry) -> Result<ProjectInput> {

@@ -1,0 +1,144 @@
+//! The one error policy: every failure becomes an `AppError`, mapped here to a status
+//! and a code; the router's error layer renders it as JSON under `/api` and as an HTML
+//! page elsewhere, so no handler decides how errors look.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use embargo_domain::DomainError;
+use embargo_store::StoreError;
+
+/// Why a request failed, in terms a client can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A field is malformed, empty or too large; the message names the field.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// The body could not be read as the expected JSON or form (serde's message).
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("sign in first")]
+    Unauthenticated,
+    /// Only for callers that can already see the report (else `NotFound`).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Unknown, or not visible to this caller: the two are never told apart.
+    #[error("not found")]
+    NotFound,
+    /// The data changed underneath the request (stale version, id taken).
+    #[error("{0}")]
+    Conflict(String),
+    /// The lifecycle does not allow this step now.
+    #[error("{0}")]
+    Transition(String),
+    #[error("the request body is too large (the limit is {} KiB)", crate::router::BODY_LIMIT / 1024)]
+    PayloadTooLarge,
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Anything else; the detail goes to the log only.
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// What the error layer needs to render an error, attached to the response.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Invalid { .. } | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict(_) | Self::Transition(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid { .. } => "invalid_input",
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::Transition(_) => "transition_not_allowed",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        Self::Internal(detail.to_string())
+    }
+}
+
+impl From<DomainError> for AppError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid { field, message } => Self::invalid(field, message),
+            DomainError::Transition(m) => Self::Transition(m),
+            DomainError::Forbidden(m) => Self::Forbidden(m),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) if m.contains("reload") => Self::Conflict(m),
+            StoreError::Conflict(m) => Self::Conflict(format!("{m}; reload and try again")),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        Self::Internal(format!("template: {e}"))
+    }
+}
+
+impl From<crate::password::PasswordError> for AppError {
+    fn from(e: crate::password::PasswordError) -> Self {
+        use crate::password::PasswordError;
+        match e {
+            PasswordError::Hash(m) => Self::Internal(m),
+            other => {
+                let msg = other.to_string();
+                let message = msg.strip_prefix("password: ").unwrap_or(&msg).to_string();
+                Self::invalid("password", message)
+            }
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(detail) = &self {
+            // The detail may name tables or data; it belongs in the log, not the answer.
+            tracing::error!(error = %detail, "internal error");
+        }
+        let info = ErrorInfo {
+            code: self.code(),
+            message: self.to_string(),
+        };
+        let mut res = (self.status(), info.message.clone()).into_response();
+        res.extensions_mut().insert(info);
+        res
+    }
+}

@@ -1,0 +1,150 @@
+//! Who is asking: a team member by `Authorization: Bearer` API token or by session
+//! cookie, or nobody. Reporters are recognised by their status link, in its routes.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+use embargo_domain::access::{Actor, Member};
+use embargo_domain::ids::UserId;
+use embargo_domain::token::{Token, TokenDigest};
+use embargo_store::CredentialKind;
+use subtle::ConstantTimeEq;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "embargo_session";
+
+/// A signed-in browser session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub digest: TokenDigest,
+    /// The per-session token every form must echo back as `csrf`.
+    pub csrf: String,
+}
+
+/// The caller of a request.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub actor: Actor,
+    pub session: Option<Session>,
+}
+
+impl Auth {
+    /// The signed-in member, or 401.
+    pub fn member(&self) -> Result<&Member, AppError> {
+        self.actor.member().ok_or(AppError::Unauthenticated)
+    }
+
+    /// The CSRF token to put in forms (empty without a session).
+    pub fn csrf(&self) -> String {
+        self.session
+            .as_ref()
+            .map(|s| s.csrf.clone())
+            .unwrap_or_default()
+    }
+
+    /// Refuses a session-authenticated POST whose form did not echo the session's CSRF
+    /// token. Bearer-token callers are not exposed to CSRF: browsers never add that header.
+    pub fn check_csrf(&self, presented: &str) -> Result<(), AppError> {
+        self.member()?;
+        match &self.session {
+            Some(s) if !s.csrf.is_empty() && bool::from(s.csrf.as_bytes().ct_eq(presented.as_bytes())) => Ok(()),
+            Some(_) => Err(AppError::Forbidden(
+                "the form is stale or came from another site (CSRF check failed); reload the page and try again".into(),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A cookie's value from the request.
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// `Set-Cookie` for the session: HttpOnly so scripts cannot read it, SameSite=Lax so
+/// other sites' POSTs do not carry it, Secure whenever the site is served over https.
+/// An empty value with `max_age` 0 clears it.
+pub fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+async fn member(state: &AppState, id: UserId) -> Result<Option<Member>, AppError> {
+    Ok(state.store.user_by_id(id).await?.map(|u| Member {
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        org_team: u.org_team,
+        projects: u.projects,
+    }))
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let now = jiff::Timestamp::now();
+        if let Some(header) = parts.headers.get(AUTHORIZATION) {
+            // A presented but bad token is an error, not anonymity: the client meant to sign in.
+            let token = header
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .and_then(Token::from_presented)
+                .ok_or(AppError::Unauthenticated)?;
+            let cred = state
+                .store
+                .credential(&token.digest(), CredentialKind::ApiToken, now)
+                .await?
+                .ok_or(AppError::Unauthenticated)?;
+            let m = member(state, cred.user)
+                .await?
+                .ok_or(AppError::Unauthenticated)?;
+            return Ok(Self {
+                actor: Actor::Member(m),
+                session: None,
+            });
+        }
+        // The JSON API takes bearer tokens only, so a browser session can never be
+        // ridden into it from another site.
+        if !parts.uri.path().starts_with("/api/")
+            && let Some(token) = cookie(parts, SESSION_COOKIE).and_then(Token::from_presented)
+        {
+            let digest = token.digest();
+            if let Some(cred) = state
+                .store
+                .credential(&digest, CredentialKind::Session, now)
+                .await?
+                && let Some(m) = member(state, cred.user).await?
+            {
+                return Ok(Self {
+                    actor: Actor::Member(m),
+                    session: Some(Session {
+                        digest,
+                        csrf: cred.csrf.unwrap_or_default(),
+                    }),
+                });
+            }
+        }
+        Ok(Self {
+            actor: Actor::Anonymous,
+            session: None,
+        })
+    }
+}

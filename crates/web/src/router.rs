@@ -1,0 +1,132 @@
+//! Every route, and the layers every response passes through: security headers, the
+//! same-origin rule for writes, the body limit and the rendering of errors.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, ORIGIN, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use crate::error::{AppError, ErrorInfo};
+use crate::routes::{api, auth, public, team};
+use crate::state::AppState;
+
+/// Largest request body: room for a 256 KiB description plus form encoding.
+pub const BODY_LIMIT: usize = 512 * 1024;
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route(
+            "/reports",
+            post(api::reports::create).get(api::reports::list),
+        )
+        .route("/reports/{id}", get(api::reports::show))
+        .route("/reports/{id}/transitions", post(api::reports::transition))
+        .route("/reports/{id}/messages", post(api::reports::message))
+        .route(
+            "/reports/{id}/record",
+            axum::routing::put(api::reports::record),
+        )
+        .route("/reports/{id}/route", post(api::reports::route))
+        .route("/status/{token}", get(api::status::show))
+        .route("/status/{token}/messages", post(api::status::reply))
+        .route("/advisories", get(api::advisories::list))
+        .route("/openapi.json", get(api::openapi::document));
+
+    Router::new()
+        .route("/", get(public::home::page))
+        .route("/healthz", get(public::health::check))
+        .route("/static/style.css", get(public::assets::style))
+        .route(
+            "/report",
+            get(public::report_form::page).post(public::report_form::submit),
+        )
+        .route("/report/received", get(public::report_form::received))
+        .route(
+            "/status/{token}",
+            get(public::status::page).post(public::status::reply),
+        )
+        .route("/projects/{slug}", get(public::projects::page))
+        .route("/advisories", get(public::advisories::index))
+        .route("/advisories/{cve}", get(public::advisories::show))
+        .route("/login", get(auth::login::page).post(auth::login::submit))
+        .route("/logout", post(auth::logout::submit))
+        .route(
+            "/setup/{token}",
+            get(auth::setup::page).post(auth::setup::submit),
+        )
+        .route("/dashboard", get(team::dashboard::page))
+        .route("/reports/{id}", get(team::show::page))
+        .route("/reports/{id}/reply", post(team::actions::reply))
+        .route("/reports/{id}/note", post(team::actions::note))
+        .route("/reports/{id}/transition", post(team::actions::transition))
+        .route("/reports/{id}/record", post(team::actions::record))
+        .route("/reports/{id}/route", post(team::actions::route))
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), same_origin))
+        .layer(middleware::from_fn(render_errors))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Refuses writes that a browser sent from another site. SameSite cookies and CSRF
+/// tokens already stop them; this is the third, independent line.
+async fn same_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe
+        && let Some(origin) = req.headers().get(ORIGIN)
+        && origin.as_bytes() != state.config.origin().as_bytes()
+    {
+        return AppError::Forbidden("cross-origin requests are not accepted".into())
+            .into_response();
+    }
+    next.run(req).await
+}
+
+/// Renders an `AppError` as JSON under `/api` and as a page elsewhere (sending people
+/// who must sign in to the login page).
+async fn render_errors(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let Some(info) = res.extensions().get::<ErrorInfo>().cloned() else {
+        return res;
+    };
+    let status = res.status();
+    if api {
+        let body = serde_json::json!({ "error": { "code": info.code, "message": info.message } });
+        return (status, axum::Json(body)).into_response();
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        return Redirect::to("/login").into_response();
+    }
+    crate::routes::error_page(status, &info.message)
+}
+
+/// Headers every response carries.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    );
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // Status and setup links are capabilities in the URL: never send them onwards.
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Only public advisory pages opt in to caching; everything else may be private.
+    if !h.contains_key(CACHE_CONTROL) {
+        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}

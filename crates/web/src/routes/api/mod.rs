@@ -1,0 +1,7 @@
+//! `/api/v1`: the same domain calls as the pages, as JSON. Team endpoints take
+//! `Authorization: Bearer` API tokens; reporters use their status token.
+
+pub mod advisories;
+pub mod openapi;
+pub mod reports;
+pub mod status;

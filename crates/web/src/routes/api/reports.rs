@@ -1,0 +1,178 @@
+//! `/api/v1/reports`: intake (public) and the team's endpoints for one report.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use embargo_domain::intake::Submission;
+use embargo_domain::lifecycle::{Command, TransitionRequest};
+use embargo_domain::record::RecordDraft;
+use embargo_domain::report::{Channel, Report};
+use embargo_domain::state::ReportState;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::extract::{ApiJson, Auth};
+use crate::service::{self, ListQuery};
+use crate::state::AppState;
+use crate::views::{SummaryJson, TeamViewJson};
+
+/// A body extracted after the caller is known, so that an unauthorised caller learns
+/// nothing from whether their body would have parsed.
+type Body<T> = Result<ApiJson<T>, AppError>;
+
+async fn full_view(state: &AppState, report: &Report) -> Result<Json<TeamViewJson>, AppError> {
+    let messages = state.store.messages(&report.id).await?;
+    let audit = state.store.audit_log(&report.id).await?;
+    Ok(Json(TeamViewJson::new(
+        report,
+        &messages,
+        audit,
+        Timestamp::now(),
+    )))
+}
+
+/// The report `id`, as a member who may see it; 401 without a token, 404 otherwise.
+async fn team_report(state: &AppState, auth: &Auth, id: &str) -> Result<Report, AppError> {
+    auth.member()?;
+    Ok(service::visible(state, &auth.actor, id).await?.0)
+}
+
+/// `POST /api/v1/reports`: anyone may report.
+pub async fn create(
+    State(state): State<AppState>,
+    body: Body<Submission>,
+) -> Result<Response, AppError> {
+    let ApiJson(sub) = body?;
+    let (report, token) = service::submit(&state, &sub, Channel::Api).await?;
+    let answer = serde_json::json!({
+        "id": report.id,
+        "status_url": state.config.status_url(token.expose()),
+        "state": report.state,
+    });
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListParams {
+    project: Option<String>,
+    state: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u32>,
+}
+
+/// Largest page of the list.
+const MAX_LIMIT: u32 = 500;
+
+/// `GET /api/v1/reports`: the reports the caller handles.
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(p): Query<ListParams>,
+) -> Result<Response, AppError> {
+    let member = auth.member()?;
+    let filter = match p.state.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => Some(ReportState::parse(s)?),
+    };
+    let q = ListQuery {
+        project: p.project,
+        state: filter,
+        limit: p.limit.unwrap_or(MAX_LIMIT).clamp(1, MAX_LIMIT),
+        offset: p.offset.unwrap_or(0),
+    };
+    let rows = service::list(&state, member, &q).await?;
+    let now = Timestamp::now();
+    let reports: Vec<SummaryJson> = rows.iter().map(|r| SummaryJson::new(r, now)).collect();
+    Ok(Json(serde_json::json!({ "reports": reports })).into_response())
+}
+
+/// `GET /api/v1/reports/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let report = team_report(&state, &auth, &id).await?;
+    Ok(full_view(&state, &report).await?.into_response())
+}
+
+/// `POST /api/v1/reports/{id}/transitions`.
+pub async fn transition(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Body<TransitionRequest>,
+) -> Result<Response, AppError> {
+    let report = team_report(&state, &auth, &id).await?;
+    let ApiJson(req) = body?;
+    let report = service::transition(&state, &auth.actor, &report, &req).await?;
+    Ok(full_view(&state, &report).await?.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewMessage {
+    kind: String,
+    body: String,
+}
+
+/// `POST /api/v1/reports/{id}/messages`: a reply to the reporter or an internal note.
+pub async fn message(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Body<NewMessage>,
+) -> Result<Response, AppError> {
+    let report = team_report(&state, &auth, &id).await?;
+    let ApiJson(m) = body?;
+    let command = match m.kind.as_str() {
+        "reply" => Command::Reply { body: m.body },
+        "note" => Command::Note { body: m.body },
+        other => {
+            return Err(AppError::invalid(
+                "kind",
+                format!("{other:?} is not \"reply\" or \"note\""),
+            ));
+        }
+    };
+    let report = service::act(&state, &auth.actor, &report, command).await?;
+    Ok((StatusCode::CREATED, full_view(&state, &report).await?).into_response())
+}
+
+/// `PUT /api/v1/reports/{id}/record`.
+pub async fn record(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Body<RecordDraft>,
+) -> Result<Response, AppError> {
+    let report = team_report(&state, &auth, &id).await?;
+    let ApiJson(record) = body?;
+    let report = service::act(
+        &state,
+        &auth.actor,
+        &report,
+        Command::UpdateRecord { record },
+    )
+    .await?;
+    Ok(full_view(&state, &report).await?.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RouteBody {
+    project: String,
+}
+
+/// `POST /api/v1/reports/{id}/route` (organisation team).
+pub async fn route(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Body<RouteBody>,
+) -> Result<Response, AppError> {
+    let report = team_report(&state, &auth, &id).await?;
+    let ApiJson(r) = body?;
+    let report = service::route(&state, &auth.actor, &report, &r.project).await?;
+    Ok(full_view(&state, &report).await?.into_response())
+}

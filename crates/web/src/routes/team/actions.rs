@@ -1,0 +1,171 @@
+//! The report page's forms. Each checks the session's CSRF token, lets the domain
+//! decide, then redirects back (303), or shows the page again with the refusal.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use embargo_domain::lifecycle::{Command, TransitionRequest};
+use embargo_domain::report::Report;
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::extract::{Auth, PageForm};
+use crate::routes::team::show::{self, RecordFields};
+use crate::service;
+use crate::state::AppState;
+
+/// The report, if this member may see it and the form carries the session's CSRF token.
+async fn load(state: &AppState, auth: &Auth, id: &str, csrf: &str) -> Result<Report, AppError> {
+    auth.member()?;
+    let (report, _) = service::visible(state, &auth.actor, id).await?;
+    auth.check_csrf(csrf)?;
+    Ok(report)
+}
+
+async fn finish(
+    state: &AppState,
+    auth: &Auth,
+    report: &Report,
+    result: Result<Report, AppError>,
+    record_input: Option<RecordFields>,
+) -> Result<Response, AppError> {
+    match result {
+        Ok(r) => Ok(Redirect::to(&format!("/reports/{}", r.id)).into_response()),
+        Err(
+            e @ (AppError::Invalid { .. }
+            | AppError::BadRequest(_)
+            | AppError::Forbidden(_)
+            | AppError::Conflict(_)
+            | AppError::Transition(_)),
+        ) => {
+            // Show the report as it is now, so a conflict shows the other change.
+            let current = state
+                .store
+                .report(&report.id)
+                .await?
+                .unwrap_or_else(|| report.clone());
+            show::render(state, auth, &current, Some(e), record_input).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BodyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    body: String,
+}
+
+pub async fn reply(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<BodyForm>,
+) -> Result<Response, AppError> {
+    let report = load(&state, &auth, &id, &f.csrf).await?;
+    let result = service::act(
+        &state,
+        &auth.actor,
+        &report,
+        Command::Reply { body: f.body },
+    )
+    .await;
+    finish(&state, &auth, &report, result, None).await
+}
+
+pub async fn note(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<BodyForm>,
+) -> Result<Response, AppError> {
+    let report = load(&state, &auth, &id, &f.csrf).await?;
+    let result = service::act(&state, &auth.actor, &report, Command::Note { body: f.body }).await;
+    finish(&state, &auth, &report, result, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TransitionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    to: String,
+    message: Option<String>,
+    reason: Option<String>,
+    disclosure_date: Option<String>,
+    summary: Option<String>,
+    cve: Option<String>,
+    fix_ref: Option<String>,
+    release_ref: Option<String>,
+}
+
+pub async fn transition(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<TransitionForm>,
+) -> Result<Response, AppError> {
+    let report = load(&state, &auth, &id, &f.csrf).await?;
+    let req = TransitionRequest {
+        to: f.to,
+        message: f.message,
+        reason: f.reason,
+        disclosure_date: f.disclosure_date,
+        summary: f.summary,
+        cve: f.cve,
+        fix_ref: f.fix_ref,
+        release_ref: f.release_ref,
+    };
+    let result = service::transition(&state, &auth.actor, &report, &req).await;
+    finish(&state, &auth, &report, result, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RecordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    fields: RecordFields,
+}
+
+pub async fn record(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<RecordForm>,
+) -> Result<Response, AppError> {
+    let report = load(&state, &auth, &id, &f.csrf).await?;
+    let result = match f.fields.to_record() {
+        Ok(record) => {
+            service::act(
+                &state,
+                &auth.actor,
+                &report,
+                Command::UpdateRecord { record },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    finish(&state, &auth, &report, result, Some(f.fields)).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RouteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    project: String,
+}
+
+pub async fn route(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<RouteForm>,
+) -> Result<Response, AppError> {
+    let report = load(&state, &auth, &id, &f.csrf).await?;
+    let result = service::route(&state, &auth.actor, &report, &f.project).await;
+    finish(&state, &auth, &report, result, None).await
+}

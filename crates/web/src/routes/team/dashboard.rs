@@ -1,0 +1,117 @@
+//! `/dashboard`: the reports a member handles, soonest deadline first, 50 a page.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use embargo_domain::state::ReportState;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::extract::Auth;
+use crate::routes::html;
+use crate::service::{self, ListQuery};
+use crate::state::AppState;
+use crate::views::{when, when_opt};
+
+const PER_PAGE: u32 = 50;
+
+#[derive(Debug, Deserialize)]
+pub struct DashboardQuery {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    page: u32,
+}
+
+struct Row {
+    id: String,
+    title: String,
+    state: &'static str,
+    state_label: &'static str,
+    project: String,
+    received: String,
+    next_due: String,
+    overdue: bool,
+    cve: String,
+}
+
+struct StateOption {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "team/dashboard.html")]
+struct Dashboard {
+    csrf: String,
+    user: String,
+    rows: Vec<Row>,
+    states: Vec<StateOption>,
+    state: String,
+    page: u32,
+    prev: Option<u32>,
+    next: Option<u32>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, AppError> {
+    let member = auth.member()?;
+    let filter = match q.state.trim() {
+        "" | "all" => None,
+        s => Some(ReportState::parse(s)?),
+    };
+    let page = q.page.min(100_000);
+    // One more than a page, to know whether a next page exists.
+    let mut rows = service::list(
+        &state,
+        member,
+        &ListQuery {
+            project: None,
+            state: filter,
+            limit: PER_PAGE + 1,
+            offset: page * PER_PAGE,
+        },
+    )
+    .await?;
+    let more = rows.len() > PER_PAGE as usize;
+    rows.truncate(PER_PAGE as usize);
+    let now = Timestamp::now();
+    html(&Dashboard {
+        csrf: auth.csrf(),
+        user: member.name.clone(),
+        rows: rows
+            .iter()
+            .map(|r| Row {
+                id: r.id.to_string(),
+                title: r.title.clone(),
+                state: r.state.as_str(),
+                state_label: r.state.label(),
+                project: r
+                    .project
+                    .as_ref()
+                    .map_or_else(|| "(unrouted)".to_string(), |p| p.name.clone()),
+                received: when(r.received_at),
+                next_due: when_opt(r.next_due),
+                overdue: r.next_due.is_some_and(|d| d < now),
+                cve: r.cve.as_ref().map(ToString::to_string).unwrap_or_default(),
+            })
+            .collect(),
+        states: ReportState::ALL
+            .iter()
+            .map(|s| StateOption {
+                value: s.as_str(),
+                label: s.label(),
+                selected: filter == Some(*s),
+            })
+            .collect(),
+        state: filter.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        page,
+        prev: page.checked_sub(1),
+        next: more.then_some(page + 1),
+    })
+}

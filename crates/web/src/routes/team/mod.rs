@@ -1,0 +1,5 @@
+//! The team UI: dashboard, report page and the report page's forms.
+
+pub mod actions;
+pub mod dashboard;
+pub mod show;

@@ -1,0 +1,201 @@
+//! The domain calls every front end makes, shared by the HTML pages and `/api/v1`:
+//! load what the caller may see, ask `lifecycle` to decide, let the store apply.
+
+use embargo_domain::access::{Access, Actor, Member, access};
+use embargo_domain::ids::{ProjectSlug, ReportId};
+use embargo_domain::intake::Submission;
+use embargo_domain::lifecycle::{Command, TransitionRequest, decide, receive};
+use embargo_domain::report::{Channel, Report};
+use embargo_domain::state::ReportState;
+use embargo_domain::token::Token;
+use embargo_store::{Project, ReportFilter, ReportSummary};
+use jiff::Timestamp;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Takes a new report; returns it with the status-link token, shown once to the reporter.
+pub async fn submit(
+    state: &AppState,
+    sub: &Submission,
+    channel: Channel,
+) -> Result<(Report, Token), AppError> {
+    let new = sub.parse()?;
+    let project = match &new.project {
+        Some(slug) => Some(state.store.project_by_slug(slug).await?.ok_or_else(|| {
+            AppError::invalid(
+                "project",
+                format!("there is no project {slug:?}; leave it empty if you do not know"),
+            )
+        })?),
+        None => None,
+    };
+    let token = Token::generate();
+    let cfg = &state.config;
+    let change = receive(
+        new,
+        ReportId::generate(),
+        project.as_ref().map(Project::as_ref),
+        channel,
+        Timestamp::now(),
+        &cfg.policy(project.as_ref()),
+        &cfg.contacts(project.as_ref(), Some(cfg.status_url(token.expose()))),
+    )?;
+    let report = state.store.create_report(&change, &token.digest()).await?;
+    Ok((report, token))
+}
+
+/// The report `id` and the caller's access to it; 404 for anything the caller may not
+/// see, exactly as for an id that does not exist.
+pub async fn visible(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<(Report, Access), AppError> {
+    let id = ReportId::parse(id).map_err(|_| AppError::NotFound)?;
+    let report = state.store.report(&id).await?.ok_or(AppError::NotFound)?;
+    match access(actor, &report) {
+        Access::None => Err(AppError::NotFound),
+        level => Ok((report, level)),
+    }
+}
+
+/// The report behind a status-link token, seen as its reporter.
+pub async fn by_status_token(state: &AppState, token: &str) -> Result<(Report, Actor), AppError> {
+    let token = Token::from_presented(token).ok_or(AppError::NotFound)?;
+    let report = state
+        .store
+        .report_by_status_token(&token.digest())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let actor = Actor::Reporter(report.id.clone());
+    Ok((report, actor))
+}
+
+/// Lets the domain decide `command` and applies the change; returns the stored report.
+pub async fn act(
+    state: &AppState,
+    actor: &Actor,
+    report: &Report,
+    command: Command,
+) -> Result<Report, AppError> {
+    let project = project_of(state, report).await?;
+    let cfg = &state.config;
+    let change = decide(
+        report,
+        command,
+        actor,
+        Timestamp::now(),
+        &cfg.policy(project.as_ref()),
+        // Later mails do not repeat the status link: the reporter has it from the receipt,
+        // and only its digest is stored.
+        &cfg.contacts(project.as_ref(), None),
+    )?;
+    Ok(state.store.apply(&change).await?)
+}
+
+/// A lifecycle transition; `cve_assigned` without a `cve` takes the pool's next free id.
+pub async fn transition(
+    state: &AppState,
+    actor: &Actor,
+    report: &Report,
+    req: &TransitionRequest,
+) -> Result<Report, AppError> {
+    let from_pool = req.to.trim() == ReportState::CveAssigned.as_str()
+        && req.cve.as_deref().is_none_or(|c| c.trim().is_empty());
+    let next = if from_pool {
+        state.store.next_free_cve().await?
+    } else {
+        None
+    };
+    let command = req.command(|| next)?;
+    act(state, actor, report, command).await
+}
+
+/// Routes an unrouted report to the project `slug`.
+pub async fn route(
+    state: &AppState,
+    actor: &Actor,
+    report: &Report,
+    slug: &str,
+) -> Result<Report, AppError> {
+    let slug = ProjectSlug::parse(slug)?;
+    let project = state
+        .store
+        .project_by_slug(&slug)
+        .await?
+        .ok_or_else(|| AppError::invalid("project", format!("there is no project {slug:?}")))?;
+    act(
+        state,
+        actor,
+        report,
+        Command::Route {
+            project: project.as_ref(),
+        },
+    )
+    .await
+}
+
+pub async fn project_of(state: &AppState, report: &Report) -> Result<Option<Project>, AppError> {
+    match &report.project {
+        Some(p) => Ok(state.store.project_by_id(p.id).await?),
+        None => Ok(None),
+    }
+}
+
+/// Which reports a member's list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub project: Option<String>,
+    pub state: Option<ReportState>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// The reports `member` handles, filtered; only ever those the member may see.
+pub async fn list(
+    state: &AppState,
+    member: &Member,
+    q: &ListQuery,
+) -> Result<Vec<ReportSummary>, AppError> {
+    let mut projects = if member.org_team {
+        None
+    } else {
+        Some(member.projects.clone())
+    };
+    if let Some(slug) = q
+        .project
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let slug = ProjectSlug::parse(slug)?;
+        let p =
+            state.store.project_by_slug(&slug).await?.ok_or_else(|| {
+                AppError::invalid("project", format!("there is no project {slug:?}"))
+            })?;
+        match &mut projects {
+            None => projects = Some(vec![p.id]),
+            Some(ids) => ids.retain(|id| *id == p.id),
+        }
+    }
+    if projects.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(vec![]);
+    }
+    let filter = ReportFilter {
+        projects: projects.clone(),
+        state: q.state,
+        include_closed: true,
+        limit: q.limit,
+        offset: q.offset,
+    };
+    let mut rows = state.store.list_reports(&filter).await?;
+    // Defence in depth: whatever the query returned, keep only what the member handles.
+    rows.retain(|r| {
+        member.org_team
+            || r.project
+                .as_ref()
+                .is_some_and(|p| member.projects.contains(&p.id))
+    });
+    Ok(rows)
+}

@@ -1,0 +1,171 @@
+//! What reports look like to callers: the JSON of `/api/v1` and the small helpers the
+//! HTML pages share. Built only from what the caller's access level allows.
+
+use embargo_domain::ids::CveId;
+use embargo_domain::record::RecordDraft;
+use embargo_domain::report::{AuditEntry, Channel, Deadlines, Message, Report, Reporter};
+use embargo_domain::state::ReportState;
+use embargo_store::ReportSummary;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::Serialize;
+
+/// A project as reports name it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectJson {
+    pub slug: String,
+    pub name: String,
+}
+
+/// One entry of a thread.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageJson {
+    pub kind: &'static str,
+    pub author: String,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+impl From<&Message> for MessageJson {
+    fn from(m: &Message) -> Self {
+        Self {
+            kind: m.kind.as_str(),
+            author: m.author_label.clone(),
+            body: m.body.clone(),
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// A row of `GET /api/v1/reports`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryJson {
+    pub id: String,
+    pub project: Option<ProjectJson>,
+    pub state: ReportState,
+    pub title: String,
+    pub received_at: Timestamp,
+    pub next_due: Option<Timestamp>,
+    pub overdue: bool,
+    pub cve: Option<CveId>,
+}
+
+impl SummaryJson {
+    pub fn new(s: &ReportSummary, now: Timestamp) -> Self {
+        Self {
+            id: s.id.to_string(),
+            project: s.project.as_ref().map(|p| ProjectJson {
+                slug: p.slug.to_string(),
+                name: p.name.clone(),
+            }),
+            state: s.state,
+            title: s.title.clone(),
+            received_at: s.received_at,
+            next_due: s.next_due,
+            overdue: s.next_due.is_some_and(|d| d < now),
+            cve: s.cve.clone(),
+        }
+    }
+}
+
+/// The team's full view of a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamViewJson {
+    pub id: String,
+    pub project: Option<ProjectJson>,
+    pub state: ReportState,
+    pub title: String,
+    pub description: String,
+    pub affected_versions: Option<String>,
+    pub reporter: Reporter,
+    pub channel: Channel,
+    pub received_at: Timestamp,
+    pub deadlines: Deadlines,
+    pub next_due: Option<Timestamp>,
+    pub overdue: bool,
+    pub disclosure_date: Option<Date>,
+    pub cve: Option<CveId>,
+    pub cve_summary: Option<String>,
+    pub fix_ref: Option<String>,
+    pub release_ref: Option<String>,
+    pub record: Option<RecordDraft>,
+    /// Why the record cannot be announced yet (`null` once it validates).
+    pub record_problem: Option<String>,
+    pub messages: Vec<MessageJson>,
+    pub audit: Vec<AuditEntry>,
+    pub version: i64,
+}
+
+impl TeamViewJson {
+    pub fn new(r: &Report, messages: &[Message], audit: Vec<AuditEntry>, now: Timestamp) -> Self {
+        Self {
+            id: r.id.to_string(),
+            project: r.project.as_ref().map(|p| ProjectJson {
+                slug: p.slug.to_string(),
+                name: p.name.clone(),
+            }),
+            state: r.state,
+            title: r.title.clone(),
+            description: r.description.clone(),
+            affected_versions: r.affected_versions.clone(),
+            reporter: r.reporter.clone(),
+            channel: r.channel,
+            received_at: r.received_at,
+            deadlines: r.deadlines.clone(),
+            next_due: r.next_due(),
+            overdue: r.is_overdue(now),
+            disclosure_date: r.disclosure_date,
+            cve: r.cve.clone(),
+            cve_summary: r.cve_summary.clone(),
+            fix_ref: r.fix_ref.clone(),
+            release_ref: r.release_ref.clone(),
+            record: r.record.clone(),
+            record_problem: record_problem(r),
+            messages: messages.iter().map(MessageJson::from).collect(),
+            audit,
+            version: r.version,
+        }
+    }
+}
+
+/// What the reporter sees through the status link: never internal notes.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReporterViewJson {
+    pub id: String,
+    pub state: ReportState,
+    pub title: String,
+    pub messages: Vec<MessageJson>,
+}
+
+impl ReporterViewJson {
+    pub fn new(r: &Report, messages: &[Message]) -> Self {
+        Self {
+            id: r.id.to_string(),
+            state: r.state,
+            title: r.title.clone(),
+            messages: reporter_messages(messages).map(MessageJson::from).collect(),
+        }
+    }
+}
+
+/// The thread as the reporter may read it.
+pub fn reporter_messages(messages: &[Message]) -> impl Iterator<Item = &Message> {
+    messages.iter().filter(|m| m.kind.visible_to_reporter())
+}
+
+/// Why the record is not ready to announce, if it is not.
+pub fn record_problem(r: &Report) -> Option<String> {
+    match &r.record {
+        None => Some("no record written yet".into()),
+        Some(rec) => rec.validate().err().map(|e| e.to_string()),
+    }
+}
+
+/// A time as pages show it.
+pub fn when(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub fn when_opt(t: Option<Timestamp>) -> String {
+    t.map(when).unwrap_or_else(|| "—".into())
+}

@@ -1,0 +1,11 @@
+//! The web crate's integration tests: the HTTP API and pages of a served router, on
+//! SQLite and (with `EMBARGO_TEST_POSTGRES`) PostgreSQL.
+
+mod authz;
+mod bad_input;
+mod csrf;
+mod embargo;
+mod login;
+mod pages;
+mod story;
+mod support;
