@@ -9,18 +9,25 @@ use std::process::Command;
 
 use embargo_domain::ids::{CveId, ProjectId, ReportId};
 use embargo_domain::lifecycle::Advisory;
-use embargo_domain::record::{AffectedRange, Credit, CreditKind, RecordDraft, Severity, announcement};
+use embargo_domain::record::{
+    AffectedRange, Credit, CreditKind, RecordDraft, Severity, announcement,
+};
 use embargo_formats::cve5::{Cna, published_record};
 
 fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("EMBARGO_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+        });
     dir.is_dir().then_some(dir)
 }
 
 fn skip(what: &str) {
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{what} is missing under CI=true");
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{what} is missing under CI=true"
+    );
     eprintln!("SKIPPED: CVE JSON 5 schema validation ({what} not found)");
 }
 
@@ -60,14 +67,19 @@ fn minimal() -> RecordDraft {
         title: "Minimal".into(),
         description: "d".into(),
         product: "P".into(),
-        affected: vec![AffectedRange { introduced: "0".into(), fixed: Some("1.0".into()) }],
+        affected: vec![AffectedRange {
+            introduced: "0".into(),
+            fixed: Some("1.0".into()),
+        }],
         ..Default::default()
     }
 }
 
 #[test]
 fn exported_records_validate_against_the_official_schema() {
-    let Some(corpus) = corpus() else { return skip("the corpus (EMBARGO_CORPUS or ../shared/corpus)") };
+    let Some(corpus) = corpus() else {
+        return skip("the corpus (EMBARGO_CORPUS or ../shared/corpus)");
+    };
     let schema = corpus.join("schemas/cve/CVE_Record_Format_bundled_5.1.1.json");
     let has_jsonschema = Command::new("python3")
         .args(["-c", "import jsonschema"])
@@ -76,7 +88,11 @@ fn exported_records_validate_against_the_official_schema() {
     if !has_jsonschema {
         return skip("python3 with the jsonschema package");
     }
-    let cna = Cna { org_id: "f0158376-9dc2-43b6-827c-5f631a4d8d09".into(), short_name: "apache".into(), vendor: "Apache Software Foundation".into() };
+    let cna = Cna {
+        org_id: "f0158376-9dc2-43b6-827c-5f631a4d8d09".into(),
+        short_name: "apache".into(),
+        vendor: "Apache Software Foundation".into(),
+    };
     let dir = tempfile::tempdir().unwrap();
     for (name, record) in [("full", full()), ("minimal", minimal())] {
         let json = published_record(&advisory(record), &cna);
@@ -114,12 +130,19 @@ fn exported_records_validate_against_the_official_schema() {
         .output()
         .unwrap()
         .status;
-    assert!(!status.success(), "an empty affected list must fail validation");
+    assert!(
+        !status.success(),
+        "an empty affected list must fail validation"
+    );
 }
 
 #[test]
 fn record_carries_what_the_team_wrote() {
-    let cna = Cna { org_id: "f0158376-9dc2-43b6-827c-5f631a4d8d09".into(), short_name: "apache".into(), vendor: "Apache Software Foundation".into() };
+    let cna = Cna {
+        org_id: "f0158376-9dc2-43b6-827c-5f631a4d8d09".into(),
+        short_name: "apache".into(),
+        vendor: "Apache Software Foundation".into(),
+    };
     let j = published_record(&advisory(full()), &cna);
     assert_eq!(j["cveMetadata"]["cveId"], "CVE-2026-10000");
     let c = &j["containers"]["cna"];
@@ -128,5 +151,10 @@ fn record_carries_what_the_team_wrote() {
     assert_eq!(c["problemTypes"][0]["descriptions"][0]["cweId"], "CWE-502");
     assert_eq!(c["metrics"][0]["other"]["content"]["text"], "important");
     assert_eq!(c["credits"][0]["type"], "finder");
-    assert!(c["descriptions"][0]["supportingMedia"][0]["value"].as_str().unwrap().contains("&lt;or later&gt;"));
+    assert!(
+        c["descriptions"][0]["supportingMedia"][0]["value"]
+            .as_str()
+            .unwrap()
+            .contains("&lt;or later&gt;")
+    );
 }
