@@ -18,10 +18,12 @@ use embargo_domain::token::Token;
 use embargo_formats::cve5::Cna;
 use embargo_store::test_support::{fresh_store};
 use embargo_store::{
-    CredentialKind, NewCredential, NewUser, Organisation, Organisations, ProjectInput, Projects, Reports, Store,
+    CredentialKind, NewCredential, NewUser, Organisation, Organisations, ProjectInput, Projects, Store,
     Users,
 };
 use embargo_web::{AppState, WebConfig};
+
+const PASSWORD: &str = "bench-password-long-enough";
 
 struct App {
     base: String,
@@ -45,7 +47,12 @@ async fn start(store: embargo_store::SqlStore) -> App {
         .await
         .unwrap();
     let admin = store
-        .create_user(&NewUser { email: Email::parse("admin@bench.example").unwrap(), name: "Admin".into(), org_team: true, password_hash: None })
+        .create_user(&NewUser {
+            email: Email::parse("admin@bench.example").unwrap(),
+            name: "Admin".into(),
+            org_team: true,
+            password_hash: Some(embargo_web::password::hash(PASSWORD).unwrap()),
+        })
         .await
         .unwrap();
     let token = Token::generate();
@@ -167,6 +174,29 @@ async fn list(app: &App, label: &str, path: &str, rounds: usize) {
     summary(label, lat, started.elapsed());
 }
 
+/// The HTML dashboard as a signed-in org-team member sees it (first page, 50 rows).
+async fn dashboard(app: &App, label: &str, rounds: usize) {
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = client
+        .post(format!("{}/login", app.base))
+        .form(&[("email", "admin@bench.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(login.status().is_success() || login.status().is_redirection(), "login: {}", login.status());
+    let mut lat = Vec::new();
+    let started = Instant::now();
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let r = client.get(format!("{}/dashboard", app.base)).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("report-link"));
+        lat.push(t.elapsed());
+    }
+    summary(label, lat, started.elapsed());
+}
+
 #[tokio::main]
 async fn main() {
     let reports: usize = std::env::var("EMBARGO_BENCH_REPORTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
@@ -176,8 +206,9 @@ async fn main() {
         intake(&app, 1, 300).await;
         intake(&app, 8, 1000).await;
         fill(&app, reports.saturating_sub(1300)).await;
-        list(&app, &format!("  report list (first page of 50) with {reports} stored"), "/api/v1/reports", 50).await;
-        list(&app, &format!("  report list, state filter, with {reports} stored"), "/api/v1/reports?state=received", 50).await;
-        list(&app, &format!("  report list, project filter, with {reports} stored"), "/api/v1/reports?project=kafka", 50).await;
+        dashboard(&app, &format!("  HTML dashboard (first page of 50) with {reports} stored"), 50).await;
+        list(&app, &format!("  API report list (first page of 50) with {reports} stored"), "/api/v1/reports?limit=50", 50).await;
+        list(&app, &format!("  API list, state filter, with {reports} stored"), "/api/v1/reports?state=received&limit=50", 50).await;
+        list(&app, &format!("  API list, project filter, with {reports} stored"), "/api/v1/reports?project=kafka&limit=50", 50).await;
     }
 }

@@ -69,6 +69,8 @@ CREATE TABLE reports (
 CREATE INDEX reports_dashboard ON reports (closed, due_key, received_at DESC);
 CREATE INDEX reports_all_by_due ON reports (due_key, received_at DESC);
 CREATE INDEX reports_project ON reports (project_id, closed, due_key, received_at DESC);
+-- The API lists a project's reports closed ones included: without this, a sort of every row.
+CREATE INDEX reports_project_all ON reports (project_id, due_key, received_at DESC);
 CREATE INDEX reports_state ON reports (state, due_key, received_at DESC);
 CREATE UNIQUE INDEX reports_cve ON reports (cve_id) WHERE cve_id IS NOT NULL;
 

@@ -64,6 +64,8 @@ pub struct ListParams {
 
 /// Largest page of the list.
 const MAX_LIMIT: u32 = 500;
+/// A page as the dashboard shows it, unless the caller asks for more.
+const DEFAULT_LIMIT: u32 = 50;
 
 /// `GET /api/v1/reports`: the reports the caller handles.
 pub async fn list(
@@ -79,7 +81,7 @@ pub async fn list(
     let q = ListQuery {
         project: p.project,
         state: filter,
-        limit: p.limit.unwrap_or(MAX_LIMIT).clamp(1, MAX_LIMIT),
+        limit: p.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
         offset: p.offset.unwrap_or(0),
     };
     let rows = service::list(&state, member, &q).await?;
