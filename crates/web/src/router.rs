@@ -122,8 +122,10 @@ async fn security_headers(req: Request, next: Next) -> Response {
         HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
     );
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    // Status and setup links are capabilities in the URL: never send them onwards.
-    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Status and setup links are capabilities in the URL: never send them to another
+    // site. Not "no-referrer": under it browsers send `Origin: null` on form posts,
+    // and the same-origin check below would refuse every form.
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     // Only public advisory pages opt in to caching; everything else may be private.
     if !h.contains_key(CACHE_CONTROL) {
         h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -236,7 +236,7 @@ async fn public_pages_health_and_headers() {
             "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
         );
         assert_eq!(h["x-content-type-options"], "nosniff");
-        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert_eq!(h["referrer-policy"], "same-origin");
         assert_eq!(h["cache-control"], "no-store");
         let home = res.text().await.expect("body");
         assert!(home.contains("Example Software Foundation"), "{b}");
