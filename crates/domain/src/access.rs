@@ -107,6 +107,8 @@ mod tests {
             fix_ref: None,
             release_ref: None,
             record: None,
+            cna_record: None,
+            record_state: None,
             version: 1,
         }
     }
@@ -126,7 +128,10 @@ mod tests {
         let r = report(Some(1));
         assert_eq!(access(&Actor::Anonymous, &r), Access::None);
         assert_eq!(access(&Actor::Reporter(r.id.clone()), &r), Access::Reporter);
-        assert_eq!(access(&Actor::Reporter(ReportId::generate()), &r), Access::None);
+        assert_eq!(
+            access(&Actor::Reporter(ReportId::generate()), &r),
+            Access::None
+        );
         assert_eq!(access(&member(false, &[2]), &r), Access::None);
         assert_eq!(access(&member(false, &[1]), &r), Access::Team);
         assert_eq!(access(&member(true, &[]), &r), Access::Team);

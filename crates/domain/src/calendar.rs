@@ -104,7 +104,11 @@ mod tests {
 
     #[test]
     fn skips_holidays_in_the_projects_zone() {
-        let cal = Calendar::new("Europe/Amsterdam", &[date(2026, 12, 25), date(2026, 12, 28)]).unwrap();
+        let cal = Calendar::new(
+            "Europe/Amsterdam",
+            &[date(2026, 12, 25), date(2026, 12, 28)],
+        )
+        .unwrap();
         // Wednesday 23 Dec 2026, 09:00 in Amsterdam (08:00Z). Thu 24 (1), Fri 25 holiday,
         // weekend, Mon 28 holiday, Tue 29 (2), Wed 30 (3).
         assert_eq!(

@@ -5,7 +5,10 @@
 pub enum DomainError {
     /// A field's value is malformed, empty or too large; `field` names it.
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     /// The lifecycle does not allow this step from the report's current state.
     #[error("{0}")]
     Transition(String),

@@ -284,15 +284,34 @@ mod tests {
         let id = ReportId::generate();
         assert_eq!(ReportId::parse(id.as_str()).unwrap(), id);
         assert_eq!(ReportId::parse(&id.as_str().to_lowercase()).unwrap(), id);
-        for bad in ["", "EMB-", "EMB-123", "XYZ-7F3KQ2M9ZC4D", "EMB-7F3KQ2M9ZC4U", "EMB-7F3KQ2M9ZC4DD"] {
+        for bad in [
+            "",
+            "EMB-",
+            "EMB-123",
+            "XYZ-7F3KQ2M9ZC4D",
+            "EMB-7F3KQ2M9ZC4U",
+            "EMB-7F3KQ2M9ZC4DD",
+        ] {
             assert!(ReportId::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse(" A.B@Example.ORG ").unwrap().as_str(), "A.B@example.org");
-        for bad in ["", "a", "a@b", "a@@b.org", "a b@c.org", "a@b.org\r\nBcc: x@y.org", "<a@b.org>", "a@-b.org"] {
+        assert_eq!(
+            Email::parse(" A.B@Example.ORG ").unwrap().as_str(),
+            "A.B@example.org"
+        );
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "a@@b.org",
+            "a b@c.org",
+            "a@b.org\r\nBcc: x@y.org",
+            "<a@b.org>",
+            "a@-b.org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }
     }
@@ -301,8 +320,17 @@ mod tests {
     fn cve_ids_and_ranges() {
         let c = CveId::parse("CVE-2026-10000").unwrap();
         assert_eq!(c.to_string(), "CVE-2026-10000");
-        assert_eq!(CveId::parse("CVE-2021-0001").unwrap().to_string(), "CVE-2021-0001");
-        for bad in ["CVE-2026-123", "cve-2026-1234", "CVE-26-1234", "CVE-2026-01234", "CVE-1998-1234"] {
+        assert_eq!(
+            CveId::parse("CVE-2021-0001").unwrap().to_string(),
+            "CVE-2021-0001"
+        );
+        for bad in [
+            "CVE-2026-123",
+            "cve-2026-1234",
+            "CVE-26-1234",
+            "CVE-2026-01234",
+            "CVE-1998-1234",
+        ] {
             assert!(CveId::parse(bad).is_err(), "{bad}");
         }
         let r = CveId::parse_range("CVE-2026-10000..CVE-2026-10099").unwrap();

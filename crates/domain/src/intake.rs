@@ -58,7 +58,9 @@ impl Submission {
             reporter_email: match self.reporter_email.as_deref().map(str::trim) {
                 None | Some("") => None,
                 Some(e) => Some(Email::parse(e).map_err(|e| match e {
-                    DomainError::Invalid { message, .. } => DomainError::invalid("reporter_email", message),
+                    DomainError::Invalid { message, .. } => {
+                        DomainError::invalid("reporter_email", message)
+                    }
                     other => other,
                 })?),
             },
@@ -101,11 +103,21 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
+        #[expect(
+            clippy::type_complexity,
+            reason = "a table of (mutation, expected field) pairs"
+        )]
         let cases: Vec<(fn(&mut Submission), &str)> = vec![
             (|s| s.title = "".into(), "title:"),
             (|s| s.description = " ".into(), "description:"),
-            (|s| s.description = "x".repeat(MAX_DESCRIPTION_BYTES + 1), "description:"),
-            (|s| s.reporter_email = Some("nope".into()), "reporter_email:"),
+            (
+                |s| s.description = "x".repeat(MAX_DESCRIPTION_BYTES + 1),
+                "description:",
+            ),
+            (
+                |s| s.reporter_email = Some("nope".into()),
+                "reporter_email:",
+            ),
             (|s| s.project = Some("../etc".into()), "project:"),
             (|s| s.title = "<script>\nalert(1)".into(), "title:"),
         ];

@@ -10,12 +10,14 @@ use serde::Serialize;
 
 use crate::DomainError;
 use crate::access::{Access, Actor, access};
+use crate::cna::{CnaRecord, RecordState};
 use crate::ids::{CveId, Email, ProjectId, ReportId};
 use crate::intake::NewReport;
 use crate::policy::Policy;
-use crate::record::{Announcement, RecordDraft, announcement};
+use crate::record::{Announcement, RecordDraft};
 use crate::report::{
-    AuditEntry, Channel, Deadlines, MessageKind, NewMessage, OutgoingMail, ProjectRef, Report, Reporter,
+    AuditEntry, Channel, Deadlines, MessageKind, NewMessage, OutgoingMail, ProjectRef, Report,
+    Reporter,
 };
 use crate::state::ReportState;
 use crate::text::{MAX_DESCRIPTION_BYTES, required_line, required_text};
@@ -36,19 +38,58 @@ pub struct Contacts {
 /// What a person (or the API) asks to do with a report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Acknowledge { message: Option<String> },
-    Reject { reason: String },
-    Accept { disclosure_date: Date, message: Option<String> },
-    RequestCve { summary: String },
-    AssignCve { cve: CveId },
-    SendDraft { message: Option<String> },
-    RecordFix { fix_ref: String, release_ref: String },
+    Acknowledge {
+        message: Option<String>,
+    },
+    Reject {
+        reason: String,
+    },
+    Accept {
+        disclosure_date: Date,
+        message: Option<String>,
+    },
+    RequestCve {
+        summary: String,
+    },
+    AssignCve {
+        cve: CveId,
+    },
+    SendDraft {
+        message: Option<String>,
+    },
+    RecordFix {
+        fix_ref: String,
+        release_ref: String,
+    },
     Announce,
-    Route { project: ProjectRef },
-    Reply { body: String },
-    Note { body: String },
-    ReporterReply { body: String },
-    UpdateRecord { record: RecordDraft },
+    Route {
+        project: ProjectRef,
+    },
+    Reply {
+        body: String,
+    },
+    Note {
+        body: String,
+    },
+    ReporterReply {
+        body: String,
+    },
+    /// Saves the thin record (the first API's shape); same as `SaveRecord` of its upgrade.
+    UpdateRecord {
+        record: RecordDraft,
+    },
+    /// Saves the full record; the record becomes (or stays) DRAFT.
+    SaveRecord {
+        record: CnaRecord,
+    },
+    /// Moves the CVE record to another state (see `cna` for who may do what).
+    /// `problems` are the caller's validation findings (the CVE JSON 5 lint, which the
+    /// domain cannot run itself); any of them keeps the record in DRAFT.
+    MoveRecord {
+        to: RecordState,
+        reason: Option<String>,
+        problems: Vec<String>,
+    },
 }
 
 /// The fields of an API or form transition request, before they are checked.
@@ -74,34 +115,62 @@ pub struct TransitionRequest {
 impl TransitionRequest {
     /// The command this request stands for. `cve_assigned` without a `cve` means
     /// "the next free id of the pool"; the caller resolves that first.
-    pub fn command(&self, next_pool_id: impl FnOnce() -> Option<CveId>) -> Result<Command, DomainError> {
-        let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+    pub fn command(
+        &self,
+        next_pool_id: impl FnOnce() -> Option<CveId>,
+    ) -> Result<Command, DomainError> {
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+        };
         let needed = |field: &'static str, v: &Option<String>| {
-            text(v).ok_or_else(|| DomainError::invalid(field, format!("is required to move to {}", self.to)))
+            text(v).ok_or_else(|| {
+                DomainError::invalid(field, format!("is required to move to {}", self.to))
+            })
         };
         Ok(match ReportState::parse(self.to.trim())? {
             ReportState::Received => {
-                return Err(DomainError::transition("a report cannot be moved back to received"));
+                return Err(DomainError::transition(
+                    "a report cannot be moved back to received",
+                ));
             }
-            ReportState::Acknowledged => Command::Acknowledge { message: text(&self.message) },
-            ReportState::Rejected => Command::Reject { reason: needed("reason", &self.reason)? },
+            ReportState::Acknowledged => Command::Acknowledge {
+                message: text(&self.message),
+            },
+            ReportState::Rejected => Command::Reject {
+                reason: needed("reason", &self.reason)?,
+            },
             ReportState::Accepted => {
                 let d = needed("disclosure_date", &self.disclosure_date)?;
                 let disclosure_date: Date = d.parse().map_err(|_| {
-                    DomainError::invalid("disclosure_date", format!("{d:?} is not a date (YYYY-MM-DD)"))
+                    DomainError::invalid(
+                        "disclosure_date",
+                        format!("{d:?} is not a date (YYYY-MM-DD)"),
+                    )
                 })?;
-                Command::Accept { disclosure_date, message: text(&self.message) }
+                Command::Accept {
+                    disclosure_date,
+                    message: text(&self.message),
+                }
             }
-            ReportState::CveRequested => Command::RequestCve { summary: needed("summary", &self.summary)? },
+            ReportState::CveRequested => Command::RequestCve {
+                summary: needed("summary", &self.summary)?,
+            },
             ReportState::CveAssigned => Command::AssignCve {
                 cve: match text(&self.cve) {
                     Some(c) => CveId::parse(&c)?,
                     None => next_pool_id().ok_or_else(|| {
-                        DomainError::transition("the CVE pool is empty: add ids with `embargo cve pool add`")
+                        DomainError::transition(
+                            "the CVE pool is empty: add ids with `embargo cve pool add`",
+                        )
                     })?,
                 },
             },
-            ReportState::ReporterReview => Command::SendDraft { message: text(&self.message) },
+            ReportState::ReporterReview => Command::SendDraft {
+                message: text(&self.message),
+            },
             ReportState::Fixed => Command::RecordFix {
                 fix_ref: needed("fix_ref", &self.fix_ref)?,
                 release_ref: needed("release_ref", &self.release_ref)?,
@@ -138,7 +207,14 @@ pub struct Change {
 
 impl Change {
     fn new(report: Report, audit: AuditEntry) -> Self {
-        Self { report, messages: vec![], mails: vec![], audit, claim_cve: None, publish: None }
+        Self {
+            report,
+            messages: vec![],
+            mails: vec![],
+            audit,
+            claim_cve: None,
+            publish: None,
+        }
     }
 }
 
@@ -160,7 +236,11 @@ pub fn receive(
         title: new.title,
         description: new.description,
         affected_versions: new.affected_versions,
-        reporter: Reporter { name: new.reporter_name, email: new.reporter_email, credit: new.credit },
+        reporter: Reporter {
+            name: new.reporter_name,
+            email: new.reporter_email,
+            credit: new.credit,
+        },
         channel,
         received_at: now,
         acknowledged_at: None,
@@ -177,11 +257,16 @@ pub fn receive(
         fix_ref: None,
         release_ref: None,
         record: None,
+        cna_record: None,
+        record_state: None,
         version: 0,
     };
     let routed_to = match &report.project {
         Some(p) => format!("the {} security team", p.name),
-        None => format!("the {} security team, who will route it to the right project", contacts.org_name),
+        None => format!(
+            "the {} security team, who will route it to the right project",
+            contacts.org_name
+        ),
     };
     let receipt = format!(
         "Thank you for your report. It has been received and forwarded to {routed_to}.\n\
@@ -198,7 +283,13 @@ pub fn receive(
             detail: format!(
                 "via {}; routed to {}",
                 channel.as_str(),
-                report.project.as_ref().map_or("organisation team".to_string(), |p| format!("project {}", p.slug))
+                report
+                    .project
+                    .as_ref()
+                    .map_or("organisation team".to_string(), |p| format!(
+                        "project {}",
+                        p.slug
+                    ))
             ),
         },
     );
@@ -254,13 +345,28 @@ pub fn decide(
     let member = actor.member();
     let member_name = member.map_or("Reporter".to_string(), |m| m.name.clone());
     let mut next = report.clone();
-    let audit = |action: &str, detail: String| AuditEntry { at: now, actor: actor.audit_name(), action: action.into(), detail };
-    let transition_audit = |to: ReportState| audit("transition", format!("{} -> {}", report.state, to));
-    let require = |ok: bool, why: &str| if ok { Ok(()) } else { Err(DomainError::transition(why.to_string())) };
+    let audit = |action: &str, detail: String| AuditEntry {
+        at: now,
+        actor: actor.audit_name(),
+        action: action.into(),
+        detail,
+    };
+    let transition_audit =
+        |to: ReportState| audit("transition", format!("{} -> {}", report.state, to));
+    let require = |ok: bool, why: &str| {
+        if ok {
+            Ok(())
+        } else {
+            Err(DomainError::transition(why.to_string()))
+        }
+    };
     let not_terminal = || {
         require(
             !report.state.is_terminal(),
-            &format!("the report is {}; nothing more can happen to it", report.state),
+            &format!(
+                "the report is {}; nothing more can happen to it",
+                report.state
+            ),
         )
     };
 
@@ -268,62 +374,111 @@ pub fn decide(
         Command::Acknowledge { message } => {
             require(
                 report.state == ReportState::Received,
-                &format!("only a received report can be acknowledged; this one is {}", report.state),
+                &format!(
+                    "only a received report can be acknowledged; this one is {}",
+                    report.state
+                ),
             )?;
             next.state = ReportState::Acknowledged;
             next.acknowledged_at = Some(now);
-            next.deadlines.discuss_by = Some(now + SignedDuration::from_hours(i64::from(policy.discuss_hours)));
+            next.deadlines.discuss_by =
+                Some(now + SignedDuration::from_hours(i64::from(policy.discuss_hours)));
             let body = message.unwrap_or_else(|| {
                 "Thank you for your report. We have received it and are looking into it; we will keep you informed here.".into()
             });
             let mut c = Change::new(next.clone(), transition_audit(ReportState::Acknowledged));
-            tell_reporter(&mut c, &member_name, member.map(|m| m.id), "Acknowledged", &body, contacts, true);
+            tell_reporter(
+                &mut c,
+                &member_name,
+                member.map(|m| m.id),
+                "Acknowledged",
+                &body,
+                contacts,
+                true,
+            );
             c
         }
         Command::Reject { reason } => {
             not_terminal()?;
             require(
-                report.cve.is_none(),
+                report.cve.is_none() || report.record_state() == Some(RecordState::Rejected),
                 "a CVE is assigned to this report; reject the CVE with the organisation team first",
             )?;
             let reason = required_text("reason", &reason, MAX_DESCRIPTION_BYTES)?;
             next.state = ReportState::Rejected;
             let mut c = Change::new(next.clone(), transition_audit(ReportState::Rejected));
-            let body = format!("After investigation the team does not consider this a vulnerability:\n\n{reason}");
-            tell_reporter(&mut c, &member_name, member.map(|m| m.id), "Not a vulnerability", &body, contacts, true);
+            let body = format!(
+                "After investigation the team does not consider this a vulnerability:\n\n{reason}"
+            );
+            tell_reporter(
+                &mut c,
+                &member_name,
+                member.map(|m| m.id),
+                "Not a vulnerability",
+                &body,
+                contacts,
+                true,
+            );
             c
         }
-        Command::Accept { disclosure_date, message } => {
+        Command::Accept {
+            disclosure_date,
+            message,
+        } => {
             require(
                 report.state == ReportState::Acknowledged,
                 &format!(
                     "only an acknowledged report can be accepted; this one is {}{}",
                     report.state,
-                    if report.state == ReportState::Received { " (acknowledge it first)" } else { "" }
+                    if report.state == ReportState::Received {
+                        " (acknowledge it first)"
+                    } else {
+                        ""
+                    }
                 ),
             )?;
-            require(report.project.is_some(), "route the report to a project before accepting it")?;
+            require(
+                report.project.is_some(),
+                "route the report to a project before accepting it",
+            )?;
             let cal = policy.calendar()?;
             if disclosure_date < cal.local_date(now) {
-                return Err(DomainError::invalid("disclosure_date", format!("{disclosure_date} is in the past")));
+                return Err(DomainError::invalid(
+                    "disclosure_date",
+                    format!("{disclosure_date} is in the past"),
+                ));
             }
             next.state = ReportState::Accepted;
             next.accepted_at = Some(now);
             next.disclosure_date = Some(disclosure_date);
-            next.deadlines.announce_by = Some(now + SignedDuration::from_hours(24 * i64::from(policy.announce_days)));
+            next.deadlines.announce_by =
+                Some(now + SignedDuration::from_hours(24 * i64::from(policy.announce_days)));
             let body = format!(
                 "{}\n\nPlanned disclosure date: {disclosure_date}.",
                 message.unwrap_or_else(|| "The team has accepted your report as a vulnerability and is working on a fix.".into())
             );
             let mut c = Change::new(next.clone(), transition_audit(ReportState::Accepted));
-            c.audit.detail.push_str(&format!("; disclosure {disclosure_date}"));
-            tell_reporter(&mut c, &member_name, member.map(|m| m.id), "Accepted", &body, contacts, false);
+            c.audit
+                .detail
+                .push_str(&format!("; disclosure {disclosure_date}"));
+            tell_reporter(
+                &mut c,
+                &member_name,
+                member.map(|m| m.id),
+                "Accepted",
+                &body,
+                contacts,
+                false,
+            );
             c
         }
         Command::RequestCve { summary } => {
             require(
                 report.state == ReportState::Accepted,
-                &format!("a CVE can be requested for an accepted report; this one is {}", report.state),
+                &format!(
+                    "a CVE can be requested for an accepted report; this one is {}",
+                    report.state
+                ),
             )?;
             let summary = required_line("summary", &summary)?;
             next.state = ReportState::CveRequested;
@@ -344,8 +499,14 @@ pub fn decide(
             )
             .map_err(|e| DomainError::Forbidden(e.to_string()))?;
             require(
-                matches!(report.state, ReportState::Accepted | ReportState::CveRequested),
-                &format!("a CVE is assigned to an accepted report; this one is {}", report.state),
+                matches!(
+                    report.state,
+                    ReportState::Accepted | ReportState::CveRequested
+                ),
+                &format!(
+                    "a CVE is assigned to an accepted report; this one is {}",
+                    report.state
+                ),
             )?;
             next.state = ReportState::CveAssigned;
             next.cve = Some(cve.clone());
@@ -363,7 +524,9 @@ pub fn decide(
                 &member_name,
                 member.map(|m| m.id),
                 "CVE assigned",
-                &format!("The vulnerability has been assigned {cve}. It stays private until it is announced."),
+                &format!(
+                    "The vulnerability has been assigned {cve}. It stays private until it is announced."
+                ),
                 contacts,
                 false,
             );
@@ -372,11 +535,17 @@ pub fn decide(
         Command::SendDraft { message } => {
             require(
                 report.state == ReportState::CveAssigned,
-                &format!("the draft goes to the reporter once a CVE is assigned; this report is {}", report.state),
+                &format!(
+                    "the draft goes to the reporter once a CVE is assigned; this report is {}",
+                    report.state
+                ),
             )?;
             let record = complete_record(report)?;
-            let cve = report.cve.clone().ok_or_else(|| DomainError::transition("no CVE is assigned"))?;
-            let draft = announcement(&cve, &record);
+            let cve = report
+                .cve
+                .clone()
+                .ok_or_else(|| DomainError::transition("no CVE is assigned"))?;
+            let draft = record.announcement(&cve);
             next.state = ReportState::ReporterReview;
             let mut c = Change::new(next.clone(), transition_audit(ReportState::ReporterReview));
             let body = format!(
@@ -385,12 +554,26 @@ pub fn decide(
                 draft.subject,
                 draft.body
             );
-            tell_reporter(&mut c, &member_name, member.map(|m| m.id), "Draft announcement for your review", &body, contacts, false);
+            tell_reporter(
+                &mut c,
+                &member_name,
+                member.map(|m| m.id),
+                "Draft announcement for your review",
+                &body,
+                contacts,
+                false,
+            );
             c
         }
-        Command::RecordFix { fix_ref, release_ref } => {
+        Command::RecordFix {
+            fix_ref,
+            release_ref,
+        } => {
             require(
-                matches!(report.state, ReportState::ReporterReview | ReportState::Fixed),
+                matches!(
+                    report.state,
+                    ReportState::ReporterReview | ReportState::Fixed
+                ),
                 &format!(
                     "the fix is recorded after the reporter has seen the draft (reporter_review); this report is {}",
                     report.state
@@ -404,15 +587,25 @@ pub fn decide(
         Command::Announce => {
             require(
                 report.state == ReportState::Fixed,
-                &format!("a report is announced once its fix is released (fixed); this one is {}", report.state),
+                &format!(
+                    "a report is announced once its fix is released (fixed); this one is {}",
+                    report.state
+                ),
             )?;
             let record = complete_record(report)?;
-            let cve = report.cve.clone().ok_or_else(|| DomainError::transition("no CVE is assigned"))?;
+            require(
+                report.record_state() != Some(RecordState::Rejected),
+                "the CVE of this report is rejected; there is nothing to announce",
+            )?;
+            let cve = report
+                .cve
+                .clone()
+                .ok_or_else(|| DomainError::transition("no CVE is assigned"))?;
             let project = report
                 .project
                 .as_ref()
                 .ok_or_else(|| DomainError::transition("the report has no project"))?;
-            let text = announcement(&cve, &record);
+            let text = record.announcement(&cve);
             next.state = ReportState::Announced;
             next.announced_at = Some(now);
             let mut c = Change::new(next.clone(), transition_audit(ReportState::Announced));
@@ -423,35 +616,58 @@ pub fn decide(
             if let Some(e) = &report.reporter.email {
                 to.push(e.clone());
             }
-            c.mails.push(OutgoingMail { to, cc: cc_org(contacts), subject: text.subject.clone(), body: text.body.clone() });
-            c.messages.push(system_message(&format!("The vulnerability has been announced as {cve}.")));
+            c.mails.push(OutgoingMail {
+                to,
+                cc: cc_org(contacts),
+                subject: text.subject.clone(),
+                body: text.body.clone(),
+            });
+            c.messages.push(system_message(&format!(
+                "The vulnerability has been announced as {cve}."
+            )));
             c.publish = Some(Advisory {
                 cve,
                 report: report.id.clone(),
                 project: project.id,
                 title: record.title.clone(),
                 announcement: text,
-                record,
+                record: record.to_draft(),
                 published_at: now,
             });
             c
         }
         Command::Route { project } => {
-            require(member.is_some_and(|m| m.org_team), "only the organisation security team routes reports")
-                .map_err(|e| DomainError::Forbidden(e.to_string()))?;
+            require(
+                member.is_some_and(|m| m.org_team),
+                "only the organisation security team routes reports",
+            )
+            .map_err(|e| DomainError::Forbidden(e.to_string()))?;
             not_terminal()?;
-            require(!report.state.is_accepted(), "an accepted report stays with its project")?;
+            require(
+                !report.state.is_accepted(),
+                "an accepted report stays with its project",
+            )?;
             let detail = format!("to project {}", project.slug);
             let name = project.name.clone();
             next.project = Some(project);
             let mut c = Change::new(next.clone(), audit("route", detail));
-            c.messages.push(system_message(&format!("Your report has been forwarded to the {name} security team.")));
+            c.messages.push(system_message(&format!(
+                "Your report has been forwarded to the {name} security team."
+            )));
             c
         }
         Command::Reply { body } => {
             let body = required_text("body", &body, MAX_DESCRIPTION_BYTES)?;
             let mut c = Change::new(next.clone(), audit("reply", "to the reporter".into()));
-            tell_reporter(&mut c, &member_name, member.map(|m| m.id), "Message from the security team", &body, contacts, false);
+            tell_reporter(
+                &mut c,
+                &member_name,
+                member.map(|m| m.id),
+                "Message from the security team",
+                &body,
+                contacts,
+                false,
+            );
             c
         }
         Command::Note { body } => {
@@ -462,13 +678,23 @@ pub fn decide(
                 next.discussants.push(m.id);
             }
             let mut c = Change::new(next.clone(), audit("note", "internal".into()));
-            c.messages.push(NewMessage { kind: MessageKind::Note, author: member.map(|m| m.id), author_label: member_name, body });
+            c.messages.push(NewMessage {
+                kind: MessageKind::Note,
+                author: member.map(|m| m.id),
+                author_label: member_name,
+                body,
+            });
             c
         }
         Command::ReporterReply { body } => {
             let body = required_text("body", &body, MAX_DESCRIPTION_BYTES)?;
             let mut c = Change::new(next.clone(), audit("reporter_reply", String::new()));
-            c.messages.push(NewMessage { kind: MessageKind::Reporter, author: None, author_label: "Reporter".into(), body: body.clone() });
+            c.messages.push(NewMessage {
+                kind: MessageKind::Reporter,
+                author: None,
+                author_label: "Reporter".into(),
+                body: body.clone(),
+            });
             c.mails.push(OutgoingMail {
                 to: vec![contacts.team.clone()],
                 cc: vec![],
@@ -478,34 +704,210 @@ pub fn decide(
             c
         }
         Command::UpdateRecord { record } => {
+            return decide(
+                report,
+                Command::SaveRecord {
+                    record: record.into(),
+                },
+                actor,
+                now,
+                policy,
+                contacts,
+            );
+        }
+        Command::SaveRecord { record } => {
             require(
                 report.state.is_accepted() && report.state != ReportState::Announced,
-                &format!("the record is written for an accepted, unannounced report; this one is {}", report.state),
+                &format!(
+                    "the record is written for an accepted, unannounced report; this one is {}",
+                    report.state
+                ),
+            )?;
+            let before = report.record_state();
+            require(
+                !matches!(before, Some(RecordState::Published | RecordState::Rejected)),
+                &format!(
+                    "the record is {}; it can no longer be edited",
+                    before.map_or("", RecordState::label)
+                ),
             )?;
             if record.title.trim().is_empty() && record.description.trim().is_empty() {
-                return Err(DomainError::invalid("title", "a record needs at least a title or a description"));
+                return Err(DomainError::invalid(
+                    "title",
+                    "a record needs at least a title or a description",
+                ));
             }
-            next.record = Some(record);
-            Change::new(next.clone(), audit("record", "updated".into()))
+            next.record = Some(record.to_draft());
+            next.cna_record = Some(record);
+            next.record_state = Some(RecordState::Draft);
+            let detail = match before {
+                // An edit invalidates the review the record had.
+                Some(s @ (RecordState::Review | RecordState::Ready)) => {
+                    format!("updated; {s} -> DRAFT")
+                }
+                _ => "updated".into(),
+            };
+            Change::new(next.clone(), audit("record", detail))
+        }
+        Command::MoveRecord {
+            to,
+            reason,
+            problems,
+        } => {
+            let from = report
+                .record_state()
+                .ok_or_else(|| DomainError::transition("no CVE is assigned to this report yet"))?;
+            let org = member.is_some_and(|m| m.org_team);
+            let org_only = |what: &str| {
+                require(org, &format!("only the organisation security team {what}"))
+                    .map_err(|e| DomainError::Forbidden(e.to_string()))
+            };
+            let no_problems = || -> Result<(), DomainError> {
+                let record = report.cve_record().ok_or_else(|| {
+                    DomainError::transition("write the vulnerability record first")
+                })?;
+                let all: Vec<String> = record
+                    .problems()
+                    .iter()
+                    .map(ToString::to_string)
+                    .chain(problems.iter().cloned())
+                    .collect();
+                match all.as_slice() {
+                    [] => Ok(()),
+                    [one] => Err(DomainError::transition(format!(
+                        "the record cannot leave DRAFT until this is fixed: {one}"
+                    ))),
+                    [first, rest @ ..] => Err(DomainError::transition(format!(
+                        "the record cannot leave DRAFT until its problems are fixed: {first} (and {} more)",
+                        rest.len()
+                    ))),
+                }
+            };
+            let wrong = || {
+                DomainError::transition(format!(
+                    "a {from} record cannot be moved to {}",
+                    to.label()
+                ))
+            };
+            match to {
+                RecordState::Reserved => return Err(wrong()),
+                RecordState::Draft => {
+                    org_only("sends a record back to DRAFT; edit and save it instead")?;
+                    require(
+                        matches!(from, RecordState::Review | RecordState::Ready),
+                        &wrong().to_string(),
+                    )?;
+                }
+                RecordState::Review => {
+                    require(from == RecordState::Draft, &wrong().to_string())?;
+                    require(
+                        report.cve.is_some(),
+                        "a CVE id is assigned before its record is reviewed",
+                    )?;
+                    no_problems()?;
+                }
+                RecordState::Ready => {
+                    org_only("marks a record READY")?;
+                    require(
+                        from == RecordState::Review,
+                        &format!(
+                            "a {from} record cannot be marked READY; the project submits it for review first"
+                        ),
+                    )?;
+                    no_problems()?;
+                }
+                RecordState::Published => {
+                    org_only("publishes records to the CVE Program")?;
+                    require(
+                        from == RecordState::Ready,
+                        &format!("a {from} record cannot be published; it must be READY"),
+                    )?;
+                    require(
+                        report.state == ReportState::Announced,
+                        "a record is published once the vulnerability is announced; nothing is public before that",
+                    )?;
+                }
+                RecordState::Rejected => {
+                    org_only("rejects CVE ids")?;
+                    require(
+                        from != RecordState::Rejected,
+                        "the CVE id is already rejected",
+                    )?;
+                }
+            }
+            let reason = reason
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(String::from);
+            if to == RecordState::Rejected && reason.is_none() {
+                return Err(DomainError::invalid(
+                    "reason",
+                    "say why the CVE id is rejected (e.g. \"duplicate of CVE-...\")",
+                ));
+            }
+            next.record_state = Some(to);
+            let mut c = Change::new(
+                next.clone(),
+                audit("record_state", format!("{from} -> {}", to.label())),
+            );
+            if let Some(reason) = reason {
+                let body = required_text("reason", &reason, MAX_DESCRIPTION_BYTES)?;
+                c.messages.push(NewMessage {
+                    kind: MessageKind::Note,
+                    author: member.map(|m| m.id),
+                    author_label: member_name.clone(),
+                    body: format!("Record {from} -> {}: {body}", to.label()),
+                });
+            }
+            if matches!(to, RecordState::Review | RecordState::Ready) {
+                let (who, what) = if to == RecordState::Review {
+                    (contacts.org_security.clone(), "submitted for review")
+                } else {
+                    (
+                        contacts.team.clone(),
+                        "marked READY by the organisation team",
+                    )
+                };
+                c.mails.push(OutgoingMail {
+                    to: vec![who],
+                    cc: vec![],
+                    subject: subject(report, &format!("Record {what}")),
+                    body: format!(
+                        "The record of {} was {what}. Read it in Embargo.",
+                        report
+                            .cve
+                            .as_ref()
+                            .map_or("this report".into(), ToString::to_string)
+                    ),
+                });
+            }
+            c
         }
     };
     Ok(change)
 }
 
 /// The record, checked complete: announcing or drafting needs every required field.
-fn complete_record(report: &Report) -> Result<RecordDraft, DomainError> {
+fn complete_record(report: &Report) -> Result<CnaRecord, DomainError> {
     let record = report
-        .record
-        .clone()
+        .cve_record()
         .ok_or_else(|| DomainError::transition("write the vulnerability record first"))?;
-    record
-        .validate()
-        .map_err(|e| DomainError::transition(format!("the record is not complete: {e}")))?;
+    if let Some(p) = record.problems().first() {
+        return Err(DomainError::transition(format!(
+            "the record is not complete: {p}"
+        )));
+    }
     Ok(record)
 }
 
 fn system_message(body: &str) -> NewMessage {
-    NewMessage { kind: MessageKind::System, author: None, author_label: "Embargo".into(), body: body.into() }
+    NewMessage {
+        kind: MessageKind::System,
+        author: None,
+        author_label: "Embargo".into(),
+        body: body.into(),
+    }
 }
 
 /// A message for the reporter: on their status page, and by mail if they gave an
@@ -547,7 +949,11 @@ fn tell_reporter(
 }
 
 fn cc_org(contacts: &Contacts) -> Vec<Email> {
-    if contacts.org_security == contacts.team { vec![] } else { vec![contacts.org_security.clone()] }
+    if contacts.org_security == contacts.team {
+        vec![]
+    } else {
+        vec![contacts.org_security.clone()]
+    }
 }
 
 /// Subjects carry the report id so that replies thread; never the title to outsiders.
@@ -556,7 +962,10 @@ fn subject(report: &Report, topic: &str) -> String {
 }
 
 fn project_name(report: &Report) -> String {
-    report.project.as_ref().map_or("an unrouted report".into(), |p| p.name.clone())
+    report
+        .project
+        .as_ref()
+        .map_or("an unrouted report".into(), |p| p.name.clone())
 }
 
 #[cfg(test)]

@@ -80,7 +80,12 @@ pub fn hold(
     };
     let mut change = Change {
         report: report.clone(),
-        messages: vec![NewMessage { kind: MessageKind::Note, author: None, author_label: label, body }],
+        messages: vec![NewMessage {
+            kind: MessageKind::Note,
+            author: None,
+            author_label: label,
+            body,
+        }],
         mails: vec![],
         audit: AuditEntry {
             at: now,
@@ -111,6 +116,7 @@ pub fn hold(
 
 #[cfg(test)]
 mod tests {
+    #![expect(clippy::unwrap_used, reason = "tests")]
     use super::*;
     use crate::ids::{Email, ReportId};
     use crate::intake::NewReport;
@@ -137,8 +143,16 @@ mod tests {
             reporter_email: reporter.map(|e| Email::parse(e).unwrap()),
             credit: None,
         };
-        receive(new, ReportId::generate(), None, Channel::Email, Timestamp::now(), &Policy::default(), &contacts())
-            .unwrap()
+        receive(
+            new,
+            ReportId::generate(),
+            None,
+            Channel::Email,
+            Timestamp::now(),
+            &Policy::default(),
+            &contacts(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -150,7 +164,11 @@ mod tests {
         let last = c.mails.last().unwrap();
         assert_eq!(last.to[0].as_str(), "ann@example.net");
         assert!(last.body.contains("plain text"));
-        assert!(c.messages.iter().any(|m| m.kind == MessageKind::System && m.body.contains("plain-text")));
+        assert!(
+            c.messages
+                .iter()
+                .any(|m| m.kind == MessageKind::System && m.body.contains("plain-text"))
+        );
         let mut anon = new_change(None);
         let before = anon.mails.len();
         ask_for_plain_text(&mut anon, PlainTextReason::HtmlOnly);
@@ -160,15 +178,32 @@ mod tests {
     #[test]
     fn held_mail_is_internal_and_never_relayed() {
         let c = new_change(Some("ann@example.net"));
-        let held = hold(&c.report, "eve@evil.example", "hi", HoldReason::UnknownSender, Timestamp::now(), &contacts())
-            .unwrap();
+        let held = hold(
+            &c.report,
+            "eve@evil.example",
+            "hi",
+            HoldReason::UnknownSender,
+            Timestamp::now(),
+            &contacts(),
+        )
+        .unwrap();
         assert_eq!(held.messages[0].kind, MessageKind::Note);
         assert!(!held.messages[0].kind.visible_to_reporter());
         assert_eq!(held.mails.len(), 1);
         assert_eq!(held.mails[0].to[0].as_str(), "security@kafka.example.org");
         assert!(!held.mails[0].body.contains("hi\n"));
-        let auto = hold(&c.report, "mailer-daemon@x.example", "bounce", HoldReason::Automatic, Timestamp::now(), &contacts())
-            .unwrap();
-        assert!(auto.mails.is_empty(), "an automatic message is never answered");
+        let auto = hold(
+            &c.report,
+            "mailer-daemon@x.example",
+            "bounce",
+            HoldReason::Automatic,
+            Timestamp::now(),
+            &contacts(),
+        )
+        .unwrap();
+        assert!(
+            auto.mails.is_empty(),
+            "an automatic message is never answered"
+        );
     }
 }

@@ -60,7 +60,12 @@ pub struct PolicyOverrides {
 impl PolicyOverrides {
     /// Checks ranges and the time zone name, so a bad file is refused at import.
     pub fn validate(&self) -> Result<(), DomainError> {
-        check_range("acknowledge_working_days", self.acknowledge_working_days, 1, 60)?;
+        check_range(
+            "acknowledge_working_days",
+            self.acknowledge_working_days,
+            1,
+            60,
+        )?;
         check_range("discuss_hours", self.discuss_hours, 1, 24 * 30)?;
         check_range("announce_days", self.announce_days, 1, 365)?;
         if let Some(tz) = &self.time_zone {
@@ -135,9 +140,21 @@ mod tests {
         assert!(p.known_non_issues.iter().any(|n| n == "Self-XSS"));
         assert!(p.known_non_issues.iter().any(|n| n == "Clickjacking"));
 
-        let bad_tz = PolicyOverrides { time_zone: Some("Mars/Olympus".into()), ..Default::default() };
-        assert!(bad_tz.validate().unwrap_err().to_string().contains("Mars/Olympus"));
-        let bad_days = PolicyOverrides { acknowledge_working_days: Some(0), ..Default::default() };
+        let bad_tz = PolicyOverrides {
+            time_zone: Some("Mars/Olympus".into()),
+            ..Default::default()
+        };
+        assert!(
+            bad_tz
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("Mars/Olympus")
+        );
+        let bad_days = PolicyOverrides {
+            acknowledge_working_days: Some(0),
+            ..Default::default()
+        };
         assert!(bad_days.validate().is_err());
     }
 }

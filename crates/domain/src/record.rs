@@ -35,7 +35,10 @@ impl Severity {
             .into_iter()
             .find(|v| v.as_str() == s.trim().to_ascii_lowercase())
             .ok_or_else(|| {
-                DomainError::invalid("severity", format!("{s:?} is not one of low, moderate, important, critical"))
+                DomainError::invalid(
+                    "severity",
+                    format!("{s:?} is not one of low, moderate, important, critical"),
+                )
             })
     }
 }
@@ -58,7 +61,9 @@ impl AffectedRange {
         let bad = || {
             DomainError::invalid(
                 "affected",
-                format!("{line:?} is not a range like \"1.0.0 before 1.2.3\", \"before 1.2.3\" or \"2.0 and later\""),
+                format!(
+                    "{line:?} is not a range like \"1.0.0 before 1.2.3\", \"before 1.2.3\" or \"2.0 and later\""
+                ),
             )
         };
         let one_word = |s: &str| {
@@ -69,15 +74,27 @@ impl AffectedRange {
             return Err(bad());
         }
         if let Some(fixed) = line.strip_prefix("before ") {
-            return Ok(Self { introduced: "0".into(), fixed: Some(one_word(fixed).ok_or_else(bad)?) });
+            return Ok(Self {
+                introduced: "0".into(),
+                fixed: Some(one_word(fixed).ok_or_else(bad)?),
+            });
         }
         if let Some((from, fixed)) = line.split_once(" before ") {
-            return Ok(Self { introduced: one_word(from).ok_or_else(bad)?, fixed: Some(one_word(fixed).ok_or_else(bad)?) });
+            return Ok(Self {
+                introduced: one_word(from).ok_or_else(bad)?,
+                fixed: Some(one_word(fixed).ok_or_else(bad)?),
+            });
         }
         if let Some(from) = line.strip_suffix(" and later") {
-            return Ok(Self { introduced: one_word(from).ok_or_else(bad)?, fixed: None });
+            return Ok(Self {
+                introduced: one_word(from).ok_or_else(bad)?,
+                fixed: None,
+            });
         }
-        Ok(Self { introduced: one_word(&line).ok_or_else(bad)?, fixed: None })
+        Ok(Self {
+            introduced: one_word(&line).ok_or_else(bad)?,
+            fixed: None,
+        })
     }
 
     /// The announcement's wording: "1.0.0 before 1.2.3", "before 1.2.3", "1.0.0".
@@ -107,8 +124,14 @@ pub enum CreditKind {
     Reporter,
     Analyst,
     Coordinator,
+    #[serde(alias = "remediation developer")]
     RemediationDeveloper,
+    #[serde(alias = "remediation reviewer")]
     RemediationReviewer,
+    #[serde(alias = "remediation verifier")]
+    RemediationVerifier,
+    Tool,
+    Sponsor,
     Other,
 }
 
@@ -120,20 +143,29 @@ impl Credit {
             && line.ends_with(')')
         {
             let kind = CreditKind::parse(&line[open + 2..line.len() - 1])?;
-            return Ok(Self { name: required_line("credits", &line[..open])?, kind });
+            return Ok(Self {
+                name: required_line("credits", &line[..open])?,
+                kind,
+            });
         }
-        Ok(Self { name: line, kind: CreditKind::Finder })
+        Ok(Self {
+            name: line,
+            kind: CreditKind::Finder,
+        })
     }
 }
 
 impl CreditKind {
-    pub const ALL: [CreditKind; 7] = [
+    pub const ALL: [CreditKind; 10] = [
         Self::Finder,
         Self::Reporter,
         Self::Analyst,
         Self::Coordinator,
         Self::RemediationDeveloper,
         Self::RemediationReviewer,
+        Self::RemediationVerifier,
+        Self::Tool,
+        Self::Sponsor,
         Self::Other,
     ];
     /// The CVE JSON 5 spelling.
@@ -145,6 +177,9 @@ impl CreditKind {
             Self::Coordinator => "coordinator",
             Self::RemediationDeveloper => "remediation developer",
             Self::RemediationReviewer => "remediation reviewer",
+            Self::RemediationVerifier => "remediation verifier",
+            Self::Tool => "tool",
+            Self::Sponsor => "sponsor",
             Self::Other => "other",
         }
     }
@@ -205,11 +240,14 @@ impl RecordDraft {
             }
         }
         if let Some(cwe) = &self.cwe {
-            let ok = cwe
-                .strip_prefix("CWE-")
-                .is_some_and(|n| !n.is_empty() && n.len() <= 6 && n.bytes().all(|b| b.is_ascii_digit()));
+            let ok = cwe.strip_prefix("CWE-").is_some_and(|n| {
+                !n.is_empty() && n.len() <= 6 && n.bytes().all(|b| b.is_ascii_digit())
+            });
             if !ok {
-                return Err(DomainError::invalid("cwe", format!("{cwe:?} is not a CWE id like CWE-79")));
+                return Err(DomainError::invalid(
+                    "cwe",
+                    format!("{cwe:?} is not a CWE id like CWE-79"),
+                ));
             }
         }
         if let Some(m) = &self.mitigation {
@@ -289,7 +327,7 @@ pub fn announcement(cve: &CveId, record: &RecordDraft) -> Announcement {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn sample() -> RecordDraft {
@@ -315,7 +353,10 @@ mod tests {
             "CVE-2023-35797: Apache Airflow Hive Provider: Apache Airflow Hive Provider Beeline RCE with Principal"
         );
         assert!(a.body.starts_with("Severity: moderate\n\nAffected versions:\n\n- Apache Airflow Hive Provider before 6.1.1\n"));
-        assert!(a.body.contains("\nCredit:\n\nid_No2015429 of 3H Secruity Team (reporter)\n"));
+        assert!(
+            a.body
+                .contains("\nCredit:\n\nid_No2015429 of 3H Secruity Team (reporter)\n")
+        );
         assert!(a.body.ends_with("https://github.com/apache/airflow/pull/31983\nhttps://www.cve.org/CVERecord?id=CVE-2023-35797\n"));
     }
 
@@ -324,7 +365,10 @@ mod tests {
         let mut r = sample();
         r.title = "Apache Airflow Hive Provider: RCE".into();
         let a = announcement(&CveId::parse("CVE-2023-35797").unwrap(), &r);
-        assert_eq!(a.subject, "CVE-2023-35797: Apache Airflow Hive Provider: RCE");
+        assert_eq!(
+            a.subject,
+            "CVE-2023-35797: Apache Airflow Hive Provider: RCE"
+        );
     }
 
     #[test]
@@ -332,15 +376,28 @@ mod tests {
         sample().validate().unwrap();
         let mut r = sample();
         r.affected.clear();
-        assert!(r.validate().unwrap_err().to_string().starts_with("affected:"));
+        assert!(
+            r.validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("affected:")
+        );
         let mut r = sample();
         r.cwe = Some("79".into());
         assert!(r.validate().unwrap_err().to_string().starts_with("cwe:"));
         let mut r = sample();
         r.references.push("javascript:alert(1)".into());
-        assert!(r.validate().unwrap_err().to_string().starts_with("references:"));
+        assert!(
+            r.validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("references:")
+        );
         let mut r = sample();
-        r.affected[0] = AffectedRange { introduced: "1.0".into(), fixed: Some("1.0".into()) };
+        r.affected[0] = AffectedRange {
+            introduced: "1.0".into(),
+            fixed: Some("1.0".into()),
+        };
         assert!(r.validate().is_err());
     }
 
@@ -349,18 +406,30 @@ mod tests {
         for line in ["1.0.0 before 1.2.3", "before 6.1.1", "2.0 and later"] {
             assert_eq!(AffectedRange::parse_line(line).unwrap().describe(), line);
         }
-        assert_eq!(AffectedRange::parse_line("3.1").unwrap().describe(), "3.1 and later");
+        assert_eq!(
+            AffectedRange::parse_line("3.1").unwrap().describe(),
+            "3.1 and later"
+        );
         assert!(AffectedRange::parse_line("from 1 to 2").is_err());
         assert!(AffectedRange::parse_line("before ").is_err());
         let c = Credit::parse_line("Ann Researcher (remediation developer)").unwrap();
-        assert_eq!((c.name.as_str(), c.kind), ("Ann Researcher", CreditKind::RemediationDeveloper));
+        assert_eq!(
+            (c.name.as_str(), c.kind),
+            ("Ann Researcher", CreditKind::RemediationDeveloper)
+        );
         assert_eq!(Credit::parse_line("Bob").unwrap().kind, CreditKind::Finder);
         assert!(Credit::parse_line("Bob (wizard)").is_err());
     }
 
     #[test]
     fn ranges_read_like_the_asf_writes_them() {
-        let r = |i: &str, f: Option<&str>| AffectedRange { introduced: i.into(), fixed: f.map(Into::into) }.describe();
+        let r = |i: &str, f: Option<&str>| {
+            AffectedRange {
+                introduced: i.into(),
+                fixed: f.map(Into::into),
+            }
+            .describe()
+        };
         assert_eq!(r("1.0.0", Some("1.2.3")), "1.0.0 before 1.2.3");
         assert_eq!(r("0", Some("6.1.1")), "before 6.1.1");
         assert_eq!(r("2.0", None), "2.0 and later");

@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::cna::{CnaRecord, RecordState};
 use crate::ids::{CveId, Email, ProjectId, ProjectSlug, ReportId, UserId};
 use crate::record::RecordDraft;
 use crate::state::ReportState;
@@ -82,12 +83,39 @@ pub struct Report {
     pub cve: Option<CveId>,
     pub fix_ref: Option<String>,
     pub release_ref: Option<String>,
+    /// The thin record, kept equal to `cna_record.to_draft()` for what still reads it.
     pub record: Option<RecordDraft>,
+    /// The full record (source of truth once written; see [`Report::cve_record`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cna_record: Option<CnaRecord>,
+    /// The record's state once it has moved by hand (see [`Report::record_state`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_state: Option<RecordState>,
     /// Bumped by every change; a change made against a stale version is refused.
     pub version: i64,
 }
 
 impl Report {
+    /// The record as written: the full one, or one made from a thin draft of old.
+    pub fn cve_record(&self) -> Option<CnaRecord> {
+        self.cna_record
+            .clone()
+            .or_else(|| self.record.clone().map(CnaRecord::from))
+    }
+
+    /// Where the CVE record stands: as last moved, else DRAFT once written, RESERVED
+    /// once an id is assigned, `None` before.
+    pub fn record_state(&self) -> Option<RecordState> {
+        self.record_state
+            .or(if self.cna_record.is_some() || self.record.is_some() {
+                Some(RecordState::Draft)
+            } else if self.cve.is_some() {
+                Some(RecordState::Reserved)
+            } else {
+                None
+            })
+    }
+
     /// The deadline the team should look at next, if any.
     pub fn next_due(&self) -> Option<Timestamp> {
         match self.state {

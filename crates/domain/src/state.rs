@@ -95,7 +95,12 @@ impl ReportState {
     pub fn is_accepted(self) -> bool {
         matches!(
             self,
-            Self::Accepted | Self::CveRequested | Self::CveAssigned | Self::ReporterReview | Self::Fixed | Self::Announced
+            Self::Accepted
+                | Self::CveRequested
+                | Self::CveAssigned
+                | Self::ReporterReview
+                | Self::Fixed
+                | Self::Announced
         )
     }
 }

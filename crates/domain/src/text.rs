@@ -47,11 +47,7 @@ pub fn required_text(
     if value.len() > max_bytes {
         return Err(DomainError::invalid(
             field,
-            format!(
-                "is {} bytes; the limit is {} bytes",
-                value.len(),
-                max_bytes
-            ),
+            format!("is {} bytes; the limit is {} bytes", value.len(), max_bytes),
         ));
     }
     let normalised = value.replace("\r\n", "\n").replace('\r', "\n");
@@ -77,7 +73,10 @@ mod tests {
 
     #[test]
     fn lines_are_trimmed_and_bounded() {
-        assert_eq!(required_line("title", "  XSS in login  ").unwrap(), "XSS in login");
+        assert_eq!(
+            required_line("title", "  XSS in login  ").unwrap(),
+            "XSS in login"
+        );
         assert!(required_line("title", "   ").is_err());
         assert!(required_line("title", "a\nb").is_err());
         assert!(required_line("title", &"x".repeat(301)).is_err());

@@ -25,8 +25,10 @@ impl Token {
     /// Wraps a token presented by a client, if it is shaped like one of ours.
     pub fn from_presented(s: &str) -> Option<Self> {
         let s = s.trim();
-        (s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
-            .then(|| Self(s.to_string()))
+        (s.len() == 64
+            && s.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
+        .then(|| Self(s.to_string()))
     }
     pub fn expose(&self) -> &str {
         &self.0
@@ -60,7 +62,10 @@ mod tests {
         let b = Token::generate();
         assert_ne!(a, b);
         assert_eq!(a.expose().len(), 64);
-        assert!(a.digest().matches(&Token::from_presented(a.expose()).unwrap().digest()));
+        assert!(
+            a.digest()
+                .matches(&Token::from_presented(a.expose()).unwrap().digest())
+        );
         assert!(!a.digest().matches(&b.digest()));
         assert!(!format!("{a:?}").contains(a.expose()));
         assert!(Token::from_presented("short").is_none());

@@ -16,10 +16,10 @@ use embargo_domain::policy::Policy;
 use embargo_domain::report::Channel;
 use embargo_domain::token::Token;
 use embargo_formats::cve5::Cna;
-use embargo_store::test_support::{fresh_store};
+use embargo_store::test_support::fresh_store;
 use embargo_store::{
-    CredentialKind, NewCredential, NewUser, Organisation, Organisations, ProjectInput, Projects, Store,
-    Users,
+    CredentialKind, NewCredential, NewUser, Organisation, Organisations, ProjectInput, Projects,
+    Store, Users,
 };
 use embargo_web::{AppState, WebConfig};
 
@@ -32,7 +32,10 @@ struct App {
 }
 
 async fn start(store: embargo_store::SqlStore) -> App {
-    let org = Organisation { name: "Bench Org".into(), security_email: Email::parse("security@bench.example").unwrap() };
+    let org = Organisation {
+        name: "Bench Org".into(),
+        security_email: Email::parse("security@bench.example").unwrap(),
+    };
     store.init_organisation(&org).await.unwrap();
     store
         .upsert_project(&ProjectInput {
@@ -57,7 +60,14 @@ async fn start(store: embargo_store::SqlStore) -> App {
         .unwrap();
     let token = Token::generate();
     store
-        .insert_credential(&NewCredential { digest: token.digest(), user: admin, kind: CredentialKind::ApiToken, csrf: None, expires_at: None, label: None })
+        .insert_credential(&NewCredential {
+            digest: token.digest(),
+            user: admin,
+            kind: CredentialKind::ApiToken,
+            csrf: None,
+            expires_at: None,
+            label: None,
+        })
         .await
         .unwrap();
     let store: Arc<dyn Store> = Arc::new(store);
@@ -69,15 +79,27 @@ async fn start(store: embargo_store::SqlStore) -> App {
             base_url: base.clone(),
             organisation: org,
             default_policy: Policy::default(),
-            cna: Cna { org_id: "00000000-0000-4000-8000-000000000000".into(), short_name: "bench".into(), vendor: "Bench".into() },
+            cna: Cna {
+                org_id: "00000000-0000-4000-8000-000000000000".into(),
+                short_name: "bench".into(),
+                vendor: "Bench".into(),
+            },
         }),
     };
     tokio::spawn(async move {
-        axum::serve(listener, embargo_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .await
-            .unwrap();
+        axum::serve(
+            listener,
+            embargo_web::router(state)
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
-    App { base, token: token.expose().to_string(), store }
+    App {
+        base,
+        token: token.expose().to_string(),
+        store,
+    }
 }
 
 fn body(i: usize) -> serde_json::Value {
@@ -127,13 +149,22 @@ async fn intake(app: &App, concurrency: usize, total: usize) {
     for t in tasks {
         lat.extend(t.await.unwrap());
     }
-    summary(&format!("  intake, concurrency {concurrency}"), lat, started.elapsed());
+    summary(
+        &format!("  intake, concurrency {concurrency}"),
+        lat,
+        started.elapsed(),
+    );
 }
 
 /// Fills the store directly (the API path is measured above) to `target` reports.
 async fn fill(app: &App, target: usize) {
     let started = Instant::now();
-    let project = app.store.project_by_slug(&embargo_domain::ids::ProjectSlug::parse("kafka").unwrap()).await.unwrap().unwrap();
+    let project = app
+        .store
+        .project_by_slug(&embargo_domain::ids::ProjectSlug::parse("kafka").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     let contacts = Contacts {
         org_name: "Bench Org".into(),
         org_security: Email::parse("security@bench.example").unwrap(),
@@ -148,16 +179,35 @@ async fn fill(app: &App, target: usize) {
         let contacts = contacts.clone();
         tasks.push(tokio::spawn(async move {
             for i in (w..target).step_by(workers) {
-                let new = serde_json::from_value::<Submission>(body(i)).unwrap().parse().unwrap();
-                let change = receive(new, ReportId::generate(), Some(project.clone()), Channel::Api, jiff::Timestamp::now(), &Policy::default(), &contacts).unwrap();
-                store.create_report(&change, &Token::generate().digest()).await.unwrap();
+                let new = serde_json::from_value::<Submission>(body(i))
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                let change = receive(
+                    new,
+                    ReportId::generate(),
+                    Some(project.clone()),
+                    Channel::Api,
+                    jiff::Timestamp::now(),
+                    &Policy::default(),
+                    &contacts,
+                )
+                .unwrap();
+                store
+                    .create_report(&change, &Token::generate().digest())
+                    .await
+                    .unwrap();
             }
         }));
     }
     for t in tasks {
         t.await.unwrap();
     }
-    println!("  stored {target} more reports in {:.1} s ({:.0}/s, 8 writers, straight to the store)", started.elapsed().as_secs_f64(), target as f64 / started.elapsed().as_secs_f64());
+    println!(
+        "  stored {target} more reports in {:.1} s ({:.0}/s, 8 writers, straight to the store)",
+        started.elapsed().as_secs_f64(),
+        target as f64 / started.elapsed().as_secs_f64()
+    );
 }
 
 async fn list(app: &App, label: &str, path: &str, rounds: usize) {
@@ -166,7 +216,12 @@ async fn list(app: &App, label: &str, path: &str, rounds: usize) {
     let started = Instant::now();
     for _ in 0..rounds {
         let t = Instant::now();
-        let r = client.get(format!("{}{path}", app.base)).bearer_auth(&app.token).send().await.unwrap();
+        let r = client
+            .get(format!("{}{path}", app.base))
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "{path}");
         let _ = r.bytes().await.unwrap();
         lat.push(t.elapsed());
@@ -176,19 +231,30 @@ async fn list(app: &App, label: &str, path: &str, rounds: usize) {
 
 /// The HTML dashboard as a signed-in org-team member sees it (first page, 50 rows).
 async fn dashboard(app: &App, label: &str, rounds: usize) {
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     let login = client
         .post(format!("{}/login", app.base))
         .form(&[("email", "admin@bench.example"), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();
-    assert!(login.status().is_success() || login.status().is_redirection(), "login: {}", login.status());
+    assert!(
+        login.status().is_success() || login.status().is_redirection(),
+        "login: {}",
+        login.status()
+    );
     let mut lat = Vec::new();
     let started = Instant::now();
     for _ in 0..rounds {
         let t = Instant::now();
-        let r = client.get(format!("{}/dashboard", app.base)).send().await.unwrap();
+        let r = client
+            .get(format!("{}/dashboard", app.base))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         let page = r.text().await.unwrap();
         assert!(page.contains("report-link"));
@@ -199,16 +265,42 @@ async fn dashboard(app: &App, label: &str, rounds: usize) {
 
 #[tokio::main]
 async fn main() {
-    let reports: usize = std::env::var("EMBARGO_BENCH_REPORTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let reports: usize = std::env::var("EMBARGO_BENCH_REPORTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     for (backend, store, _guard) in fresh_store().await {
         println!("{backend}:");
         let app = start(store).await;
         intake(&app, 1, 300).await;
         intake(&app, 8, 1000).await;
         fill(&app, reports.saturating_sub(1300)).await;
-        dashboard(&app, &format!("  HTML dashboard (first page of 50) with {reports} stored"), 50).await;
-        list(&app, &format!("  API report list (first page of 50) with {reports} stored"), "/api/v1/reports?limit=50", 50).await;
-        list(&app, &format!("  API list, state filter, with {reports} stored"), "/api/v1/reports?state=received&limit=50", 50).await;
-        list(&app, &format!("  API list, project filter, with {reports} stored"), "/api/v1/reports?project=kafka&limit=50", 50).await;
+        dashboard(
+            &app,
+            &format!("  HTML dashboard (first page of 50) with {reports} stored"),
+            50,
+        )
+        .await;
+        list(
+            &app,
+            &format!("  API report list (first page of 50) with {reports} stored"),
+            "/api/v1/reports?limit=50",
+            50,
+        )
+        .await;
+        list(
+            &app,
+            &format!("  API list, state filter, with {reports} stored"),
+            "/api/v1/reports?state=received&limit=50",
+            50,
+        )
+        .await;
+        list(
+            &app,
+            &format!("  API list, project filter, with {reports} stored"),
+            "/api/v1/reports?project=kafka&limit=50",
+            50,
+        )
+        .await;
     }
 }

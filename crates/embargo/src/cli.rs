@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "embargo", version, about = "Private vulnerability intake and coordinated disclosure")]
+#[command(
+    name = "embargo",
+    version,
+    about = "Private vulnerability intake and coordinated disclosure"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -16,10 +20,20 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct DataArgs {
     /// Directory for the embedded database, the data key and other state.
-    #[arg(long, env = "EMBARGO_DATA_DIR", default_value = "embargo-data", global = true)]
+    #[arg(
+        long,
+        env = "EMBARGO_DATA_DIR",
+        default_value = "embargo-data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// A PostgreSQL URL (postgres://user:pass@host/db) instead of the embedded SQLite database.
-    #[arg(long, env = "EMBARGO_DATABASE_URL", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "EMBARGO_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// Configuration file (TOML); settings given as options or EMBARGO_* variables win.
     #[arg(long, env = "EMBARGO_CONFIG", global = true)]
@@ -35,6 +49,22 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "EMBARGO_LISTEN")]
         listen: Option<SocketAddr>,
+        /// Address for the SMTP receiver (off unless given), e.g. 127.0.0.1:2525.
+        #[arg(long, env = "EMBARGO_SMTP_LISTEN")]
+        smtp_listen: Option<SocketAddr>,
+    },
+    /// Take one RFC 5322 message on standard input (for an MTA's pipe delivery).
+    /// Exits 0 once it is stored, 65 if it is refused for good, 75 to try again later.
+    IngestMail {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The envelope recipient(s), if the MTA passes them (routing uses the
+        /// Delivered-To, To and Cc headers otherwise).
+        #[arg(long)]
+        recipient: Vec<String>,
+        /// The envelope sender; `<>` or empty marks a bounce.
+        #[arg(long)]
+        sender: Option<String>,
     },
     /// Manage projects.
     Projects {
@@ -60,7 +90,7 @@ pub enum Command {
     /// The organisation's CVE ids.
     Cve {
         #[command(subcommand)]
-        command: CveCommand,
+        command: CveCommands,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -102,6 +132,23 @@ pub enum UserCommand {
     SetupLink {
         #[arg(long)]
         email: String,
+    },
+}
+
+/// `embargo cve ...`: the pool commands and those that talk to CVE Services.
+#[derive(Debug, Subcommand)]
+pub enum CveCommands {
+    #[command(flatten)]
+    Admin(CveCommand),
+    /// Reserve ids through the CVE Services API and add them to the pool (needs
+    /// EMBARGO_CVE_API_URL, EMBARGO_CVE_API_ORG, EMBARGO_CVE_API_USER, EMBARGO_CVE_API_KEY).
+    Reserve {
+        /// How many ids.
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+        /// Their year (default: this year).
+        #[arg(long)]
+        year: Option<u16>,
     },
 }
 

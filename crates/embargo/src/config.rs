@@ -26,6 +26,21 @@ struct FileConfig {
     cna: CnaSection,
     #[serde(default)]
     policy: PolicyOverrides,
+    #[serde(default)]
+    mail: MailSection,
+}
+
+/// `[mail]`: the SMTP receiver and the outgoing relay (issue #3).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MailSection {
+    smtp_listen: Option<SocketAddr>,
+    smtp_hostname: Option<String>,
+    relay: Option<String>,
+    from: Option<String>,
+    max_message_bytes: Option<usize>,
+    max_attachment_bytes: Option<usize>,
+    retry_base_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -53,6 +68,24 @@ pub struct Settings {
     pub org_security_email: Email,
     pub cna: Cna,
     pub default_policy: Policy,
+    pub mail: MailSettings,
+}
+
+/// Mail settings: everything off unless configured.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// Where the SMTP receiver listens; `None` leaves it off.
+    pub smtp_listen: Option<SocketAddr>,
+    /// The name the receiver greets with.
+    pub smtp_hostname: String,
+    /// The relay for outgoing mail, `host:port`; `None` leaves mail queued.
+    pub relay: Option<(String, u16)>,
+    /// The From of outgoing mail; the organisation's address when unset.
+    pub from: Option<String>,
+    pub max_message_bytes: usize,
+    pub max_attachment_bytes: usize,
+    /// The first retry's wait (doubling after each failure).
+    pub retry_base: std::time::Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -72,12 +105,23 @@ fn env(name: &str) -> Option<String> {
 
 impl Settings {
     pub fn load(data: &DataArgs, listen: Option<SocketAddr>) -> Result<Self> {
+        Self::load_with_smtp(data, listen, None)
+    }
+
+    /// As [`Settings::load`], with the `--smtp-listen` option of `serve`.
+    pub fn load_with_smtp(
+        data: &DataArgs,
+        listen: Option<SocketAddr>,
+        smtp_listen: Option<SocketAddr>,
+    ) -> Result<Self> {
         let file: FileConfig = match &data.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading the configuration file {}", path.display()))?;
-                crate::projects_file::from_toml(&text)
-                    .with_context(|| format!("the configuration file {} is not valid", path.display()))?
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("reading the configuration file {}", path.display())
+                })?;
+                crate::projects_file::from_toml(&text).with_context(|| {
+                    format!("the configuration file {} is not valid", path.display())
+                })?
             }
             None => FileConfig::default(),
         };
@@ -96,7 +140,9 @@ impl Settings {
         let org_security_email = env("EMBARGO_ORG_SECURITY_EMAIL")
             .or(file.organisation.security_email)
             .unwrap_or_else(|| "security@example.org".into());
-        file.policy.validate().context("the [policy] section of the configuration")?;
+        file.policy
+            .validate()
+            .context("the [policy] section of the configuration")?;
         Ok(Self {
             data_dir: data.data_dir.clone(),
             database_url: data.database_url.clone().or(file.database_url),
@@ -120,6 +166,49 @@ impl Settings {
                     .unwrap_or_else(|| "Example Organisation".into()),
             },
             default_policy: file.policy.apply_to(&Policy::default()),
+            mail: MailSettings {
+                smtp_listen: match smtp_listen {
+                    Some(l) => Some(l),
+                    None => match env("EMBARGO_SMTP_LISTEN") {
+                        Some(l) => {
+                            Some(l.parse().context("EMBARGO_SMTP_LISTEN must be host:port")?)
+                        }
+                        None => file.mail.smtp_listen,
+                    },
+                },
+                smtp_hostname: env("EMBARGO_SMTP_HOSTNAME")
+                    .or(file.mail.smtp_hostname)
+                    .unwrap_or_else(|| "embargo.localhost".into()),
+                relay: match env("EMBARGO_SMTP_RELAY").or(file.mail.relay) {
+                    Some(r) => Some(
+                        host_port(&r)
+                            .context("EMBARGO_SMTP_RELAY / mail.relay must be host:port")?,
+                    ),
+                    None => None,
+                },
+                from: env("EMBARGO_MAIL_FROM").or(file.mail.from),
+                max_message_bytes: match env("EMBARGO_MAIL_MAX_BYTES") {
+                    Some(v) => v
+                        .parse()
+                        .context("EMBARGO_MAIL_MAX_BYTES must be a number of bytes")?,
+                    None => file
+                        .mail
+                        .max_message_bytes
+                        .unwrap_or(embargo_mail::ingest::DEFAULT_MAX_MESSAGE_BYTES),
+                },
+                max_attachment_bytes: file
+                    .mail
+                    .max_attachment_bytes
+                    .unwrap_or(embargo_mail::ingest::DEFAULT_MAX_ATTACHMENT_BYTES),
+                retry_base: std::time::Duration::from_millis(
+                    match env("EMBARGO_MAIL_RETRY_BASE_MS") {
+                        Some(v) => v.parse().context(
+                            "EMBARGO_MAIL_RETRY_BASE_MS must be a number of milliseconds",
+                        )?,
+                        None => file.mail.retry_base_ms.unwrap_or(30_000),
+                    },
+                ),
+            },
         })
     }
 
@@ -164,6 +253,19 @@ fn create_private_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `host:port` (the port is required: a relay on the wrong port fails silently).
+fn host_port(s: &str) -> Result<(String, u16)> {
+    let (host, port) = s.trim().rsplit_once(':').context("no port")?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        bail!("no host");
+    }
+    Ok((
+        host.to_string(),
+        port.parse().context("the port is not a number")?,
+    ))
+}
+
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -184,7 +286,10 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://emb:s3cr3t@db:5432/embargo"), "postgres://emb:***@db:5432/embargo");
+        assert_eq!(
+            redact("postgres://emb:s3cr3t@db:5432/embargo"),
+            "postgres://emb:***@db:5432/embargo"
+        );
         assert_eq!(redact("postgres://db/embargo"), "postgres://db/embargo");
     }
 }

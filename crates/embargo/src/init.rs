@@ -2,8 +2,8 @@
 
 use anyhow::{Context, Result};
 use embargo_domain::ids::Email;
-use embargo_domain::token::Token;
 use embargo_domain::ids::UserId;
+use embargo_domain::token::Token;
 use embargo_store::{CredentialKind, NewCredential, NewUser, Organisation, Store};
 
 use crate::config::Settings;
@@ -27,19 +27,32 @@ pub async fn ensure_initialised(store: &dyn Store, settings: &Settings) -> Resul
     }
     let email = std::env::var("EMBARGO_ADMIN_EMAIL").unwrap_or_else(|_| "admin@example.org".into());
     let email = Email::parse(&email).context("EMBARGO_ADMIN_EMAIL")?;
-    let password_hash = match std::env::var("EMBARGO_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()) {
+    let password_hash = match std::env::var("EMBARGO_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+    {
         Some(pw) => Some(embargo_web::password::hash(&pw).context("EMBARGO_ADMIN_PASSWORD")?),
         None => None,
     };
     let has_password = password_hash.is_some();
     let id = store
-        .create_user(&NewUser { email: email.clone(), name: "Administrator".into(), org_team: true, password_hash })
+        .create_user(&NewUser {
+            email: email.clone(),
+            name: "Administrator".into(),
+            org_team: true,
+            password_hash,
+        })
         .await?;
     if has_password {
-        println!("Created the first administrator {email}; log in at {}/login", settings.base_url);
+        println!(
+            "Created the first administrator {email}; log in at {}/login",
+            settings.base_url
+        );
     } else {
         let link = setup_link(store, id, settings).await?;
-        println!("Created the first administrator {email}. Set their password (link valid {SETUP_LINK_HOURS} h):\n{link}");
+        println!(
+            "Created the first administrator {email}. Set their password (link valid {SETUP_LINK_HOURS} h):\n{link}"
+        );
     }
     Ok(())
 }
@@ -53,7 +66,9 @@ pub async fn setup_link(store: &dyn Store, user: UserId, settings: &Settings) ->
             user,
             kind: CredentialKind::SetupLink,
             csrf: None,
-            expires_at: Some(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(SETUP_LINK_HOURS)),
+            expires_at: Some(
+                jiff::Timestamp::now() + jiff::SignedDuration::from_hours(SETUP_LINK_HOURS),
+            ),
             label: None,
         })
         .await?;

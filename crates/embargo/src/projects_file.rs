@@ -116,8 +116,14 @@ mod tests {
         let text = include_str!("../../../examples/projects.toml");
         let projects = parse(text).unwrap();
         assert!(projects.len() >= 2);
-        let kafka = projects.iter().find(|p| p.slug.as_str() == "kafka").unwrap();
-        assert_eq!(kafka.security_email.as_ref().unwrap().as_str(), "security@kafka.example.org");
+        let kafka = projects
+            .iter()
+            .find(|p| p.slug.as_str() == "kafka")
+            .unwrap();
+        assert_eq!(
+            kafka.security_email.as_ref().unwrap().as_str(),
+            "security@kafka.example.org"
+        );
         assert!(!kafka.team.is_empty());
     }
 

@@ -13,7 +13,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_embargo");
 
 fn embargo(data_dir: &Path, db: Option<&str>, args: &[&str]) -> Output {
     let mut cmd = Command::new(BIN);
-    cmd.args(args).arg("--data-dir").arg(data_dir).env_remove("EMBARGO_ADMIN_PASSWORD");
+    cmd.args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("EMBARGO_ADMIN_PASSWORD");
     if let Some(url) = db {
         cmd.arg("--database-url").arg(url);
     }
@@ -25,12 +28,21 @@ fn stdout(o: &Output) -> String {
 }
 
 fn ok(o: Output) -> String {
-    assert!(o.status.success(), "failed: {}\n{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "failed: {}\n{}",
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
     stdout(&o)
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Server(Child);
@@ -68,7 +80,10 @@ async fn wait_healthy(port: u16) {
         {
             return;
         }
-        assert!(Instant::now() < deadline, "embargo serve did not become healthy");
+        assert!(
+            Instant::now() < deadline,
+            "embargo serve did not become healthy"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -100,29 +115,65 @@ async fn projects_import_is_idempotent_and_all_or_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let db = (backend == TestBackend::Postgres).then_some(url.as_str());
 
-        let first = ok(embargo(dir.path(), db, &["projects", "import", example.to_str().unwrap()]));
-        assert!(first.contains("created kafka (Apache Kafka, team of 2)"), "{first}");
+        let first = ok(embargo(
+            dir.path(),
+            db,
+            &["projects", "import", example.to_str().unwrap()],
+        ));
+        assert!(
+            first.contains("created kafka (Apache Kafka, team of 2)"),
+            "{first}"
+        );
         assert!(first.contains("created dapr"), "{first}");
-        let again = ok(embargo(dir.path(), db, &["projects", "import", example.to_str().unwrap()]));
-        assert!(again.contains("unchanged kafka") && !again.contains("created"), "{again}");
+        let again = ok(embargo(
+            dir.path(),
+            db,
+            &["projects", "import", example.to_str().unwrap()],
+        ));
+        assert!(
+            again.contains("unchanged kafka") && !again.contains("created"),
+            "{again}"
+        );
 
         let changed = dir.path().join("changed.toml");
-        let text = std::fs::read_to_string(&example).unwrap().replace("name = \"Dapr\"", "name = \"Dapr Runtime\"");
+        let text = std::fs::read_to_string(&example)
+            .unwrap()
+            .replace("name = \"Dapr\"", "name = \"Dapr Runtime\"");
         std::fs::write(&changed, text).unwrap();
-        let upd = ok(embargo(dir.path(), db, &["projects", "import", changed.to_str().unwrap()]));
-        assert!(upd.contains("updated dapr (Dapr Runtime") && upd.contains("unchanged kafka"), "{upd}");
+        let upd = ok(embargo(
+            dir.path(),
+            db,
+            &["projects", "import", changed.to_str().unwrap()],
+        ));
+        assert!(
+            upd.contains("updated dapr (Dapr Runtime") && upd.contains("unchanged kafka"),
+            "{upd}"
+        );
 
         // A bad entry after a good new one: refused whole, the good one not stored.
         let bad = dir.path().join("bad.toml");
         std::fs::write(&bad, "[[project]]\nslug='new-one'\nname='New'\n\n[[project]]\nslug='x'\nname='X'\nteam=['not-an-address']\n").unwrap();
-        let out = embargo(dir.path(), db, &["projects", "import", bad.to_str().unwrap()]);
+        let out = embargo(
+            dir.path(),
+            db,
+            &["projects", "import", bad.to_str().unwrap()],
+        );
         assert!(!out.status.success());
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("project #2") && err.contains("not-an-address"), "{err}");
+        assert!(
+            err.contains("project #2") && err.contains("not-an-address"),
+            "{err}"
+        );
         let list = ok(embargo(dir.path(), db, &["projects", "list"]));
         assert!(!list.contains("new-one"), "{list}");
-        assert!(list.contains("kafka") && list.contains("security@kafka.example.org"), "{list}");
-        assert!(list.contains("commons-text\tApache Commons Text\torganisation team"), "{list}");
+        assert!(
+            list.contains("kafka") && list.contains("security@kafka.example.org"),
+            "{list}"
+        );
+        assert!(
+            list.contains("commons-text\tApache Commons Text\torganisation team"),
+            "{list}"
+        );
     }
 }
 
@@ -137,7 +188,10 @@ async fn first_start_token_and_pool() {
         // No password given: the first start prints a one-time setup link.
         let mut server = serve(dir.path(), db, port, None);
         let line = read_line_with(&mut server, "/setup/");
-        assert!(line.starts_with(&format!("http://127.0.0.1:{port}/setup/")), "{line}");
+        assert!(
+            line.starts_with(&format!("http://127.0.0.1:{port}/setup/")),
+            "{line}"
+        );
         wait_healthy(port).await;
         let setup = reqwest::get(line.trim()).await.unwrap();
         assert_eq!(setup.status(), 200, "the setup link opens");
@@ -146,11 +200,19 @@ async fn first_start_token_and_pool() {
         {
             use std::os::unix::fs::PermissionsExt;
             let key = std::fs::metadata(dir.path().join("data.key")).unwrap();
-            assert_eq!(key.permissions().mode() & 0o777, 0o600, "the data key is private");
+            assert_eq!(
+                key.permissions().mode() & 0o777,
+                0o600,
+                "the data key is private"
+            );
             assert_eq!(key.len(), 32);
         }
 
-        let out = ok(embargo(dir.path(), db, &["token", "create", "--email", "root@example.org"]));
+        let out = ok(embargo(
+            dir.path(),
+            db,
+            &["token", "create", "--email", "root@example.org"],
+        ));
         let token = out.lines().last().unwrap().trim().to_string();
         assert_eq!(token.len(), 64, "{out}");
         let client = reqwest::Client::new();
@@ -161,7 +223,11 @@ async fn first_start_token_and_pool() {
             .await
             .unwrap();
         assert_eq!(list.status(), 200);
-        let unauth = client.get(format!("http://127.0.0.1:{port}/api/v1/reports")).send().await.unwrap();
+        let unauth = client
+            .get(format!("http://127.0.0.1:{port}/api/v1/reports"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(unauth.status(), 401);
         let wrong = client
             .get(format!("http://127.0.0.1:{port}/api/v1/reports"))
@@ -171,17 +237,45 @@ async fn first_start_token_and_pool() {
             .unwrap();
         assert_eq!(wrong.status(), 401);
 
-        let out = embargo(dir.path(), db, &["token", "create", "--email", "nobody@example.org"]);
+        let out = embargo(
+            dir.path(),
+            db,
+            &["token", "create", "--email", "nobody@example.org"],
+        );
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stderr).contains("no user nobody@example.org"));
 
-        let added = ok(embargo(dir.path(), db, &["cve", "pool", "add", "CVE-2026-10000..CVE-2026-10099", "CVE-2026-20000"]));
-        assert!(added.contains("Added 101 ids (0 were already in the pool); 101 free"), "{added}");
-        let again = ok(embargo(dir.path(), db, &["cve", "pool", "add", "CVE-2026-10050..CVE-2026-10149"]));
-        assert!(again.contains("Added 50 ids (50 were already in the pool); 151 free"), "{again}");
+        let added = ok(embargo(
+            dir.path(),
+            db,
+            &[
+                "cve",
+                "pool",
+                "add",
+                "CVE-2026-10000..CVE-2026-10099",
+                "CVE-2026-20000",
+            ],
+        ));
+        assert!(
+            added.contains("Added 101 ids (0 were already in the pool); 101 free"),
+            "{added}"
+        );
+        let again = ok(embargo(
+            dir.path(),
+            db,
+            &["cve", "pool", "add", "CVE-2026-10050..CVE-2026-10149"],
+        ));
+        assert!(
+            again.contains("Added 50 ids (50 were already in the pool); 151 free"),
+            "{again}"
+        );
         let status = ok(embargo(dir.path(), db, &["cve", "pool", "status"]));
         assert!(status.contains("next: CVE-2026-10000"), "{status}");
-        let bad = embargo(dir.path(), db, &["cve", "pool", "add", "CVE-2026-10099..CVE-2026-10000"]);
+        let bad = embargo(
+            dir.path(),
+            db,
+            &["cve", "pool", "add", "CVE-2026-10099..CVE-2026-10000"],
+        );
         assert!(!bad.status.success());
         assert!(String::from_utf8_lossy(&bad.stderr).contains("ends before it starts"));
         drop(server);

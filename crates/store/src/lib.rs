@@ -6,13 +6,20 @@
 //! dashboard must sort and filter on: ids, states, times, project ids.
 
 mod error;
+mod mailbox;
 pub mod model;
+mod records;
 pub mod seal;
 mod sql;
 pub mod test_support;
 
 pub use error::StoreError;
+pub use mailbox::{
+    AttachmentInfo, Delivery, IncomingMail, IncomingSummary, MAX_THREAD_IDS, MailEffect, Mailbox,
+    NewAttachment, OutboxStats, QueuedMail, Taken,
+};
 pub use model::*;
+pub use records::{RecordVersion, Records};
 pub use seal::Sealer;
 pub use sql::SqlStore;
 
@@ -101,5 +108,11 @@ pub trait Advisories: Send + Sync {
 }
 
 /// Everything Embargo stores.
-pub trait Store: Organisations + Users + Projects + Reports + Cves + Advisories {}
-impl<T: Organisations + Users + Projects + Reports + Cves + Advisories> Store for T {}
+pub trait Store:
+    Organisations + Users + Projects + Reports + Cves + Advisories + Mailbox + Records
+{
+}
+impl<T: Organisations + Users + Projects + Reports + Cves + Advisories + Mailbox + Records> Store
+    for T
+{
+}

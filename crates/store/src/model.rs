@@ -159,4 +159,7 @@ pub struct PoolStats {
 pub struct PublishedAdvisory {
     pub advisory: Advisory,
     pub project: ProjectRef,
+    /// The full record the public formats are written from (for advisories announced
+    /// before records had depth, the thin `advisory.record` made full).
+    pub record: embargo_domain::cna::CnaRecord,
 }

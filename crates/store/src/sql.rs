@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use embargo_domain::cna::CnaRecord;
 use embargo_domain::ids::{CveId, Email, ProjectId, ProjectSlug, ReportId, UserId};
 use embargo_domain::lifecycle::{Advisory, Change};
 use embargo_domain::record::{Announcement, RecordDraft};
@@ -32,7 +33,7 @@ const POSTGRES_POOL_SIZE: u32 = 10;
 /// below both backends' parameter limits).
 const POOL_INSERT_CHUNK: usize = 500;
 
-type Tx = Transaction<'static, Any>;
+pub(crate) type Tx = Transaction<'static, Any>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Backend {
@@ -44,8 +45,8 @@ enum Backend {
 /// Cheap to clone: clones share the pool.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
-    pool: AnyPool,
-    sealer: Sealer,
+    pub(crate) pool: AnyPool,
+    pub(crate) sealer: Sealer,
     backend: Backend,
 }
 
@@ -122,11 +123,95 @@ impl SqlStore {
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and then writes
     /// fails with SQLITE_BUSY at once when another writer got in between, whereas
     /// waiting for the lock up front lets the busy timeout do its work.
-    async fn begin_write(&self) -> Result<Tx> {
+    pub(crate) async fn begin_write(&self) -> Result<Tx> {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// `create_report` inside the caller's transaction (the mail intake adds its own rows).
+    pub(crate) async fn create_report_in(
+        &self,
+        tx: &mut Tx,
+        change: &Change,
+        status_token: &TokenDigest,
+    ) -> Result<Report> {
+        let mut report = change.report.clone();
+        report.version = 1;
+        let cols = self.report_columns(&report)?;
+        sqlx::query(
+            "INSERT INTO reports (id, project_id, state, closed, channel, title_sealed, content_sealed, \
+             status_token_digest, received_at, next_due, due_key, cve_id, version, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(report.id.as_str())
+        .bind(cols.project_id)
+        .bind(cols.state)
+        .bind(cols.closed)
+        .bind(report.channel.as_str())
+        .bind(cols.title)
+        .bind(cols.content)
+        .bind(status_token.as_str())
+        .bind(report.received_at.as_microsecond())
+        .bind(cols.next_due)
+        .bind(cols.due_key)
+        .bind(cols.cve)
+        .bind(report.version)
+        .bind(change.audit.at.as_microsecond())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| unique_conflict(e, || format!("report {} or its status link already exists", report.id)))?;
+        self.insert_effects(tx, change).await?;
+        Ok(report)
+    }
+
+    /// `apply` inside the caller's transaction.
+    pub(crate) async fn apply_in(&self, tx: &mut Tx, change: &Change) -> Result<Report> {
+        let expected = change.report.version;
+        let mut report = change.report.clone();
+        report.version = expected + 1;
+        let cols = self.report_columns(&report)?;
+        let updated = sqlx::query(
+            "UPDATE reports SET project_id = $1, state = $2, closed = $3, title_sealed = $4, \
+             content_sealed = $5, next_due = $6, due_key = $7, cve_id = $8, version = $9, updated_at = $10 \
+             WHERE id = $11 AND version = $12",
+        )
+        .bind(cols.project_id)
+        .bind(cols.state)
+        .bind(cols.closed)
+        .bind(cols.title)
+        .bind(cols.content)
+        .bind(cols.next_due)
+        .bind(cols.due_key)
+        .bind(cols.cve.clone())
+        .bind(report.version)
+        .bind(change.audit.at.as_microsecond())
+        .bind(report.id.as_str())
+        .bind(expected)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| {
+            unique_conflict(e, || {
+                // Only cve_id is unique among the updated columns: another report holds it.
+                format!("{} is not a free id of the pool", cols.cve.as_deref().unwrap_or("the CVE"))
+            })
+        })?
+        .rows_affected();
+        if updated == 0 {
+            let exists = sqlx::query("SELECT 1 AS one FROM reports WHERE id = $1")
+                .bind(report.id.as_str())
+                .fetch_optional(&mut **tx)
+                .await?
+                .is_some();
+            return Err(StoreError::Conflict(if exists {
+                "the report changed since it was read; reload and try again".into()
+            } else {
+                format!("there is no report {}", report.id)
+            }));
+        }
+        self.insert_effects(tx, change).await?;
+        Ok(report)
     }
 
     fn report_columns(&self, report: &Report) -> Result<ReportColumns> {
@@ -202,8 +287,9 @@ impl SqlStore {
             }
         }
         if let Some(advisory) = &change.publish {
-            insert_advisory(tx, advisory).await?;
+            insert_advisory(tx, advisory, change.report.cna_record.as_ref()).await?;
         }
+        self.keep_record_version(tx, change).await?;
         Ok(())
     }
 
@@ -288,7 +374,7 @@ impl SqlStore {
     ) -> Result<Vec<PublishedAdvisory>> {
         let sql = format!(
             "SELECT a.cve_id, a.report_id, a.project_id, a.title, a.announcement_subject, \
-             a.announcement_body, a.record, a.published_at, p.slug, p.name \
+             a.announcement_body, a.record, a.cna_record, a.published_at, p.slug, p.name \
              FROM advisories a JOIN projects p ON p.id = a.project_id {filter} \
              ORDER BY a.published_at DESC, a.cve_id DESC"
         );
@@ -343,16 +429,16 @@ fn title_aad(id: &str) -> String {
 fn message_aad(report_id: &str) -> String {
     format!("message:{report_id}")
 }
-fn outbox_subject_aad(message_id: &str) -> String {
+pub(crate) fn outbox_subject_aad(message_id: &str) -> String {
     format!("outbox-subject:{message_id}")
 }
-fn outbox_to_aad(message_id: &str) -> String {
+pub(crate) fn outbox_to_aad(message_id: &str) -> String {
     format!("outbox-to:{message_id}")
 }
-fn outbox_cc_aad(message_id: &str) -> String {
+pub(crate) fn outbox_cc_aad(message_id: &str) -> String {
     format!("outbox-cc:{message_id}")
 }
-fn outbox_body_aad(message_id: &str) -> String {
+pub(crate) fn outbox_body_aad(message_id: &str) -> String {
     format!("outbox-body:{message_id}")
 }
 
@@ -368,12 +454,12 @@ fn addresses_json(addresses: &[Email]) -> Result<String> {
         .map_err(|e| StoreError::Corrupt(format!("addresses do not serialize: {e}")))
 }
 
-fn addresses(json: &str) -> Result<Vec<Email>> {
+pub(crate) fn addresses(json: &str) -> Result<Vec<Email>> {
     serde_json::from_str(json)
         .map_err(|e| StoreError::Corrupt(format!("stored addresses do not parse: {e}")))
 }
 
-fn timestamp(micros: i64) -> Result<Timestamp> {
+pub(crate) fn timestamp(micros: i64) -> Result<Timestamp> {
     Timestamp::from_microsecond(micros)
         .map_err(|e| StoreError::Corrupt(format!("stored time {micros}: {e}")))
 }
@@ -390,7 +476,7 @@ fn cve_id(s: &str) -> Result<CveId> {
     CveId::parse(s).map_err(|e| StoreError::Corrupt(format!("stored CVE id: {e}")))
 }
 
-fn report_id(s: &str) -> Result<ReportId> {
+pub(crate) fn report_id(s: &str) -> Result<ReportId> {
     ReportId::parse(s).map_err(|e| StoreError::Corrupt(format!("stored report id: {e}")))
 }
 
@@ -412,7 +498,7 @@ fn project_ref(row: &AnyRow) -> Result<Option<ProjectRef>> {
 
 /// A unique-constraint violation means the caller collided with existing data: say so
 /// as a `Conflict`; anything else stays a database error.
-fn unique_conflict(e: sqlx::Error, message: impl FnOnce() -> String) -> StoreError {
+pub(crate) fn unique_conflict(e: sqlx::Error, message: impl FnOnce() -> String) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(message()),
         _ => StoreError::Database(e),
@@ -433,12 +519,16 @@ async fn insert_audit(tx: &mut Tx, report_id: &str, entry: &AuditEntry) -> Resul
     Ok(())
 }
 
-async fn insert_advisory(tx: &mut Tx, a: &Advisory) -> Result<()> {
+async fn insert_advisory(tx: &mut Tx, a: &Advisory, full: Option<&CnaRecord>) -> Result<()> {
     let record = serde_json::to_string(&a.record)
+        .map_err(|e| StoreError::Corrupt(format!("record does not serialize: {e}")))?;
+    let full = full
+        .map(serde_json::to_string)
+        .transpose()
         .map_err(|e| StoreError::Corrupt(format!("record does not serialize: {e}")))?;
     sqlx::query(
         "INSERT INTO advisories (cve_id, report_id, project_id, title, announcement_subject, \
-         announcement_body, record, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         announcement_body, record, published_at, cna_record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(a.cve.to_string())
     .bind(a.report.as_str())
@@ -448,6 +538,7 @@ async fn insert_advisory(tx: &mut Tx, a: &Advisory) -> Result<()> {
     .bind(&a.announcement.body)
     .bind(record)
     .bind(a.published_at.as_microsecond())
+    .bind(full)
     .execute(&mut **tx)
     .await
     .map_err(|e| {
@@ -464,7 +555,13 @@ fn decode_advisory(row: &AnyRow) -> Result<PublishedAdvisory> {
         .map_err(|e| StoreError::Corrupt(format!("stored record does not parse: {e}")))?;
     let project = project_ref(row)?
         .ok_or_else(|| StoreError::Corrupt("advisory without a project".into()))?;
+    let full = match row.try_get::<Option<String>, _>("cna_record")? {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("stored record does not parse: {e}")))?,
+        None => CnaRecord::from(record.clone()),
+    };
     Ok(PublishedAdvisory {
+        record: full,
         advisory: Advisory {
             cve: cve_id(&row.try_get::<String, _>("cve_id")?)?,
             report: report_id(&row.try_get::<String, _>("report_id")?)?,
@@ -791,33 +888,8 @@ impl Projects for SqlStore {
 #[async_trait]
 impl Reports for SqlStore {
     async fn create_report(&self, change: &Change, status_token: &TokenDigest) -> Result<Report> {
-        let mut report = change.report.clone();
-        report.version = 1;
-        let cols = self.report_columns(&report)?;
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO reports (id, project_id, state, closed, channel, title_sealed, content_sealed, \
-             status_token_digest, received_at, next_due, due_key, cve_id, version, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
-        .bind(report.id.as_str())
-        .bind(cols.project_id)
-        .bind(cols.state)
-        .bind(cols.closed)
-        .bind(report.channel.as_str())
-        .bind(cols.title)
-        .bind(cols.content)
-        .bind(status_token.as_str())
-        .bind(report.received_at.as_microsecond())
-        .bind(cols.next_due)
-        .bind(cols.due_key)
-        .bind(cols.cve)
-        .bind(report.version)
-        .bind(change.audit.at.as_microsecond())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| unique_conflict(e, || format!("report {} or its status link already exists", report.id)))?;
-        self.insert_effects(&mut tx, change).await?;
+        let report = self.create_report_in(&mut tx, change, status_token).await?;
         tx.commit().await?;
         Ok(report)
     }
@@ -832,50 +904,8 @@ impl Reports for SqlStore {
     }
 
     async fn apply(&self, change: &Change) -> Result<Report> {
-        let expected = change.report.version;
-        let mut report = change.report.clone();
-        report.version = expected + 1;
-        let cols = self.report_columns(&report)?;
         let mut tx = self.begin_write().await?;
-        let updated = sqlx::query(
-            "UPDATE reports SET project_id = $1, state = $2, closed = $3, title_sealed = $4, \
-             content_sealed = $5, next_due = $6, due_key = $7, cve_id = $8, version = $9, updated_at = $10 \
-             WHERE id = $11 AND version = $12",
-        )
-        .bind(cols.project_id)
-        .bind(cols.state)
-        .bind(cols.closed)
-        .bind(cols.title)
-        .bind(cols.content)
-        .bind(cols.next_due)
-        .bind(cols.due_key)
-        .bind(cols.cve.clone())
-        .bind(report.version)
-        .bind(change.audit.at.as_microsecond())
-        .bind(report.id.as_str())
-        .bind(expected)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            unique_conflict(e, || {
-                // Only cve_id is unique among the updated columns: another report holds it.
-                format!("{} is not a free id of the pool", cols.cve.as_deref().unwrap_or("the CVE"))
-            })
-        })?
-        .rows_affected();
-        if updated == 0 {
-            let exists = sqlx::query("SELECT 1 AS one FROM reports WHERE id = $1")
-                .bind(report.id.as_str())
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
-            return Err(StoreError::Conflict(if exists {
-                "the report changed since it was read; reload and try again".into()
-            } else {
-                format!("there is no report {}", report.id)
-            }));
-        }
-        self.insert_effects(&mut tx, change).await?;
+        let report = self.apply_in(&mut tx, change).await?;
         tx.commit().await?;
         Ok(report)
     }

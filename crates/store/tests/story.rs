@@ -1004,7 +1004,9 @@ async fn report_content_is_not_stored_in_clear() {
     .await;
     let queued = w.store.outbox_for_report(&r.id).await.unwrap();
     assert!(
-        queued.iter().any(|m| m.to.iter().any(|e| e.as_str() == "ann@example.net")),
+        queued
+            .iter()
+            .any(|m| m.to.iter().any(|e| e.as_str() == "ann@example.net")),
         "mails to the reporter were queued, so the check below covers the outbox"
     );
     w.store.close().await;

@@ -1,9 +1,11 @@
 //! Embargo's web front end: public pages, the team UI and the `/api/v1` JSON API,
 //! all making the same domain calls through [`service`].
 
+mod diff;
 mod error;
 mod extract;
 pub mod password;
+mod publish;
 mod router;
 mod routes;
 mod service;

@@ -32,6 +32,14 @@ pub fn router(state: AppState) -> Router {
             "/reports/{id}/record",
             axum::routing::put(api::reports::record),
         )
+        .route(
+            "/reports/{id}/record/transitions",
+            post(api::reports::record_transition),
+        )
+        .route(
+            "/reports/{id}/record/versions",
+            get(api::reports::record_versions),
+        )
         .route("/reports/{id}/route", post(api::reports::route))
         .route("/status/{token}", get(api::status::show))
         .route("/status/{token}/messages", post(api::status::reply))
@@ -52,7 +60,40 @@ pub fn router(state: AppState) -> Router {
             get(public::status::page).post(public::status::reply),
         )
         .route("/projects/{slug}", get(public::projects::page))
+        .route(
+            "/projects/{slug}/advisories.atom",
+            get(public::feeds::project),
+        )
+        .route(
+            "/projects/{slug}/security.txt",
+            get(public::well_known::project_security_txt),
+        )
         .route("/advisories", get(public::advisories::index))
+        .route("/advisories.atom", get(public::feeds::organisation))
+        .route(
+            "/.well-known/security.txt",
+            get(public::well_known::organisation_security_txt),
+        )
+        .route(
+            "/.well-known/csaf/provider-metadata.json",
+            get(public::well_known::provider_metadata),
+        )
+        .route(
+            "/.well-known/csaf/white/",
+            get(public::well_known::directory),
+        )
+        .route(
+            "/.well-known/csaf/white/{file}",
+            get(public::well_known::directory_file),
+        )
+        .route(
+            "/.well-known/csaf/white/{year}/",
+            get(public::well_known::year_directory),
+        )
+        .route(
+            "/.well-known/csaf/white/{year}/{file}",
+            get(public::well_known::document),
+        )
         .route("/advisories/{cve}", get(public::advisories::show))
         .route("/login", get(auth::login::page).post(auth::login::submit))
         .route("/logout", post(auth::logout::submit))
@@ -66,6 +107,10 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}/note", post(team::actions::note))
         .route("/reports/{id}/transition", post(team::actions::transition))
         .route("/reports/{id}/record", post(team::actions::record))
+        .route(
+            "/reports/{id}/record/transition",
+            post(team::actions::record_transition),
+        )
         .route("/reports/{id}/route", post(team::actions::route))
         .nest("/api/v1", api)
         .fallback(not_found)

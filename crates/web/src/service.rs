@@ -2,7 +2,8 @@
 //! load what the caller may see, ask `lifecycle` to decide, let the store apply.
 
 use embargo_domain::access::{Access, Actor, Member, access};
-use embargo_domain::ids::{ProjectSlug, ReportId};
+use embargo_domain::cna::RecordState;
+use embargo_domain::ids::{CveId, ProjectSlug, ReportId};
 use embargo_domain::intake::Submission;
 use embargo_domain::lifecycle::{Command, TransitionRequest, decide, receive};
 use embargo_domain::report::{Channel, Report};
@@ -12,6 +13,7 @@ use embargo_store::{Project, ReportFilter, ReportSummary};
 use jiff::Timestamp;
 
 use crate::error::AppError;
+use crate::publish::{self, Built};
 use crate::state::AppState;
 
 /// Takes a new report; returns it with the status-link token, shown once to the reporter.
@@ -131,6 +133,42 @@ pub async fn route(
         report,
         Command::Route {
             project: project.as_ref(),
+        },
+    )
+    .await
+}
+
+/// The CVE record of the report's record, its scores and findings; `None` before a
+/// record is written. A record without an id yet is checked under a stand-in id.
+pub fn record_check(state: &AppState, report: &Report) -> Result<Option<Built>, AppError> {
+    let Some(record) = report.cve_record() else {
+        return Ok(None);
+    };
+    let cve = report.cve.clone().unwrap_or_else(|| CveId::new(1999, 1));
+    publish::build(&cve, &record, &state.config.cna, Timestamp::now()).map(Some)
+}
+
+/// Moves the CVE record to `to` ("review", "ready", "published", "rejected", "draft"),
+/// with the CVE JSON 5 lint's errors for the domain to weigh.
+pub async fn move_record(
+    state: &AppState,
+    actor: &Actor,
+    report: &Report,
+    to: &str,
+    reason: Option<String>,
+) -> Result<Report, AppError> {
+    let to = RecordState::parse(to)?;
+    let problems = record_check(state, report)?
+        .map(|b| b.blocking())
+        .unwrap_or_default();
+    act(
+        state,
+        actor,
+        report,
+        Command::MoveRecord {
+            to,
+            reason,
+            problems,
         },
     )
     .await

@@ -1,14 +1,16 @@
 //! What reports look like to callers: the JSON of `/api/v1` and the small helpers the
 //! HTML pages share. Built only from what the caller's access level allows.
 
+use embargo_domain::cna::{CnaRecord, RecordState};
 use embargo_domain::ids::CveId;
-use embargo_domain::record::RecordDraft;
 use embargo_domain::report::{AuditEntry, Channel, Deadlines, Message, Report, Reporter};
 use embargo_domain::state::ReportState;
 use embargo_store::ReportSummary;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
+
+use crate::publish::{Finding, Score};
 
 /// A project as reports name it.
 #[derive(Debug, Clone, Serialize)]
@@ -88,9 +90,16 @@ pub struct TeamViewJson {
     pub cve_summary: Option<String>,
     pub fix_ref: Option<String>,
     pub release_ref: Option<String>,
-    pub record: Option<RecordDraft>,
+    /// The full record (a superset of the first API's thin record).
+    pub record: Option<CnaRecord>,
+    /// Where the CVE record stands: reserved, draft, review, ready, published, rejected.
+    pub record_state: Option<RecordState>,
     /// Why the record cannot be announced yet (`null` once it validates).
     pub record_problem: Option<String>,
+    /// Everything the checks find in the record (errors and warnings, with paths).
+    pub record_findings: Vec<Finding>,
+    /// The CVSS scores computed from the record's vectors.
+    pub cvss: Vec<Score>,
     pub messages: Vec<MessageJson>,
     pub audit: Vec<AuditEntry>,
     pub version: i64,
@@ -119,8 +128,11 @@ impl TeamViewJson {
             cve_summary: r.cve_summary.clone(),
             fix_ref: r.fix_ref.clone(),
             release_ref: r.release_ref.clone(),
-            record: r.record.clone(),
+            record: r.cve_record(),
+            record_state: r.record_state(),
             record_problem: record_problem(r),
+            record_findings: vec![],
+            cvss: vec![],
             messages: messages.iter().map(MessageJson::from).collect(),
             audit,
             version: r.version,
@@ -155,9 +167,9 @@ pub fn reporter_messages(messages: &[Message]) -> impl Iterator<Item = &Message>
 
 /// Why the record is not ready to announce, if it is not.
 pub fn record_problem(r: &Report) -> Option<String> {
-    match &r.record {
+    match r.cve_record() {
         None => Some("no record written yet".into()),
-        Some(rec) => rec.validate().err().map(|e| e.to_string()),
+        Some(rec) => rec.problems().first().map(ToString::to_string),
     }
 }
 

@@ -18,7 +18,11 @@ fn contacts() -> Contacts {
 }
 
 fn project() -> ProjectRef {
-    ProjectRef { id: ProjectId(7), slug: ProjectSlug::parse("kafka").unwrap(), name: "Apache Kafka".into() }
+    ProjectRef {
+        id: ProjectId(7),
+        slug: ProjectSlug::parse("kafka").unwrap(),
+        name: "Apache Kafka".into(),
+    }
 }
 
 fn member(id: i64, org: bool) -> Actor {
@@ -41,9 +45,17 @@ fn received() -> Report {
     }
     .parse()
     .unwrap();
-    receive(new, ReportId::generate(), Some(project()), Channel::Web, now(), &Policy::default(), &contacts())
-        .unwrap()
-        .report
+    receive(
+        new,
+        ReportId::generate(),
+        Some(project()),
+        Channel::Web,
+        now(),
+        &Policy::default(),
+        &contacts(),
+    )
+    .unwrap()
+    .report
 }
 
 fn step(r: &Report, cmd: Command, actor: &Actor) -> Result<Change, DomainError> {
@@ -55,28 +67,59 @@ fn record() -> RecordDraft {
         title: "Apache Kafka: RCE in Connect".into(),
         description: "An attacker can run code.".into(),
         product: "Apache Kafka".into(),
-        affected: vec![AffectedRange { introduced: "3.0.0".into(), fixed: Some("3.7.1".into()) }],
+        affected: vec![AffectedRange {
+            introduced: "3.0.0".into(),
+            fixed: Some("3.7.1".into()),
+        }],
         severity: Some(Severity::Important),
         cwe: Some("CWE-502".into()),
         cwe_name: None,
         mitigation: None,
-        credits: vec![Credit { name: "Ann".into(), kind: CreditKind::Finder }],
+        credits: vec![Credit {
+            name: "Ann".into(),
+            kind: CreditKind::Finder,
+        }],
         references: vec![],
     }
 }
 
 #[test]
 fn receipt_goes_to_reporter_and_team_with_deadline() {
-    let new = Submission { title: "t".into(), description: "d".into(), reporter_email: Some("a@b.org".into()), ..Default::default() }
-        .parse()
-        .unwrap();
-    let c = receive(new, ReportId::generate(), None, Channel::Api, now(), &Policy::default(), &contacts()).unwrap();
+    let new = Submission {
+        title: "t".into(),
+        description: "d".into(),
+        reporter_email: Some("a@b.org".into()),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    let c = receive(
+        new,
+        ReportId::generate(),
+        None,
+        Channel::Api,
+        now(),
+        &Policy::default(),
+        &contacts(),
+    )
+    .unwrap();
     assert_eq!(c.report.state, ReportState::Received);
     // Thursday 10:00 + 3 working days.
-    assert_eq!(c.report.deadlines.acknowledge_by, Some("2026-11-24T10:00:00Z".parse().unwrap()));
+    assert_eq!(
+        c.report.deadlines.acknowledge_by,
+        Some("2026-11-24T10:00:00Z".parse().unwrap())
+    );
     assert_eq!(c.mails.len(), 2);
-    assert!(c.mails[0].body.contains("https://embargo.example.org/status/abc"));
-    assert!(c.mails.iter().all(|m| m.subject.starts_with(&format!("[{}]", c.report.id))));
+    assert!(
+        c.mails[0]
+            .body
+            .contains("https://embargo.example.org/status/abc")
+    );
+    assert!(
+        c.mails
+            .iter()
+            .all(|m| m.subject.starts_with(&format!("[{}]", c.report.id)))
+    );
     assert!(c.messages[0].body.contains("route it to the right project"));
 }
 
@@ -86,13 +129,51 @@ fn the_whole_path_to_announcement() {
     let team = member(2, false);
     let mut r = received();
     for (cmd, actor, state) in [
-        (Command::Acknowledge { message: None }, &team, ReportState::Acknowledged),
-        (Command::Accept { disclosure_date: "2026-12-15".parse().unwrap(), message: None }, &team, ReportState::Accepted),
-        (Command::RequestCve { summary: "RCE in Kafka Connect".into() }, &team, ReportState::CveRequested),
-        (Command::AssignCve { cve: CveId::parse("CVE-2026-10000").unwrap() }, &org, ReportState::CveAssigned),
-        (Command::UpdateRecord { record: record() }, &team, ReportState::CveAssigned),
-        (Command::SendDraft { message: None }, &team, ReportState::ReporterReview),
-        (Command::RecordFix { fix_ref: "abc123".into(), release_ref: "3.7.1".into() }, &team, ReportState::Fixed),
+        (
+            Command::Acknowledge { message: None },
+            &team,
+            ReportState::Acknowledged,
+        ),
+        (
+            Command::Accept {
+                disclosure_date: "2026-12-15".parse().unwrap(),
+                message: None,
+            },
+            &team,
+            ReportState::Accepted,
+        ),
+        (
+            Command::RequestCve {
+                summary: "RCE in Kafka Connect".into(),
+            },
+            &team,
+            ReportState::CveRequested,
+        ),
+        (
+            Command::AssignCve {
+                cve: CveId::parse("CVE-2026-10000").unwrap(),
+            },
+            &org,
+            ReportState::CveAssigned,
+        ),
+        (
+            Command::UpdateRecord { record: record() },
+            &team,
+            ReportState::CveAssigned,
+        ),
+        (
+            Command::SendDraft { message: None },
+            &team,
+            ReportState::ReporterReview,
+        ),
+        (
+            Command::RecordFix {
+                fix_ref: "abc123".into(),
+                release_ref: "3.7.1".into(),
+            },
+            &team,
+            ReportState::Fixed,
+        ),
         (Command::Announce, &team, ReportState::Announced),
     ] {
         let c = step(&r, cmd.clone(), actor).unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
@@ -101,33 +182,81 @@ fn the_whole_path_to_announcement() {
             assert_eq!(c.claim_cve.as_ref(), Some(cve));
         }
         if matches!(cmd, Command::SendDraft { .. }) {
-            assert!(c.messages[0].body.contains("Subject: CVE-2026-10000: Apache Kafka: RCE in Connect"));
+            assert!(
+                c.messages[0]
+                    .body
+                    .contains("Subject: CVE-2026-10000: Apache Kafka: RCE in Connect")
+            );
         }
         if cmd == Command::Announce {
             let a = c.publish.as_ref().unwrap();
             assert_eq!(a.cve.to_string(), "CVE-2026-10000");
-            assert!(a.announcement.body.contains("- Apache Kafka 3.0.0 before 3.7.1"));
+            assert!(
+                a.announcement
+                    .body
+                    .contains("- Apache Kafka 3.0.0 before 3.7.1")
+            );
         }
         r = c.report;
     }
-    assert_eq!(r.deadlines.discuss_by, Some("2026-11-20T10:00:00Z".parse().unwrap()));
-    assert_eq!(r.deadlines.announce_by, Some("2026-12-19T10:00:00Z".parse().unwrap()));
+    assert_eq!(
+        r.deadlines.discuss_by,
+        Some("2026-11-20T10:00:00Z".parse().unwrap())
+    );
+    assert_eq!(
+        r.deadlines.announce_by,
+        Some("2026-12-19T10:00:00Z".parse().unwrap())
+    );
 }
 
 #[test]
 fn forbidden_steps_say_why() {
     let team = member(2, false);
     let r = received();
-    let err = step(&r, Command::Accept { disclosure_date: "2026-12-15".parse().unwrap(), message: None }, &team).unwrap_err();
+    let err = step(
+        &r,
+        Command::Accept {
+            disclosure_date: "2026-12-15".parse().unwrap(),
+            message: None,
+        },
+        &team,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("acknowledge it first"), "{err}");
     let err = step(&r, Command::Announce, &team).unwrap_err();
     assert!(err.to_string().contains("fix is released"), "{err}");
-    let acked = step(&r, Command::Acknowledge { message: None }, &team).unwrap().report;
-    let err = step(&acked, Command::Accept { disclosure_date: "2026-01-01".parse().unwrap(), message: None }, &team).unwrap_err();
+    let acked = step(&r, Command::Acknowledge { message: None }, &team)
+        .unwrap()
+        .report;
+    let err = step(
+        &acked,
+        Command::Accept {
+            disclosure_date: "2026-01-01".parse().unwrap(),
+            message: None,
+        },
+        &team,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("in the past"), "{err}");
-    let accepted = step(&acked, Command::Accept { disclosure_date: "2026-12-01".parse().unwrap(), message: None }, &team).unwrap().report;
+    let accepted = step(
+        &acked,
+        Command::Accept {
+            disclosure_date: "2026-12-01".parse().unwrap(),
+            message: None,
+        },
+        &team,
+    )
+    .unwrap()
+    .report;
     // A project member cannot take a CVE from the organisation's pool.
-    let err = step(&accepted, Command::AssignCve { cve: CveId::parse("CVE-2026-10000").unwrap() }, &team).unwrap_err();
+    let err = step(
+        &accepted,
+        Command::AssignCve {
+            cve: CveId::parse("CVE-2026-10000").unwrap(),
+        },
+        &team,
+    )
+    .unwrap_err();
     assert!(matches!(err, DomainError::Forbidden(_)));
     let err = step(&accepted, Command::SendDraft { message: None }, &team).unwrap_err();
     assert!(err.to_string().contains("once a CVE is assigned"), "{err}");
@@ -137,9 +266,23 @@ fn forbidden_steps_say_why() {
 fn reject_needs_a_reason_and_tells_the_reporter_with_copies() {
     let team = member(2, false);
     let r = received();
-    let err = step(&r, Command::Reject { reason: "  ".into() }, &team).unwrap_err();
+    let err = step(
+        &r,
+        Command::Reject {
+            reason: "  ".into(),
+        },
+        &team,
+    )
+    .unwrap_err();
     assert!(err.to_string().starts_with("reason:"));
-    let c = step(&r, Command::Reject { reason: "Clickjacking is not in scope.".into() }, &team).unwrap();
+    let c = step(
+        &r,
+        Command::Reject {
+            reason: "Clickjacking is not in scope.".into(),
+        },
+        &team,
+    )
+    .unwrap();
     assert_eq!(c.report.state, ReportState::Rejected);
     let mail = &c.mails[0];
     assert_eq!(mail.to[0].as_str(), "ann@example.net");
@@ -159,35 +302,279 @@ fn outsiders_and_reporters_are_kept_out() {
         org_team: false,
         projects: vec![ProjectId(8)],
     });
-    for actor in [Actor::Anonymous, outsider, Actor::Reporter(ReportId::generate())] {
+    for actor in [
+        Actor::Anonymous,
+        outsider,
+        Actor::Reporter(ReportId::generate()),
+    ] {
         let err = step(&r, Command::Note { body: "hi".into() }, &actor).unwrap_err();
         assert!(matches!(err, DomainError::Forbidden(_)), "{actor:?}");
     }
     let own = Actor::Reporter(r.id.clone());
-    assert!(matches!(step(&r, Command::Acknowledge { message: None }, &own), Err(DomainError::Forbidden(_))));
-    let c = step(&r, Command::ReporterReply { body: "more detail".into() }, &own).unwrap();
+    assert!(matches!(
+        step(&r, Command::Acknowledge { message: None }, &own),
+        Err(DomainError::Forbidden(_))
+    ));
+    let c = step(
+        &r,
+        Command::ReporterReply {
+            body: "more detail".into(),
+        },
+        &own,
+    )
+    .unwrap();
     assert_eq!(c.messages[0].kind, MessageKind::Reporter);
 }
 
 #[test]
 fn two_members_notes_satisfy_the_discussion() {
-    let r = step(&received(), Command::Acknowledge { message: None }, &member(2, false)).unwrap().report;
+    let r = step(
+        &received(),
+        Command::Acknowledge { message: None },
+        &member(2, false),
+    )
+    .unwrap()
+    .report;
     assert!(r.next_due().is_some());
-    let r = step(&r, Command::Note { body: "looks real".into() }, &member(2, false)).unwrap().report;
-    let r = step(&r, Command::Note { body: "agreed".into() }, &member(2, false)).unwrap().report;
+    let r = step(
+        &r,
+        Command::Note {
+            body: "looks real".into(),
+        },
+        &member(2, false),
+    )
+    .unwrap()
+    .report;
+    let r = step(
+        &r,
+        Command::Note {
+            body: "agreed".into(),
+        },
+        &member(2, false),
+    )
+    .unwrap()
+    .report;
     assert_eq!(r.discussants.len(), 1);
     assert_eq!(r.next_due(), r.deadlines.discuss_by);
-    let r = step(&r, Command::Note { body: "+1".into() }, &member(3, false)).unwrap().report;
+    let r = step(&r, Command::Note { body: "+1".into() }, &member(3, false))
+        .unwrap()
+        .report;
     assert_eq!(r.next_due(), None);
 }
 
 #[test]
 fn transition_requests_name_missing_fields() {
-    let req = |to: &str| TransitionRequest { to: to.into(), ..Default::default() };
-    assert!(req("rejected").command(|| None).unwrap_err().to_string().starts_with("reason:"));
-    assert!(req("accepted").command(|| None).unwrap_err().to_string().starts_with("disclosure_date:"));
-    assert!(req("cve_assigned").command(|| None).unwrap_err().to_string().contains("pool is empty"));
-    assert!(req("nonsense").command(|| None).unwrap_err().to_string().starts_with("state:"));
-    let c = req("cve_assigned").command(|| Some(CveId::parse("CVE-2026-1234").unwrap())).unwrap();
-    assert_eq!(c, Command::AssignCve { cve: CveId::parse("CVE-2026-1234").unwrap() });
+    let req = |to: &str| TransitionRequest {
+        to: to.into(),
+        ..Default::default()
+    };
+    assert!(
+        req("rejected")
+            .command(|| None)
+            .unwrap_err()
+            .to_string()
+            .starts_with("reason:")
+    );
+    assert!(
+        req("accepted")
+            .command(|| None)
+            .unwrap_err()
+            .to_string()
+            .starts_with("disclosure_date:")
+    );
+    assert!(
+        req("cve_assigned")
+            .command(|| None)
+            .unwrap_err()
+            .to_string()
+            .contains("pool is empty")
+    );
+    assert!(
+        req("nonsense")
+            .command(|| None)
+            .unwrap_err()
+            .to_string()
+            .starts_with("state:")
+    );
+    let c = req("cve_assigned")
+        .command(|| Some(CveId::parse("CVE-2026-1234").unwrap()))
+        .unwrap();
+    assert_eq!(
+        c,
+        Command::AssignCve {
+            cve: CveId::parse("CVE-2026-1234").unwrap()
+        }
+    );
+}
+
+#[test]
+fn the_record_is_gated_as_at_the_asf() {
+    use crate::cna::RecordState as S;
+    let org = member(1, true);
+    let team = member(2, false);
+    let mut r = received();
+    for (cmd, actor) in [
+        (Command::Acknowledge { message: None }, &team),
+        (
+            Command::Accept {
+                disclosure_date: "2026-12-15".parse().unwrap(),
+                message: None,
+            },
+            &team,
+        ),
+        (
+            Command::AssignCve {
+                cve: CveId::parse("CVE-2026-10000").unwrap(),
+            },
+            &org,
+        ),
+    ] {
+        r = step(&r, cmd, actor).unwrap().report;
+    }
+    assert_eq!(r.record_state(), Some(S::Reserved));
+    let mv = |to: S| Command::MoveRecord {
+        to,
+        reason: None,
+        problems: vec![],
+    };
+    // Nothing to review yet; then a record with a bad CWE cannot leave DRAFT.
+    assert!(step(&r, mv(S::Review), &team).is_err());
+    let mut bad = record();
+    bad.cwe = Some("79".into());
+    r = step(&r, Command::UpdateRecord { record: bad }, &team)
+        .unwrap()
+        .report;
+    assert_eq!(r.record_state(), Some(S::Draft));
+    let err = step(&r, mv(S::Review), &team).unwrap_err();
+    assert!(
+        err.to_string().contains("cannot leave DRAFT") && err.to_string().contains("cwe"),
+        "{err}"
+    );
+    // The caller's lint findings count too.
+    r = step(&r, Command::UpdateRecord { record: record() }, &team)
+        .unwrap()
+        .report;
+    let linted = Command::MoveRecord {
+        to: S::Review,
+        reason: None,
+        problems: vec!["metrics[0]: score mismatch".into()],
+    };
+    assert!(
+        step(&r, linted, &team)
+            .unwrap_err()
+            .to_string()
+            .contains("score mismatch")
+    );
+    let c = step(&r, mv(S::Review), &team).unwrap();
+    assert_eq!(
+        c.mails[0].to[0].as_str(),
+        "security@example.org",
+        "the CNA is told"
+    );
+    r = c.report;
+    // Only the organisation team marks READY and publishes.
+    assert!(matches!(
+        step(&r, mv(S::Ready), &team),
+        Err(DomainError::Forbidden(_))
+    ));
+    r = step(&r, mv(S::Ready), &org).unwrap().report;
+    assert_eq!(r.record_state(), Some(S::Ready));
+    let err = step(&r, mv(S::Published), &org).unwrap_err();
+    assert!(err.to_string().contains("announced"), "{err}");
+    // An edit sends it back to DRAFT.
+    let c = step(&r, Command::UpdateRecord { record: record() }, &team).unwrap();
+    assert_eq!(c.report.record_state(), Some(S::Draft));
+    assert!(
+        c.audit.detail.contains("READY -> DRAFT"),
+        "{}",
+        c.audit.detail
+    );
+    r = c.report;
+    for (cmd, actor) in [
+        (mv(S::Review), &team),
+        (mv(S::Ready), &org),
+        (Command::SendDraft { message: None }, &team),
+        (
+            Command::RecordFix {
+                fix_ref: "abc".into(),
+                release_ref: "3.7.1".into(),
+            },
+            &team,
+        ),
+        (Command::Announce, &team),
+    ] {
+        r = step(&r, cmd.clone(), actor)
+            .unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
+            .report;
+    }
+    assert!(matches!(
+        step(&r, mv(S::Published), &team),
+        Err(DomainError::Forbidden(_))
+    ));
+    r = step(&r, mv(S::Published), &org).unwrap().report;
+    assert_eq!(r.record_state(), Some(S::Published));
+    let err = step(
+        &r,
+        Command::MoveRecord {
+            to: S::Rejected,
+            reason: None,
+            problems: vec![],
+        },
+        &org,
+    )
+    .unwrap_err();
+    assert!(err.to_string().starts_with("reason:"), "{err}");
+}
+
+#[test]
+fn a_rejected_cve_lets_the_report_be_rejected() {
+    use crate::cna::RecordState as S;
+    let org = member(1, true);
+    let team = member(2, false);
+    let mut r = received();
+    for (cmd, actor) in [
+        (Command::Acknowledge { message: None }, &team),
+        (
+            Command::Accept {
+                disclosure_date: "2026-12-15".parse().unwrap(),
+                message: None,
+            },
+            &team,
+        ),
+        (
+            Command::AssignCve {
+                cve: CveId::parse("CVE-2026-10000").unwrap(),
+            },
+            &org,
+        ),
+    ] {
+        r = step(&r, cmd, actor).unwrap().report;
+    }
+    assert!(
+        step(
+            &r,
+            Command::Reject {
+                reason: "duplicate".into()
+            },
+            &team
+        )
+        .is_err()
+    );
+    let reject = Command::MoveRecord {
+        to: S::Rejected,
+        reason: Some("Duplicate of CVE-2026-9999.".into()),
+        problems: vec![],
+    };
+    let c = step(&r, reject, &org).unwrap();
+    assert_eq!(c.messages[0].kind, MessageKind::Note);
+    r = step(
+        &c.report,
+        Command::Reject {
+            reason: "duplicate".into(),
+        },
+        &team,
+    )
+    .unwrap()
+    .report;
+    assert_eq!(r.state, ReportState::Rejected);
 }

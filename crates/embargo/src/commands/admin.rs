@@ -24,8 +24,10 @@ pub async fn projects(data: &DataArgs, command: ProjectsCommand) -> Result<()> {
     let (_, store) = open(data).await?;
     match command {
         ProjectsCommand::Import { file } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let projects = projects_file::parse(&text).with_context(|| format!("in {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let projects =
+                projects_file::parse(&text).with_context(|| format!("in {}", file.display()))?;
             for p in &projects {
                 let word = match store.upsert_project(p).await? {
                     UpsertOutcome::Created(_) => "created",
@@ -37,8 +39,17 @@ pub async fn projects(data: &DataArgs, command: ProjectsCommand) -> Result<()> {
         }
         ProjectsCommand::List => {
             for p in store.list_projects().await? {
-                let contact = p.security_email.as_ref().map_or("organisation team".to_string(), |e| e.to_string());
-                println!("{}\t{}\t{}\tteam: {}", p.slug, p.name, contact, p.team.len());
+                let contact = p
+                    .security_email
+                    .as_ref()
+                    .map_or("organisation team".to_string(), |e| e.to_string());
+                println!(
+                    "{}\t{}\t{}\tteam: {}",
+                    p.slug,
+                    p.name,
+                    contact,
+                    p.team.len()
+                );
             }
         }
     }
@@ -50,10 +61,9 @@ pub async fn token(data: &DataArgs, command: TokenCommand) -> Result<()> {
     match command {
         TokenCommand::Create { email, label } => {
             let email = Email::parse(&email)?;
-            let user = store
-                .user_by_email(&email)
-                .await?
-                .with_context(|| format!("no user {email}; add them with `embargo user add` or a projects file"))?;
+            let user = store.user_by_email(&email).await?.with_context(|| {
+                format!("no user {email}; add them with `embargo user add` or a projects file")
+            })?;
             let token = Token::generate();
             store
                 .insert_credential(&NewCredential {
@@ -65,7 +75,9 @@ pub async fn token(data: &DataArgs, command: TokenCommand) -> Result<()> {
                     label,
                 })
                 .await?;
-            eprintln!("API token for {email} (shown once; send it as `Authorization: Bearer <token>`):");
+            eprintln!(
+                "API token for {email} (shown once; send it as `Authorization: Bearer <token>`):"
+            );
             println!("{}", token.expose());
         }
     }
@@ -75,7 +87,11 @@ pub async fn token(data: &DataArgs, command: TokenCommand) -> Result<()> {
 pub async fn user(data: &DataArgs, command: UserCommand) -> Result<()> {
     let (settings, store) = open(data).await?;
     match command {
-        UserCommand::Add { email, name, org_team } => {
+        UserCommand::Add {
+            email,
+            name,
+            org_team,
+        } => {
             let email = Email::parse(&email)?;
             if store.user_by_email(&email).await?.is_some() {
                 bail!("{email} is already a user; use `embargo user setup-link --email {email}`");
@@ -84,14 +100,27 @@ pub async fn user(data: &DataArgs, command: UserCommand) -> Result<()> {
                 Some(n) => embargo_domain::text::required_line("name", &n)?,
                 None => email.to_string(),
             };
-            let id = store.create_user(&NewUser { email: email.clone(), name, org_team, password_hash: None }).await?;
+            let id = store
+                .create_user(&NewUser {
+                    email: email.clone(),
+                    name,
+                    org_team,
+                    password_hash: None,
+                })
+                .await?;
             println!("Added {email}. They set their password here:");
             println!("{}", setup_link(&store as &dyn Store, id, &settings).await?);
         }
         UserCommand::SetupLink { email } => {
             let email = Email::parse(&email)?;
-            let user = store.user_by_email(&email).await?.with_context(|| format!("no user {email}"))?;
-            println!("{}", setup_link(&store as &dyn Store, user.id, &settings).await?);
+            let user = store
+                .user_by_email(&email)
+                .await?
+                .with_context(|| format!("no user {email}"))?;
+            println!(
+                "{}",
+                setup_link(&store as &dyn Store, user.id, &settings).await?
+            );
         }
     }
     Ok(())
@@ -100,7 +129,9 @@ pub async fn user(data: &DataArgs, command: UserCommand) -> Result<()> {
 pub async fn cve(data: &DataArgs, command: CveCommand) -> Result<()> {
     let (_, store) = open(data).await?;
     match command {
-        CveCommand::Pool { command: PoolCommand::Add { ids } } => {
+        CveCommand::Pool {
+            command: PoolCommand::Add { ids },
+        } => {
             let mut all = Vec::new();
             for range in &ids {
                 all.extend(CveId::parse_range(range)?);
@@ -114,14 +145,17 @@ pub async fn cve(data: &DataArgs, command: CveCommand) -> Result<()> {
                 stats.assigned
             );
         }
-        CveCommand::Pool { command: PoolCommand::Status } => {
+        CveCommand::Pool {
+            command: PoolCommand::Status,
+        } => {
             let stats = store.pool_stats().await?;
             let next = store.next_free_cve().await?;
             println!(
                 "{} free, {} assigned; next: {}",
                 stats.free,
                 stats.assigned,
-                next.map_or("none (add ids with `embargo cve pool add`)".into(), |c| c.to_string())
+                next.map_or("none (add ids with `embargo cve pool add`)".into(), |c| c
+                    .to_string())
             );
         }
     }

@@ -1,18 +1,36 @@
 //! One function per subcommand; each opens the store it needs and prints for people.
 
 mod admin;
+mod cve_services;
+mod mail;
 mod serve;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, CveCommands};
 
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { data, listen } => serve::run(&data, listen).await,
+        Command::Serve {
+            data,
+            listen,
+            smtp_listen,
+        } => serve::run(&data, listen, smtp_listen).await,
+        Command::IngestMail {
+            data,
+            recipient,
+            sender,
+        } => mail::ingest(&data, recipient, sender).await,
         Command::Projects { command, data } => admin::projects(&data, command).await,
         Command::Token { command, data } => admin::token(&data, command).await,
         Command::User { command, data } => admin::user(&data, command).await,
-        Command::Cve { command, data } => admin::cve(&data, command).await,
+        Command::Cve {
+            command: CveCommands::Admin(command),
+            data,
+        } => admin::cve(&data, command).await,
+        Command::Cve {
+            command: CveCommands::Reserve { count, year },
+            data,
+        } => cve_services::reserve(&data, count, year).await,
     }
 }

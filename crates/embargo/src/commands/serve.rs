@@ -11,8 +11,12 @@ use crate::cli::DataArgs;
 use crate::config::Settings;
 use crate::init::ensure_initialised;
 
-pub async fn run(data: &DataArgs, listen: Option<SocketAddr>) -> Result<()> {
-    let settings = Settings::load(data, listen)?;
+pub async fn run(
+    data: &DataArgs,
+    listen: Option<SocketAddr>,
+    smtp_listen: Option<SocketAddr>,
+) -> Result<()> {
+    let settings = Settings::load_with_smtp(data, listen, smtp_listen)?;
     let store = settings.open_store().await?;
     tracing::info!(database = %settings.database_label(), "database ready");
     ensure_initialised(&store, &settings).await?;
@@ -21,6 +25,7 @@ pub async fn run(data: &DataArgs, listen: Option<SocketAddr>) -> Result<()> {
         .await?
         .context("the organisation is missing after initialisation")?;
     let store: Arc<dyn Store> = Arc::new(store);
+    let mail_tasks = super::mail::start(&settings, Arc::clone(&store), &organisation).await?;
     let state = AppState {
         store,
         config: Arc::new(WebConfig {
@@ -33,11 +38,21 @@ pub async fn run(data: &DataArgs, listen: Option<SocketAddr>) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
-    println!("Embargo is listening on {} (public URL {})", listener.local_addr()?, settings.base_url);
-    axum::serve(listener, embargo_web::router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown())
-        .await
-        .context("serving HTTP")?;
+    println!(
+        "Embargo is listening on {} (public URL {})",
+        listener.local_addr()?,
+        settings.base_url
+    );
+    axum::serve(
+        listener,
+        embargo_web::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+    .context("serving HTTP")?;
+    for task in mail_tasks {
+        task.abort();
+    }
     println!("Embargo stopped.");
     Ok(())
 }

@@ -7,5 +7,8 @@ mod csrf;
 mod embargo;
 mod login;
 mod pages;
+mod publication;
+mod records;
+mod schemas;
 mod story;
 mod support;

@@ -293,6 +293,8 @@ async fn public_pages_health_and_headers() {
             "/reports/{id}/transitions",
             "/reports/{id}/messages",
             "/reports/{id}/record",
+            "/reports/{id}/record/transitions",
+            "/reports/{id}/record/versions",
             "/reports/{id}/route",
             "/status/{token}",
             "/status/{token}/messages",

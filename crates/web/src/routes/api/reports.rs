@@ -4,9 +4,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use embargo_domain::cna::CnaRecord;
 use embargo_domain::intake::Submission;
 use embargo_domain::lifecycle::{Command, TransitionRequest};
-use embargo_domain::record::RecordDraft;
 use embargo_domain::report::{Channel, Report};
 use embargo_domain::state::ReportState;
 use jiff::Timestamp;
@@ -25,12 +25,19 @@ type Body<T> = Result<ApiJson<T>, AppError>;
 async fn full_view(state: &AppState, report: &Report) -> Result<Json<TeamViewJson>, AppError> {
     let messages = state.store.messages(&report.id).await?;
     let audit = state.store.audit_log(&report.id).await?;
-    Ok(Json(TeamViewJson::new(
-        report,
-        &messages,
-        audit,
-        Timestamp::now(),
-    )))
+    let mut view = TeamViewJson::new(report, &messages, audit, Timestamp::now());
+    if let Some(built) = service::record_check(state, report)? {
+        view.record_findings = built.findings;
+        view.cvss = built.scores;
+        if view.record_problem.is_none() {
+            view.record_problem = view
+                .record_findings
+                .iter()
+                .find(|f| f.level == "error")
+                .map(|f| format!("{}: {}", f.path, f.message));
+        }
+    }
+    Ok(Json(view))
 }
 
 /// The report `id`, as a member who may see it; 401 without a token, 404 otherwise.
@@ -147,18 +154,44 @@ pub async fn record(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-    body: Body<RecordDraft>,
+    body: Body<CnaRecord>,
 ) -> Result<Response, AppError> {
     let report = team_report(&state, &auth, &id).await?;
     let ApiJson(record) = body?;
-    let report = service::act(
-        &state,
-        &auth.actor,
-        &report,
-        Command::UpdateRecord { record },
-    )
-    .await?;
+    let report = service::act(&state, &auth.actor, &report, Command::SaveRecord { record }).await?;
     Ok(full_view(&state, &report).await?.into_response())
+}
+
+/// A move of the CVE record: `{"to": "review" | "ready" | "published" | "rejected" | "draft", "reason"?}`.
+#[derive(Debug, Deserialize)]
+pub struct RecordMove {
+    to: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /api/v1/reports/{id}/record/transitions`.
+pub async fn record_transition(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Body<RecordMove>,
+) -> Result<Response, AppError> {
+    let report = team_report(&state, &auth, &id).await?;
+    let ApiJson(m) = body?;
+    let report = service::move_record(&state, &auth.actor, &report, &m.to, m.reason).await?;
+    Ok(full_view(&state, &report).await?.into_response())
+}
+
+/// `GET /api/v1/reports/{id}/record/versions`: every saved version, oldest first.
+pub async fn record_versions(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let report = team_report(&state, &auth, &id).await?;
+    let versions = state.store.record_versions(&report.id).await?;
+    Ok(Json(serde_json::json!({ "versions": versions })).into_response())
 }
 
 #[derive(Debug, Deserialize)]

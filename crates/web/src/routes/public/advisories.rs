@@ -11,6 +11,7 @@ use embargo_domain::ids::CveId;
 use embargo_store::PublishedAdvisory;
 
 use crate::error::AppError;
+use crate::publish;
 use crate::routes::html;
 use crate::state::AppState;
 use crate::views::when;
@@ -39,7 +40,8 @@ impl From<&PublishedAdvisory> for AdvisoryLink {
     }
 }
 
-fn cacheable(mut res: Response) -> Response {
+/// Marks a public response as cacheable for a few minutes.
+pub fn cacheable(mut res: Response) -> Response {
     res.headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static(PUBLIC_CACHE));
     res
@@ -66,26 +68,55 @@ struct AdvisoryPage {
     link: AdvisoryLink,
     subject: String,
     body: String,
+    scores: Vec<crate::publish::Score>,
+    purl: Option<String>,
+    csaf_path: String,
 }
 
-/// `/advisories/{cve}` (the announcement) and `/advisories/{cve}.json` (CVE JSON 5).
+/// `/advisories/{cve}` (the announcement), `/advisories/{cve}.json` (CVE JSON 5),
+/// `/advisories/{cve}.osv.json` (OSV) and `/advisories/{cve}.csaf.json` (CSAF 2.0, also
+/// at its place under `/.well-known/csaf/white/`).
 pub async fn show(
     State(state): State<AppState>,
     Path(cve): Path<String>,
 ) -> Result<Response, AppError> {
-    let (id, json) = match cve.strip_suffix(".json") {
-        Some(id) => (id, true),
-        None => (cve.as_str(), false),
+    enum Format {
+        Page,
+        Cve,
+        Osv,
+        Csaf,
+    }
+    let (id, format) = if let Some(id) = cve.strip_suffix(".osv.json") {
+        (id, Format::Osv)
+    } else if let Some(id) = cve.strip_suffix(".csaf.json") {
+        (id, Format::Csaf)
+    } else if let Some(id) = cve.strip_suffix(".json") {
+        (id, Format::Cve)
+    } else {
+        (cve.as_str(), Format::Page)
     };
     let id = CveId::parse(id).map_err(|_| AppError::NotFound)?;
+    // The advisories table is the only source: before the announcement there is no row.
     let advisory = state.store.advisory(&id).await?.ok_or(AppError::NotFound)?;
-    if json {
-        let record = embargo_formats::cve5::published_record(&advisory.advisory, &state.config.cna);
-        return Ok(cacheable(Json(record).into_response()));
+    let cfg = &state.config;
+    let built = publish::build(
+        &id,
+        &advisory.record,
+        &cfg.cna,
+        advisory.advisory.published_at,
+    )?;
+    let json = |v: serde_json::Value| Ok(cacheable(Json(v).into_response()));
+    match format {
+        Format::Cve => json(embargo_formats::cve5::export(&built.record)),
+        Format::Osv => json(publish::osv_of(&built.record)),
+        Format::Csaf => json(publish::csaf_of(&built.record, cfg)?.1),
+        Format::Page => Ok(cacheable(html(&AdvisoryPage {
+            link: AdvisoryLink::from(&advisory),
+            subject: advisory.advisory.announcement.subject.clone(),
+            body: advisory.advisory.announcement.body.clone(),
+            scores: built.scores.clone(),
+            purl: advisory.record.purl(),
+            csaf_path: publish::csaf_of(&built.record, cfg)?.0,
+        })?)),
     }
-    Ok(cacheable(html(&AdvisoryPage {
-        link: AdvisoryLink::from(&advisory),
-        subject: advisory.advisory.announcement.subject.clone(),
-        body: advisory.advisory.announcement.body.clone(),
-    })?))
 }

@@ -3,8 +3,10 @@
 
 pub mod advisories;
 pub mod assets;
+pub mod feeds;
 pub mod health;
 pub mod home;
 pub mod projects;
 pub mod report_form;
 pub mod status;
+pub mod well_known;

@@ -43,7 +43,7 @@ async fn finish(
                 .report(&report.id)
                 .await?
                 .unwrap_or_else(|| report.clone());
-            show::render(state, auth, &current, Some(e), record_input).await
+            show::render(state, auth, &current, Some(e), record_input, None).await
         }
         Err(e) => Err(e),
     }
@@ -138,17 +138,32 @@ pub async fn record(
     let report = load(&state, &auth, &id, &f.csrf).await?;
     let result = match f.fields.to_record() {
         Ok(record) => {
-            service::act(
-                &state,
-                &auth.actor,
-                &report,
-                Command::UpdateRecord { record },
-            )
-            .await
+            service::act(&state, &auth.actor, &report, Command::SaveRecord { record }).await
         }
         Err(e) => Err(e),
     };
     finish(&state, &auth, &report, result, Some(f.fields)).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RecordMoveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    to: String,
+    reason: Option<String>,
+}
+
+/// The record's state forms: submit for review, mark READY, publish, reject.
+pub async fn record_transition(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<RecordMoveForm>,
+) -> Result<Response, AppError> {
+    let report = load(&state, &auth, &id, &f.csrf).await?;
+    let result = service::move_record(&state, &auth.actor, &report, &f.to, f.reason).await;
+    finish(&state, &auth, &report, result, None).await
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,13 +2,14 @@
 //! step the domain allows this member to take next.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use embargo_domain::access::Actor;
+use embargo_domain::cna::{CnaRecord, RecordState, Reference, VersionRange};
 use embargo_domain::ids::CveId;
 use embargo_domain::lifecycle::{Command, decide};
-use embargo_domain::record::{AffectedRange, Credit, RecordDraft, Severity, announcement};
+use embargo_domain::record::{Credit, Severity};
 use embargo_domain::report::Report;
 use embargo_domain::state::ReportState;
 use jiff::{SignedDuration, Timestamp};
@@ -16,6 +17,7 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::extract::Auth;
+use crate::publish::{Finding, Score};
 use crate::routes::{ProjectLink, html_with_status};
 use crate::service;
 use crate::state::AppState;
@@ -35,6 +37,13 @@ pub struct RecordFields {
     pub mitigation: String,
     pub credits: String,
     pub references: String,
+    pub collection_url: String,
+    pub package_name: String,
+    pub version_type: String,
+    pub cvss_v3_1: String,
+    pub cvss_v4_0: String,
+    pub workarounds: String,
+    pub date_public: String,
 }
 
 fn lines(s: &str) -> impl Iterator<Item = &str> {
@@ -47,7 +56,8 @@ fn optional(s: &str) -> Option<String> {
 }
 
 impl RecordFields {
-    pub fn from_record(r: &RecordDraft) -> Self {
+    pub fn from_record(r: &CnaRecord) -> Self {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         Self {
             title: r.title.clone(),
             description: r.description.clone(),
@@ -55,46 +65,85 @@ impl RecordFields {
             affected: r
                 .affected
                 .iter()
-                .map(AffectedRange::describe)
+                .map(VersionRange::describe)
                 .collect::<Vec<_>>()
                 .join("\n"),
             severity: r
                 .severity
                 .map(|s| s.as_str().to_string())
                 .unwrap_or_default(),
-            cwe: r.cwe.clone().unwrap_or_default(),
-            cwe_name: r.cwe_name.clone().unwrap_or_default(),
-            mitigation: r.mitigation.clone().unwrap_or_default(),
+            cwe: opt(&r.cwe),
+            cwe_name: opt(&r.cwe_name),
+            mitigation: opt(&r.mitigation),
             credits: r
                 .credits
                 .iter()
                 .map(|c| format!("{} ({})", c.name, c.kind.cve_name()))
                 .collect::<Vec<_>>()
                 .join("\n"),
-            references: r.references.join("\n"),
+            references: r
+                .references
+                .iter()
+                .map(Reference::describe)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            collection_url: opt(&r.collection_url),
+            package_name: opt(&r.package_name),
+            version_type: opt(&r.version_type),
+            cvss_v3_1: opt(&r.cvss_v3_1),
+            cvss_v4_0: opt(&r.cvss_v4_0),
+            workarounds: opt(&r.workarounds),
+            date_public: r.date_public.map(|d| d.to_string()).unwrap_or_default(),
         }
     }
 
-    /// The draft these lines describe; each line is parsed by the domain's own reader.
-    pub fn to_record(&self) -> Result<RecordDraft, AppError> {
-        Ok(RecordDraft {
+    /// The record these lines describe; each line is parsed by the domain's own reader.
+    pub fn to_record(&self) -> Result<CnaRecord, AppError> {
+        let text = |s: &str| optional(s).map(|m| m.replace("\r\n", "\n"));
+        Ok(CnaRecord {
             title: self.title.trim().to_string(),
             description: self.description.trim().replace("\r\n", "\n"),
             product: self.product.trim().to_string(),
             affected: lines(&self.affected)
-                .map(AffectedRange::parse_line)
+                .map(VersionRange::parse_line)
                 .collect::<Result<_, _>>()?,
             severity: optional(&self.severity)
                 .map(|s| Severity::parse(&s))
                 .transpose()?,
             cwe: optional(&self.cwe),
             cwe_name: optional(&self.cwe_name),
-            mitigation: optional(&self.mitigation).map(|m| m.replace("\r\n", "\n")),
+            mitigation: text(&self.mitigation),
             credits: lines(&self.credits)
                 .map(Credit::parse_line)
                 .collect::<Result<_, _>>()?,
-            references: lines(&self.references).map(String::from).collect(),
+            references: lines(&self.references)
+                .map(Reference::parse_line)
+                .collect::<Result<_, _>>()?,
+            collection_url: optional(&self.collection_url),
+            package_name: optional(&self.package_name),
+            version_type: optional(&self.version_type),
+            // Vectors are often pasted with a trailing space or a lower-case prefix.
+            cvss_v3_1: optional(&self.cvss_v3_1).map(|v| normalise_vector(&v)),
+            cvss_v4_0: optional(&self.cvss_v4_0).map(|v| normalise_vector(&v)),
+            workarounds: text(&self.workarounds),
+            date_public: optional(&self.date_public)
+                .map(|d| {
+                    d.parse::<jiff::civil::Date>().map_err(|_| {
+                        AppError::invalid(
+                            "date_public",
+                            format!("{d:?} is not a date (YYYY-MM-DD)"),
+                        )
+                    })
+                })
+                .transpose()?,
         })
+    }
+}
+
+fn normalise_vector(v: &str) -> String {
+    match v.get(..5) {
+        Some(p) if p.eq_ignore_ascii_case("cvss:") => format!("CVSS:{}", &v[5..]),
+        _ => v.to_string(),
     }
 }
 
@@ -131,6 +180,20 @@ struct OutboxView {
     attempts: i64,
     last_error: String,
     created: String,
+}
+
+/// A form that moves the CVE record (submit for review, mark READY...).
+struct RecordMove {
+    to: &'static str,
+    label: &'static str,
+    reason: bool,
+}
+
+struct VersionView {
+    version: i64,
+    state: &'static str,
+    actor: String,
+    at: String,
 }
 
 struct SeverityOption {
@@ -170,6 +233,15 @@ struct ReportPage {
     severities: Vec<SeverityOption>,
     record_problem: Option<String>,
     preview: Option<String>,
+    record_state: &'static str,
+    record_state_label: &'static str,
+    findings: Vec<Finding>,
+    scores: Vec<Score>,
+    purl: Option<String>,
+    record_moves: Vec<RecordMove>,
+    versions: Vec<VersionView>,
+    diff_title: String,
+    diff: Vec<crate::diff::Line>,
     route_projects: Vec<ProjectLink>,
     audit: Vec<AuditView>,
     outbox: Vec<OutboxView>,
@@ -212,6 +284,7 @@ pub async fn render(
     report: &Report,
     error: Option<AppError>,
     record_input: Option<RecordFields>,
+    diff_version: Option<i64>,
 ) -> Result<Response, AppError> {
     let store = &state.store;
     let (messages, audit, outbox, project, projects) = (
@@ -249,20 +322,20 @@ pub async fn render(
             refs: to == ReportState::Fixed,
         })
         .collect();
-    let probe_record = RecordDraft {
+    let probe_record = CnaRecord {
         title: "probe".into(),
-        ..RecordDraft::default()
+        ..CnaRecord::default()
     };
     let record = allowed(
         &auth.actor,
-        Command::UpdateRecord {
+        Command::SaveRecord {
             record: probe_record,
         },
     )
     .then(|| {
         record_input.unwrap_or_else(|| {
             report
-                .record
+                .cve_record()
                 .as_ref()
                 .map(RecordFields::from_record)
                 .unwrap_or_default()
@@ -285,13 +358,73 @@ pub async fn render(
         }
         _ => vec![],
     };
-    let problem = record_problem(report);
-    let preview = match (&report.record, &report.cve, &problem) {
-        (Some(rec), Some(cve), None) => {
-            let a = announcement(cve, rec);
+    let check = service::record_check(state, report)?;
+    let (findings, scores) = check
+        .as_ref()
+        .map(|b| (b.findings.clone(), b.scores.clone()))
+        .unwrap_or_default();
+    // Not ready while the domain or the CVE JSON 5 lint finds an error.
+    let problem = record_problem(report).or_else(|| {
+        findings
+            .iter()
+            .find(|f| f.level == "error")
+            .map(|f| format!("{}: {}", f.path, f.message))
+    });
+    let preview = match (report.cve_record(), &report.cve) {
+        (Some(rec), Some(cve)) if rec.problems().is_empty() => {
+            let a = rec.announcement(cve);
             Some(format!("Subject: {}\n\n{}", a.subject, a.body))
         }
         _ => None,
+    };
+    let record_state = report.record_state();
+    let record_moves = RecordState::ALL
+        .into_iter()
+        .filter(|to| *to != RecordState::Reserved)
+        .filter(|to| {
+            // Ask the domain with no findings: a move refused only for problems is
+            // still offered, and its refusal names them.
+            let probe = Command::MoveRecord {
+                to: *to,
+                reason: Some("probe".into()),
+                problems: vec![],
+            };
+            match decide(report, probe, &auth.actor, now, &policy, &contacts) {
+                Ok(_) => true,
+                Err(e) => e.to_string().contains("cannot leave DRAFT"),
+            }
+        })
+        .map(|to| RecordMove {
+            to: to.as_str(),
+            label: match to {
+                RecordState::Draft => "Send back to DRAFT",
+                RecordState::Review => "Submit for review",
+                RecordState::Ready => "Mark READY",
+                RecordState::Published => "Publish to the CVE Program",
+                _ => "Reject the CVE id",
+            },
+            reason: matches!(to, RecordState::Rejected | RecordState::Draft),
+        })
+        .collect();
+    let versions = store.record_versions(&report.id).await?;
+    let chosen = diff_version
+        .and_then(|n| versions.iter().position(|v| v.version == n))
+        .unwrap_or(versions.len().saturating_sub(1));
+    let (diff_title, diff) = match versions.get(chosen) {
+        Some(v) => {
+            let pretty = |r: &CnaRecord| serde_json::to_string_pretty(r).unwrap_or_default();
+            let before = chosen
+                .checked_sub(1)
+                .and_then(|i| versions.get(i))
+                .map(|p| (p.version, pretty(&p.record)));
+            let title = match &before {
+                Some((n, _)) => format!("Changes from version {n} to version {}", v.version),
+                None => format!("Version {} (the first)", v.version),
+            };
+            let old = before.map(|(_, t)| t).unwrap_or_default();
+            (title, crate::diff::lines(&old, &pretty(&v.record)))
+        }
+        None => (String::new(), vec![]),
     };
     let status = error.as_ref().map_or(StatusCode::OK, AppError::status);
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -356,6 +489,23 @@ pub async fn render(
                 .collect(),
             record_problem: problem,
             preview,
+            record_state: record_state.map_or("", RecordState::as_str),
+            record_state_label: record_state.map_or("", RecordState::label),
+            findings,
+            scores,
+            purl: report.cve_record().and_then(|r| r.purl()),
+            record_moves,
+            versions: versions
+                .iter()
+                .map(|v| VersionView {
+                    version: v.version,
+                    state: v.state.label(),
+                    actor: v.actor.clone(),
+                    at: when(v.created_at),
+                })
+                .collect(),
+            diff_title,
+            diff,
             route_projects,
             audit: audit
                 .into_iter()
@@ -388,12 +538,19 @@ pub async fn render(
     )
 }
 
+/// `?diff=N` shows the changes that made version N of the record.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    diff: Option<i64>,
+}
+
 pub async fn page(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     auth.member()?;
     let (report, _) = service::visible(&state, &auth.actor, &id).await?;
-    render(&state, &auth, &report, None, None).await
+    render(&state, &auth, &report, None, None, q.diff).await
 }

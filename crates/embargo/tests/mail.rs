@@ -1,0 +1,696 @@
+//! E-mail end to end, through the real binary: Python's smtplib as the client of the
+//! SMTP receiver, aiosmtpd (PyPI) as the relay the outbox worker delivers to.
+//! Without python3 + aiosmtpd these tests print SKIPPED (and fail under CI=true).
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use embargo_store::test_support::{TestBackend, TestDb, backends, fresh_database_url};
+use embargo_store::{Mailbox, ReportFilter, Reports, Sealer, SqlStore};
+
+const BIN: &str = env!("CARGO_BIN_EXE_embargo");
+const ORG: &str = "security@example.org";
+const KAFKA: &str = "security@kafka.example.org";
+
+const RELAY_PY: &str = r#"
+import sys, os, time, itertools
+from aiosmtpd.controller import Controller
+port, out = int(sys.argv[1]), sys.argv[2]
+counter = itertools.count()
+class Handler:
+    async def handle_DATA(self, server, session, envelope):
+        n = next(counter)
+        tmp = os.path.join(out, f".{os.getpid()}-{n}.tmp")
+        with open(tmp, "wb") as f:
+            f.write(b"X-Rcpt: " + ",".join(envelope.rcpt_tos).encode() + b"\r\n" + envelope.content)
+        os.rename(tmp, os.path.join(out, f"{os.getpid()}-{n}.eml"))
+        return "250 OK"
+c = Controller(Handler(), hostname="127.0.0.1", port=port)
+c.start()
+print("READY", flush=True)
+try:
+    while True:
+        time.sleep(3600)
+except KeyboardInterrupt:
+    pass
+"#;
+
+const SEND_PY: &str = r#"
+import smtplib, sys
+port, sender, rcpt, path = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+data = open(path, "rb").read()
+try:
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
+        s.sendmail(sender, [rcpt], data)
+    print(250)
+except smtplib.SMTPResponseException as e:
+    print(e.smtp_code)
+except smtplib.SMTPRecipientsRefused as e:
+    print(list(e.recipients.values())[0][0])
+"#;
+
+/// Sends `count` messages over `conns` connections; prints the Message-ID of each one
+/// answered 250, as soon as it is.
+const BURST_PY: &str = r#"
+import smtplib, sys, threading, os
+port, count, conns = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+lock = threading.Lock()
+body = ("The parser fails on crafted input. " * 110)[:4000]
+def worker(w):
+    s = None
+    for i in range(w, count, conns):
+        mid = f"burst-{i}-{os.getpid()}@client.test"
+        msg = f"From: r{i}@researcher.example\r\nTo: security@example.org\r\nSubject: Burst {i}\r\nMessage-ID: <{mid}>\r\n\r\n{body}\r\n"
+        try:
+            if s is None:
+                s = smtplib.SMTP("127.0.0.1", port, timeout=10)
+            s.sendmail(f"r{i}@researcher.example", ["security@example.org"], msg.encode())
+            with lock:
+                print("OK", mid, flush=True)
+        except Exception:
+            s = None
+            return
+threads = [threading.Thread(target=worker, args=(w,)) for w in range(conns)]
+for t in threads: t.start()
+for t in threads: t.join()
+print("DONE", flush=True)
+"#;
+
+/// python3 with aiosmtpd, or a SKIPPED line (a failure under CI=true).
+fn python_ready() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import aiosmtpd, smtplib"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "python3 with aiosmtpd is needed (python3 -m pip install aiosmtpd) and CI must skip nothing"
+        );
+        eprintln!(
+            "SKIPPED: mail end-to-end tests (need python3 and `python3 -m pip install aiosmtpd`)"
+        );
+    }
+    ok
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn script(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+struct Relay {
+    child: Child,
+    out: PathBuf,
+}
+
+impl Relay {
+    fn start(dir: &Path, port: u16) -> Relay {
+        let out = dir.join("relay-out");
+        std::fs::create_dir_all(&out).unwrap();
+        let py = script(dir, "relay.py", RELAY_PY);
+        let mut child = Command::new("python3")
+            .arg(&py)
+            .arg(port.to_string())
+            .arg(&out)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "READY");
+        Relay { child, out }
+    }
+
+    /// Every message the relay got so far.
+    fn messages(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(&self.out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
+            .collect()
+    }
+
+    /// Waits for a message matching `pred`.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(m) = self.messages().into_iter().find(|m| pred(m)) {
+                return m;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the relay never got {what}; it has:\n{:#?}",
+                self.messages()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn header<'a>(mail: &'a str, name: &str) -> Option<&'a str> {
+    mail.lines().take_while(|l| !l.is_empty()).find_map(|l| {
+        l.split_once(':')
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+    })
+}
+
+struct Server {
+    child: Child,
+    smtp: SocketAddr,
+}
+
+impl Server {
+    fn start(
+        data: &Path,
+        db: Option<&str>,
+        relay_port: Option<u16>,
+        max_bytes: Option<usize>,
+    ) -> Server {
+        let mut cmd = Command::new(BIN);
+        cmd.args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--smtp-listen",
+            "127.0.0.1:0",
+        ])
+        .env("EMBARGO_DATA_DIR", data)
+        .env("EMBARGO_ORG_SECURITY_EMAIL", ORG)
+        .env("EMBARGO_ADMIN_EMAIL", "admin@example.org")
+        .env("EMBARGO_MAIL_RETRY_BASE_MS", "200")
+        .env("EMBARGO_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+        if let Some(db) = db {
+            cmd.env("EMBARGO_DATABASE_URL", db);
+        }
+        if let Some(port) = relay_port {
+            cmd.env("EMBARGO_SMTP_RELAY", format!("127.0.0.1:{port}"));
+        }
+        if let Some(max) = max_bytes {
+            cmd.env("EMBARGO_MAIL_MAX_BYTES", max.to_string());
+        }
+        let mut child = cmd.spawn().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("SMTP receiver listening on ") {
+                    let _ = tx.send(addr.trim().parse::<SocketAddr>().unwrap());
+                }
+            }
+        });
+        let smtp = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("embargo serve did not start its SMTP receiver");
+        Server { child, smtp }
+    }
+
+    /// Sends `raw` with smtplib; the reply code.
+    fn send(&self, dir: &Path, from: &str, to: &str, raw: &str) -> u16 {
+        let py = script(dir, "send.py", SEND_PY);
+        let eml = dir.join("out.eml");
+        std::fs::write(&eml, raw).unwrap();
+        let out = Command::new("python3")
+            .arg(&py)
+            .arg(self.smtp.port().to_string())
+            .args([from, to])
+            .arg(&eml)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("smtplib: {out:?}"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A data directory and, on PostgreSQL, a fresh database URL.
+async fn database(backend: TestBackend) -> Option<(tempfile::TempDir, Option<String>, TestDb)> {
+    let (url, db) = fresh_database_url(backend).await?;
+    let dir = tempfile::tempdir().unwrap();
+    let url = (backend == TestBackend::Postgres).then_some(url);
+    Some((dir, url, db))
+}
+
+async fn open_store(dir: &Path, url: Option<&str>) -> SqlStore {
+    let sealer = Sealer::load_or_create(&dir.join("data.key")).unwrap();
+    let url = url.map_or_else(
+        || format!("sqlite://{}?mode=rwc", dir.join("embargo.db").display()),
+        String::from,
+    );
+    SqlStore::connect(&url, sealer).await.unwrap()
+}
+
+fn import_projects(dir: &Path, url: Option<&str>) {
+    let file = dir.join("projects.toml");
+    std::fs::write(
+        &file,
+        format!("[[project]]\nslug = \"kafka\"\nname = \"Apache Kafka\"\nsecurity_email = \"{KAFKA}\"\nteam = [\"alice@example.org\"]\n"),
+    )
+    .unwrap();
+    let mut cmd = Command::new(BIN);
+    cmd.args(["projects", "import"])
+        .arg(&file)
+        .env("EMBARGO_DATA_DIR", dir)
+        .env("EMBARGO_ORG_SECURITY_EMAIL", ORG);
+    if let Some(url) = url {
+        cmd.env("EMBARGO_DATABASE_URL", url);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
+fn message(from: &str, to: &str, subject: &str, id: &str, extra: &str, body: &str) -> String {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\n{extra}\r\n{body}\r\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mail_in_and_out_through_smtp() {
+    if !python_ready() {
+        return;
+    }
+    for backend in backends() {
+        let Some((dir, url, _db)) = database(backend).await else {
+            continue;
+        };
+        let dir = dir.path();
+        import_projects(dir, url.as_deref());
+        let relay_port = free_port();
+        let relay = Relay::start(dir, relay_port);
+        let server = Server::start(dir, url.as_deref(), Some(relay_port), Some(200_000));
+        let store = open_store(dir, url.as_deref()).await;
+        let ann = "ann@researcher.example";
+        let name = backend.name();
+
+        // A new report by mail: 250, the reporter's receipt and the team's notice go out.
+        let report = message(
+            ann,
+            KAFKA,
+            "RCE in Connect",
+            "r1@researcher.example",
+            "",
+            "Steps to reproduce: ...",
+        );
+        assert_eq!(server.send(dir, ann, KAFKA, &report), 250, "{name}");
+        let receipt = relay.wait_for("the receipt", |m| {
+            m.contains(&format!("X-Rcpt: {ann}")) && m.contains("Report received")
+        });
+        assert_eq!(header(&receipt, "Auto-Submitted"), Some("auto-generated"));
+        let receipt_id = header(&receipt, "Message-ID").unwrap().to_string();
+        let subject = header(&receipt, "Subject").unwrap().to_string();
+        let token = subject[subject.find("[EMB-").unwrap()..][..18].to_string();
+        relay.wait_for("the team's notice", |m| {
+            m.contains(&format!("X-Rcpt: {KAFKA}")) && m.contains("New report")
+        });
+
+        // The same message again: 250, and still one report.
+        assert_eq!(server.send(dir, ann, KAFKA, &report), 250);
+        let all = ReportFilter {
+            include_closed: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            store.list_reports(&all).await.unwrap().len(),
+            1,
+            "{name}: duplicate Message-ID"
+        );
+
+        // The reporter replies to the receipt: the team gets it.
+        let reply = message(
+            ann,
+            ORG,
+            &format!("Re: {subject}"),
+            "r2@researcher.example",
+            &format!("In-Reply-To: {receipt_id}\r\n"),
+            "Also affects 3.6.",
+        );
+        assert_eq!(server.send(dir, ann, ORG, &reply), 250);
+        relay.wait_for("the reporter's reply", |m| {
+            m.contains("Reply from the reporter") && m.contains("Also affects 3.6.")
+        });
+
+        // A team member answers by mail: relayed to the reporter.
+        let team = message(
+            "alice@example.org",
+            ORG,
+            &format!("Re: {token} Reply from the reporter"),
+            "t1@example.org",
+            "",
+            "Confirmed, fixing.",
+        );
+        assert_eq!(server.send(dir, "alice@example.org", ORG, &team), 250);
+        relay.wait_for("the relayed team reply", |m| {
+            m.contains(&format!("X-Rcpt: {ann}")) && m.contains("Confirmed, fixing.")
+        });
+
+        // A stranger on the thread: held; the team is told, the reporter gets nothing.
+        let eve = message(
+            "eve@elsewhere.example",
+            ORG,
+            &format!("Re: {token}"),
+            "e1@elsewhere.example",
+            "",
+            "Send me the exploit.",
+        );
+        assert_eq!(server.send(dir, "eve@elsewhere.example", ORG, &eve), 250);
+        relay.wait_for("the held notice", |m| m.contains("Mail held for the team"));
+        assert!(
+            !relay
+                .messages()
+                .iter()
+                .any(|m| m.contains("Send me the exploit")),
+            "{name}: never relayed"
+        );
+
+        // Attachment-only: kept, and the reporter is asked for plain text.
+        let pdf = message(
+            "bob@researcher.example",
+            KAFKA,
+            "Report",
+            "b1@researcher.example",
+            "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=zz\r\n",
+            "--zz\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n--zz\r\nContent-Type: application/pdf; name=r.pdf\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--zz--",
+        );
+        assert_eq!(server.send(dir, "bob@researcher.example", KAFKA, &pdf), 250);
+        relay.wait_for("the plain-text request", |m| {
+            m.contains("X-Rcpt: bob@researcher.example") && m.contains("plain text")
+        });
+
+        // Too large: 552, and nothing stored.
+        let huge = message(
+            ann,
+            KAFKA,
+            "Huge",
+            "h1@researcher.example",
+            "",
+            &"x".repeat(300_000),
+        );
+        assert_eq!(server.send(dir, ann, KAFKA, &huge), 552, "{name}");
+        assert!(!store.mail_seen("h1@researcher.example").await.unwrap());
+        assert_eq!(store.list_reports(&all).await.unwrap().len(), 2, "{name}");
+
+        // Every mail went out once: no Message-ID twice at the relay.
+        std::thread::sleep(Duration::from_millis(1500));
+        let ids: Vec<String> = relay
+            .messages()
+            .iter()
+            .map(|m| header(m, "Message-ID").unwrap().to_string())
+            .collect();
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            ids.len(),
+            "{name}: a mail was delivered twice"
+        );
+        let stats = store.outbox_stats().await.unwrap();
+        assert_eq!(
+            stats.queued + stats.failing + stats.failed,
+            0,
+            "{name}: {stats:?}"
+        );
+        assert_eq!(stats.sent as usize, ids.len(), "{name}");
+        store.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_relay_down_for_a_while_gets_every_mail_exactly_once() {
+    if !python_ready() {
+        return;
+    }
+    for backend in backends() {
+        let Some((dir, url, _db)) = database(backend).await else {
+            continue;
+        };
+        let dir = dir.path();
+        let relay_port = free_port();
+        let server = Server::start(dir, url.as_deref(), Some(relay_port), None);
+        let store = open_store(dir, url.as_deref()).await;
+        // Ten reports while the relay is down: each queues a receipt and a notice.
+        for i in 0..10 {
+            let raw = message(
+                &format!("r{i}@researcher.example"),
+                ORG,
+                &format!("Bug {i}"),
+                &format!("f{i}@x.test"),
+                "",
+                "text",
+            );
+            assert_eq!(server.send(dir, "r@researcher.example", ORG, &raw), 250);
+        }
+        std::thread::sleep(Duration::from_secs(2));
+        let stats = store.outbox_stats().await.unwrap();
+        assert_eq!(stats.sent, 0);
+        assert!(
+            stats.failing > 0,
+            "{}: attempts failed and are retried: {stats:?}",
+            backend.name()
+        );
+        let relay = Relay::start(dir, relay_port);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while relay.messages().len() < 20 {
+            assert!(
+                Instant::now() < deadline,
+                "only {} of 20 arrived",
+                relay.messages().len()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        // Nothing more arrives: exactly once.
+        std::thread::sleep(Duration::from_secs(3));
+        let ids: Vec<String> = relay
+            .messages()
+            .iter()
+            .map(|m| header(m, "Message-ID").unwrap().to_string())
+            .collect();
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!((ids.len(), unique.len()), (20, 20), "{}", backend.name());
+        assert_eq!(store.outbox_stats().await.unwrap().sent, 20);
+        drop(server);
+        store.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_during_a_burst_loses_no_accepted_mail() {
+    if !python_ready() {
+        return;
+    }
+    for backend in backends() {
+        let Some((dir, url, _db)) = database(backend).await else {
+            continue;
+        };
+        let dir = dir.path();
+        let mut server = Server::start(dir, url.as_deref(), None, None);
+        let py = script(dir, "burst.py", BURST_PY);
+        let mut burst = Command::new("python3")
+            .arg(&py)
+            .args([server.smtp.port().to_string(), "400".into(), "8".into()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut accepted = Vec::new();
+        let mut killed = false;
+        for line in BufReader::new(burst.stdout.take().unwrap())
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(id) = line.strip_prefix("OK ") {
+                accepted.push(id.to_string());
+                if accepted.len() == 40 && !killed {
+                    // SIGKILL: no shutdown, no flush, mid-transaction for some connections.
+                    server.child.kill().unwrap();
+                    server.child.wait().unwrap();
+                    killed = true;
+                }
+            }
+        }
+        burst.wait().unwrap();
+        assert!(
+            killed,
+            "{}: the burst ended before the kill",
+            backend.name()
+        );
+        // Restart on the same database, then check every 250 is there.
+        let server = Server::start(dir, url.as_deref(), None, None);
+        let store = open_store(dir, url.as_deref()).await;
+        for id in &accepted {
+            assert!(
+                store.mail_seen(id).await.unwrap(),
+                "{}: {id} got 250 but is lost",
+                backend.name()
+            );
+        }
+        let reports = store
+            .list_reports(&ReportFilter {
+                include_closed: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(reports.len() >= accepted.len(), "{}", backend.name());
+        let _ = std::io::stderr().write_all(
+            format!(
+                "{}: {} accepted before kill -9, all present after restart\n",
+                backend.name(),
+                accepted.len()
+            )
+            .as_bytes(),
+        );
+        drop(server);
+        store.close().await;
+    }
+}
+
+/// Runs `embargo ingest-mail` with `input` on stdin; its exit code.
+fn ingest_mail(dir: &Path, url: Option<&str>, input: &[u8], extra_env: &[(&str, &str)]) -> i32 {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["ingest-mail"])
+        .env("EMBARGO_DATA_DIR", dir)
+        .env("EMBARGO_ORG_SECURITY_EMAIL", ORG)
+        .env("EMBARGO_LOG", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(url) = url {
+        cmd.env("EMBARGO_DATABASE_URL", url);
+    }
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    // The command may stop reading early (too large): a broken pipe is its answer.
+    let _ = child.stdin.take().unwrap().write_all(input);
+    child.wait().unwrap().code().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ingest_mail_exits_with_sysexits_codes() {
+    for backend in backends() {
+        let Some((dir, url, _db)) = database(backend).await else {
+            continue;
+        };
+        let dir = dir.path();
+        let url = url.as_deref();
+        let name = backend.name();
+        let raw = message(
+            "ann@researcher.example",
+            KAFKA,
+            "Pipe",
+            "p1@researcher.example",
+            "",
+            "A bug.",
+        );
+        assert_eq!(
+            ingest_mail(dir, url, raw.as_bytes(), &[]),
+            0,
+            "{name}: taken"
+        );
+        assert_eq!(
+            ingest_mail(dir, url, raw.as_bytes(), &[]),
+            0,
+            "{name}: a duplicate is taken too"
+        );
+        let store = open_store(dir, url).await;
+        assert!(store.mail_seen("p1@researcher.example").await.unwrap());
+        assert_eq!(
+            store
+                .list_reports(&ReportFilter::default())
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "{name}"
+        );
+        let big = message(
+            "ann@researcher.example",
+            KAFKA,
+            "Big",
+            "p2@x.test",
+            "",
+            &"x".repeat(5000),
+        );
+        assert_eq!(
+            ingest_mail(
+                dir,
+                url,
+                big.as_bytes(),
+                &[("EMBARGO_MAIL_MAX_BYTES", "1000")]
+            ),
+            65,
+            "{name}: too large"
+        );
+        assert_eq!(ingest_mail(dir, url, b"\r\n", &[]), 65, "{name}: empty");
+        assert_eq!(
+            store
+                .list_reports(&ReportFilter::default())
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "{name}"
+        );
+        store.close().await;
+    }
+    // No database to be had: the MTA keeps the message and tries again later.
+    let dir = tempfile::tempdir().unwrap();
+    let raw = message(
+        "ann@researcher.example",
+        KAFKA,
+        "Pipe",
+        "p3@researcher.example",
+        "",
+        "A bug.",
+    );
+    let unreachable = Some("postgres://embargo:x@127.0.0.1:1/embargo?connect_timeout=2");
+    assert_eq!(
+        ingest_mail(dir.path(), unreachable, raw.as_bytes(), &[]),
+        75
+    );
+}

@@ -1,0 +1,479 @@
+//! The one intake path behind both doors (the SMTP receiver and `embargo ingest-mail`):
+//! parse, deduplicate, thread or route, let the domain decide, commit in one transaction.
+
+use std::sync::Arc;
+
+use embargo_domain::access::{Actor, Member};
+use embargo_domain::ids::{Email, ReportId};
+use embargo_domain::intake::Submission;
+use embargo_domain::lifecycle::{Change, Command, Contacts, decide, receive};
+use embargo_domain::mail::{HoldReason, PlainTextReason, ask_for_plain_text, hold};
+use embargo_domain::policy::Policy;
+use embargo_domain::report::{Channel, Report};
+use embargo_domain::text::{MAX_DESCRIPTION_BYTES, MAX_LINE_CHARS};
+use embargo_domain::token::Token;
+use embargo_store::{
+    IncomingMail, MailEffect, NewAttachment, Organisation, Project, Store, StoreError, Taken,
+};
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+
+use crate::MailError;
+use crate::parse::{Attachment, ParsedMail};
+use crate::route::route;
+use crate::smtp::Envelope;
+
+/// Default largest message taken (10 MiB), by either door.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
+/// Default largest attachment whose content is kept; larger ones keep only their digest.
+pub const DEFAULT_MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
+/// Below this many words of its own, a message whose attachments are rich (image,
+/// PDF, HTML, video) carries its substance in them (seeds 000 and 001).
+const SUBSTANCE_WORDS: usize = 20;
+/// A report or reply that lost a race with another change is retried this often.
+const CONFLICT_RETRIES: usize = 5;
+
+/// What intake needs to know about the installation.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// The public URL, for the reporter's status link.
+    pub base_url: String,
+    pub organisation: Organisation,
+    pub default_policy: Policy,
+    pub max_message_bytes: usize,
+    pub max_attachment_bytes: usize,
+}
+
+impl MailConfig {
+    fn policy(&self, project: Option<&Project>) -> Policy {
+        project.map_or_else(
+            || self.default_policy.clone(),
+            |p| p.policy.apply_to(&self.default_policy),
+        )
+    }
+
+    fn contacts(&self, project: Option<&Project>, status_url: Option<String>) -> Contacts {
+        Contacts {
+            org_name: self.organisation.name.clone(),
+            org_security: self.organisation.security_email.clone(),
+            team: project
+                .and_then(|p| p.security_email.clone())
+                .unwrap_or_else(|| self.organisation.security_email.clone()),
+            status_url,
+        }
+    }
+}
+
+/// What became of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    NewReport(ReportId),
+    ReporterReply(ReportId),
+    TeamReply(ReportId),
+    Held(ReportId),
+    /// Kept but not acted on (an automatic message with no thread, our own mail).
+    Ignored(&'static str),
+    /// The same Message-ID was taken before.
+    Duplicate,
+}
+
+/// Takes messages in. Cheap to clone.
+#[derive(Clone)]
+pub struct Ingestor {
+    store: Arc<dyn Store>,
+    config: Arc<MailConfig>,
+}
+
+impl Ingestor {
+    pub fn new(store: Arc<dyn Store>, config: MailConfig) -> Self {
+        Self {
+            store,
+            config: Arc::new(config),
+        }
+    }
+
+    pub fn config(&self) -> &MailConfig {
+        &self.config
+    }
+
+    /// Takes one message. `Ok` only once everything it caused is committed.
+    /// `envelope` is the SMTP envelope when there is one (the receiver); a pipe from
+    /// an MTA has none, and the recipient headers are used.
+    pub async fn ingest(
+        &self,
+        raw: &[u8],
+        envelope: Option<&Envelope>,
+    ) -> Result<Outcome, MailError> {
+        if raw.len() > self.config.max_message_bytes {
+            return Err(MailError::TooLarge {
+                size: raw.len(),
+                limit: self.config.max_message_bytes,
+            });
+        }
+        let mail = ParsedMail::parse(raw)?;
+        let store = &self.store;
+        if store.mail_seen(&mail.message_id).await? {
+            return Ok(Outcome::Duplicate);
+        }
+        if store.sent_by_us(&mail.message_id).await? {
+            // Our own mail back through a list that includes us: never a report.
+            return Ok(Outcome::Ignored("our own mail"));
+        }
+        let automatic = mail.automatic.or_else(|| {
+            envelope
+                .filter(|e| e.mail_from.is_empty())
+                .map(|_| "null sender")
+        });
+        let attachments = self.attachments(&mail.attachments);
+
+        for _ in 0..CONFLICT_RETRIES {
+            let now = Timestamp::now();
+            let result = match self.thread(&mail).await? {
+                Some(report) => {
+                    self.on_thread(&mail, raw, &report, automatic, &attachments, now)
+                        .await
+                }
+                None if automatic.is_some() => {
+                    let taken = IncomingMail {
+                        message_id: &mail.message_id,
+                        raw,
+                        disposition: "ignored",
+                        received_at: now,
+                        attachments: &[],
+                    };
+                    return Ok(match store.take_mail(&taken, MailEffect::Nothing).await? {
+                        Taken::Duplicate => Outcome::Duplicate,
+                        Taken::Stored(_) => Outcome::Ignored("automatic message with no thread"),
+                    });
+                }
+                None => {
+                    self.new_report(&mail, raw, envelope, &attachments, now)
+                        .await
+                }
+            };
+            match result {
+                Err(MailError::Store(StoreError::Conflict(_))) => continue,
+                other => return other,
+            }
+        }
+        Err(MailError::Unavailable(
+            "the report kept changing under us; try again".into(),
+        ))
+    }
+
+    /// The report this message replies to: a Message-ID we took or sent, or the
+    /// report token in the subject.
+    async fn thread(&self, mail: &ParsedMail) -> Result<Option<Report>, MailError> {
+        let id = match self.store.thread_of(&mail.thread_ids).await? {
+            Some(id) => Some(id),
+            None => subject_token(&mail.subject),
+        };
+        Ok(match id {
+            Some(id) => self.store.report(&id).await?,
+            None => None,
+        })
+    }
+
+    async fn on_thread(
+        &self,
+        mail: &ParsedMail,
+        raw: &[u8],
+        report: &Report,
+        automatic: Option<&'static str>,
+        attachments: &[NewAttachment],
+        now: Timestamp,
+    ) -> Result<Outcome, MailError> {
+        let project = match &report.project {
+            Some(p) => self.store.project_by_id(p.id).await?,
+            None => None,
+        };
+        let policy = self.config.policy(project.as_ref());
+        // Later mails do not repeat the status link: only its digest is stored.
+        let contacts = self.config.contacts(project.as_ref(), None);
+        let sender = mail
+            .from
+            .as_ref()
+            .map_or("an unknown sender", |s| s.address.as_str());
+        let body = body_with_attachments(&mail.text, &mail.attachments);
+        let (change, disposition, outcome): (Change, &str, fn(ReportId) -> Outcome) =
+            if automatic.is_some() {
+                (
+                    hold(report, sender, &body, HoldReason::Automatic, now, &contacts)?,
+                    "held",
+                    Outcome::Held,
+                )
+            } else if report
+                .reporter
+                .email
+                .as_ref()
+                .is_some_and(|e| e.as_str().eq_ignore_ascii_case(sender))
+            {
+                let actor = Actor::Reporter(report.id.clone());
+                (
+                    decide(
+                        report,
+                        Command::ReporterReply { body },
+                        &actor,
+                        now,
+                        &policy,
+                        &contacts,
+                    )?,
+                    "reporter_reply",
+                    Outcome::ReporterReply,
+                )
+            } else if let Some(member) = self.member(sender).await?.filter(|m| m.handles(report)) {
+                (
+                    decide(
+                        report,
+                        Command::Reply { body },
+                        &Actor::Member(member),
+                        now,
+                        &policy,
+                        &contacts,
+                    )?,
+                    "team_reply",
+                    Outcome::TeamReply,
+                )
+            } else {
+                (
+                    hold(
+                        report,
+                        sender,
+                        &body,
+                        HoldReason::UnknownSender,
+                        now,
+                        &contacts,
+                    )?,
+                    "held",
+                    Outcome::Held,
+                )
+            };
+        let taken = IncomingMail {
+            message_id: &mail.message_id,
+            raw,
+            disposition,
+            received_at: now,
+            attachments,
+        };
+        Ok(
+            match self
+                .store
+                .take_mail(&taken, MailEffect::Apply(&change))
+                .await?
+            {
+                Taken::Duplicate => Outcome::Duplicate,
+                Taken::Stored(_) => outcome(report.id.clone()),
+            },
+        )
+    }
+
+    async fn new_report(
+        &self,
+        mail: &ParsedMail,
+        raw: &[u8],
+        envelope: Option<&Envelope>,
+        attachments: &[NewAttachment],
+        now: Timestamp,
+    ) -> Result<Outcome, MailError> {
+        let projects = self.store.list_projects().await?;
+        let mut recipients: Vec<String> = envelope
+            .map(|e| {
+                e.recipients
+                    .iter()
+                    .map(|r| r.to_ascii_lowercase())
+                    .collect()
+            })
+            .unwrap_or_default();
+        recipients.extend(mail.recipients.iter().cloned());
+        let project = route(
+            &recipients,
+            &self.config.organisation.security_email,
+            &projects,
+        );
+
+        let mut description = body_with_attachments(&mail.text, &mail.attachments);
+        if description.len() > MAX_DESCRIPTION_BYTES {
+            let note = "\n\n[The text is longer than a report holds and was cut here; the whole message is kept.]";
+            description.truncate(floor_char_boundary(
+                &description,
+                MAX_DESCRIPTION_BYTES - note.len(),
+            ));
+            description.push_str(note);
+        }
+        let title = if mail.subject.is_empty() {
+            "(no subject)".to_string()
+        } else {
+            truncate_chars(&mail.subject, MAX_LINE_CHARS)
+        };
+        let submission = Submission {
+            project: project.map(|p| p.slug.as_str().to_string()),
+            title,
+            description,
+            affected_versions: None,
+            reporter_name: mail
+                .from
+                .as_ref()
+                .and_then(|s| s.name.as_deref())
+                .map(|n| truncate_chars(n, MAX_LINE_CHARS)),
+            // An address the domain does not accept is no address: no receipt, and the
+            // team answers through the status page only.
+            reporter_email: mail
+                .from
+                .as_ref()
+                .filter(|s| Email::parse(&s.address).is_ok())
+                .map(|s| s.address.clone()),
+            credit: None,
+        };
+        let new = submission.parse()?;
+        let token = Token::generate();
+        let status_url = format!(
+            "{}/status/{}",
+            self.config.base_url.trim_end_matches('/'),
+            token.expose()
+        );
+        let mut change = receive(
+            new,
+            ReportId::generate(),
+            project.map(Project::as_ref),
+            Channel::Email,
+            now,
+            &self.config.policy(project),
+            &self.config.contacts(project, Some(status_url)),
+        )?;
+        if mail.attachments.iter().any(Attachment::is_rich) && mail.own_words() < SUBSTANCE_WORDS {
+            ask_for_plain_text(&mut change, PlainTextReason::AttachmentOnly);
+        } else if mail.html_only {
+            ask_for_plain_text(&mut change, PlainTextReason::HtmlOnly);
+        }
+        let taken = IncomingMail {
+            message_id: &mail.message_id,
+            raw,
+            disposition: "new_report",
+            received_at: now,
+            attachments,
+        };
+        let effect = MailEffect::NewReport {
+            change: &change,
+            status_token: &token.digest(),
+        };
+        Ok(match self.store.take_mail(&taken, effect).await? {
+            Taken::Duplicate => Outcome::Duplicate,
+            Taken::Stored(_) => Outcome::NewReport(change.report.id.clone()),
+        })
+    }
+
+    async fn member(&self, address: &str) -> Result<Option<Member>, MailError> {
+        let Ok(email) = Email::parse(address) else {
+            return Ok(None);
+        };
+        let mut user = self.store.user_by_email(&email).await?;
+        if user.is_none()
+            && address != address.to_ascii_lowercase()
+            && let Ok(lower) = Email::parse(&address.to_ascii_lowercase())
+        {
+            user = self.store.user_by_email(&lower).await?;
+        }
+        Ok(user.map(|u| Member {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            org_team: u.org_team,
+            projects: u.projects,
+        }))
+    }
+
+    fn attachments(&self, found: &[Attachment]) -> Vec<NewAttachment> {
+        found
+            .iter()
+            .map(|a| NewAttachment {
+                name: a.name.clone(),
+                content_type: a.content_type.clone(),
+                size: a.content.len() as u64,
+                sha256: hex::encode(Sha256::digest(&a.content)),
+                content: (a.content.len() <= self.config.max_attachment_bytes)
+                    .then(|| a.content.clone()),
+            })
+            .collect()
+    }
+}
+
+/// `[EMB-XXXXXXXXXXXX]` anywhere in a subject (our subjects carry it so replies thread).
+pub fn subject_token(subject: &str) -> Option<ReportId> {
+    let upper = subject.to_ascii_uppercase();
+    let mut rest = upper.as_str();
+    while let Some(i) = rest.find("EMB-") {
+        let candidate: String = rest[i..].chars().take(16).collect();
+        if let Ok(id) = ReportId::parse(&candidate) {
+            return Some(id);
+        }
+        rest = &rest[i + 4..];
+    }
+    None
+}
+
+/// The text to show, with the attachments named (never rendered: downloadable by the
+/// team only); a placeholder when the message has no text at all.
+fn body_with_attachments(text: &str, attachments: &[Attachment]) -> String {
+    let mut body = if text.trim().is_empty() {
+        "(The message has no text.)".to_string()
+    } else {
+        text.to_string()
+    };
+    if !attachments.is_empty() {
+        body.push_str("\n\n[Attachments kept for the team: ");
+        let list: Vec<String> = attachments
+            .iter()
+            .map(|a| format!("{} ({}, {} bytes)", a.name, a.content_type, a.content.len()))
+            .collect();
+        body.push_str(&list.join("; "));
+        body.push(']');
+    }
+    body
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subject_tokens_are_found() {
+        assert_eq!(
+            subject_token("Re: [EMB-0123456789AB] Report received").map(|i| i.to_string()),
+            Some("EMB-0123456789AB".into())
+        );
+        assert_eq!(
+            subject_token("re: [emb-0123456789ab] x").map(|i| i.to_string()),
+            Some("EMB-0123456789AB".into())
+        );
+        assert_eq!(
+            subject_token("EMB-short EMB-0123456789AB").map(|i| i.to_string()),
+            Some("EMB-0123456789AB".into())
+        );
+        assert_eq!(subject_token("XSS in login"), None);
+    }
+
+    #[test]
+    fn bodies_name_their_attachments() {
+        let a = Attachment {
+            name: "poc.png".into(),
+            content_type: "image/png".into(),
+            content: vec![0; 3],
+        };
+        assert_eq!(
+            body_with_attachments("", std::slice::from_ref(&a)),
+            "(The message has no text.)\n\n[Attachments kept for the team: poc.png (image/png, 3 bytes)]"
+        );
+        assert_eq!(body_with_attachments("hi", &[]), "hi");
+    }
+}

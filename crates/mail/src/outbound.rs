@@ -1,0 +1,275 @@
+//! The outbox worker: claims due rows, delivers them over SMTP to the relay with
+//! lettre, marks them sent, or schedules a retry with exponential backoff.
+//!
+//! At least once, never duplicated in the ordinary course: a row is claimed with a
+//! lease (a conditional UPDATE) so no other worker or node sends it meanwhile; it is
+//! marked sent as soon as the relay accepted it, well inside the lease; its
+//! Message-ID was fixed when it was queued, so even a retry after a crash between
+//! "relay said 250" and "marked sent" is recognisably the same mail downstream.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use embargo_store::{QueuedMail, Store};
+use jiff::{SignedDuration, Timestamp};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox as Address, header::Header};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// How the worker reaches the relay and paces its retries.
+#[derive(Debug, Clone)]
+pub struct OutboundConfig {
+    /// The relay, `host` and `port`: plain SMTP to the site's MTA (no TLS: it is meant
+    /// to be local).
+    pub relay_host: String,
+    pub relay_port: u16,
+    /// The From of every mail, e.g. `Example Security <security@example.org>`.
+    pub from: Address,
+    /// The first retry waits this long; each next one twice as long, up to `max_backoff`.
+    pub retry_base: Duration,
+    pub max_backoff: Duration,
+    /// Attempts before a mail is given up as failed.
+    pub max_attempts: i64,
+    /// How often the outbox is looked at when there is nothing to do.
+    pub poll: Duration,
+    /// One SMTP conversation's time limit.
+    pub smtp_timeout: Duration,
+    /// Mails claimed at once.
+    pub batch: u32,
+}
+
+impl OutboundConfig {
+    /// Defaults for `relay` and `from`: retries from 30 s doubling to 1 h, 30 attempts
+    /// (about a day), a poll every second.
+    pub fn new(relay_host: String, relay_port: u16, from: Address) -> Self {
+        Self {
+            relay_host,
+            relay_port,
+            from,
+            retry_base: Duration::from_secs(30),
+            max_backoff: Duration::from_secs(3600),
+            max_attempts: 30,
+            poll: Duration::from_secs(1),
+            smtp_timeout: Duration::from_secs(30),
+            batch: 10,
+        }
+    }
+
+    /// The lease covers a whole batch even if every send runs into its timeout.
+    fn lease(&self) -> SignedDuration {
+        let batch = self.smtp_timeout * self.batch.max(1) * 2;
+        SignedDuration::try_from(batch.max(Duration::from_secs(300)))
+            .unwrap_or(SignedDuration::from_hours(1))
+    }
+
+    /// The wait before attempt `attempts + 1`.
+    pub fn backoff(&self, attempts: i64) -> Duration {
+        let exp = u32::try_from(attempts.clamp(0, 30)).unwrap_or(30);
+        self.retry_base
+            .saturating_mul(2u32.saturating_pow(exp))
+            .min(self.max_backoff)
+    }
+}
+
+/// RFC 3834: everything Embargo sends is machine-sent, so auto-responders stay
+/// quiet and our own intake never answers it.
+#[derive(Debug, Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".into())
+    }
+}
+
+/// Why one delivery attempt failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Retrying will not help (a malformed address, a 5xx from the relay).
+    #[error("{0}")]
+    Permanent(String),
+    #[error("{0}")]
+    Transient(String),
+}
+
+/// Delivers queued mail until `shutdown` completes.
+pub async fn run(
+    store: Arc<dyn Store>,
+    config: OutboundConfig,
+    shutdown: impl Future<Output = ()>,
+) {
+    let owner = format!("worker-{}", hex::encode(rand::random::<[u8; 8]>()));
+    let transport = transport(&config);
+    tokio::pin!(shutdown);
+    loop {
+        let busy = match deliver_due(store.as_ref(), &transport, &config, &owner).await {
+            Ok(n) => n > 0,
+            Err(e) => {
+                tracing::warn!(error = %e, "the outbox is unavailable; retrying");
+                false
+            }
+        };
+        if busy {
+            continue;
+        }
+        tokio::select! {
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(config.poll) => {}
+        }
+    }
+}
+
+/// The relay transport for `config`.
+pub fn transport(config: &OutboundConfig) -> AsyncSmtpTransport<Tokio1Executor> {
+    AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.relay_host.clone())
+        .port(config.relay_port)
+        .timeout(Some(config.smtp_timeout))
+        .build()
+}
+
+/// One pass: claims what is due and tries each once. Returns how many were attempted.
+pub async fn deliver_due(
+    store: &dyn Store,
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    config: &OutboundConfig,
+    owner: &str,
+) -> Result<usize, embargo_store::StoreError> {
+    let now = Timestamp::now();
+    let claimed = store
+        .claim_outgoing(owner, now, now + config.lease(), config.batch)
+        .await?;
+    for mail in &claimed {
+        match send(transport, config, mail).await {
+            Ok(()) => {
+                // Marking sent is retried a little: the relay has the mail, and the
+                // lease keeps every other worker away meanwhile.
+                let mut marked = store.mark_sent(mail.id, owner, Timestamp::now()).await;
+                for _ in 0..5 {
+                    if marked.is_ok() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    marked = store.mark_sent(mail.id, owner, Timestamp::now()).await;
+                }
+                match marked {
+                    Ok(true) => tracing::info!(id = mail.id, "mail delivered to the relay"),
+                    Ok(false) => {
+                        tracing::warn!(id = mail.id, "mail delivered after its lease ran out")
+                    }
+                    Err(e) => {
+                        tracing::error!(id = mail.id, error = %e, "mail delivered but not marked sent")
+                    }
+                }
+            }
+            Err(e) => {
+                let give_up = matches!(e, SendError::Permanent(_))
+                    || mail.attempts + 1 >= config.max_attempts;
+                let retry_at = (!give_up).then(|| {
+                    Timestamp::now()
+                        + SignedDuration::try_from(config.backoff(mail.attempts))
+                            .unwrap_or(SignedDuration::from_hours(1))
+                });
+                tracing::warn!(id = mail.id, attempts = mail.attempts + 1, give_up, error = %e, "mail not delivered");
+                store
+                    .mark_failed(mail.id, owner, &e.to_string(), retry_at)
+                    .await?;
+            }
+        }
+    }
+    Ok(claimed.len())
+}
+
+/// Builds the mail for a queued row and hands it to the relay.
+pub async fn send(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    config: &OutboundConfig,
+    mail: &QueuedMail,
+) -> Result<(), SendError> {
+    let message = build(config, mail)?;
+    transport.send(message).await.map(|_| ()).map_err(|e| {
+        if e.is_permanent() {
+            SendError::Permanent(e.to_string())
+        } else {
+            SendError::Transient(e.to_string())
+        }
+    })
+}
+
+/// The RFC 5322 message for a queued row, with its fixed Message-ID.
+pub fn build(config: &OutboundConfig, mail: &QueuedMail) -> Result<Message, SendError> {
+    let address = |e: &embargo_domain::ids::Email| {
+        e.as_str()
+            .parse::<lettre::Address>()
+            .map(|a| Address::new(None, a))
+            .map_err(|err| SendError::Permanent(format!("{e}: {err}")))
+    };
+    let mut builder = Message::builder()
+        .from(config.from.clone())
+        .subject(mail.subject.clone())
+        .message_id(Some(mail.message_id.clone()))
+        .header(AutoSubmitted)
+        .header(ContentType::TEXT_PLAIN);
+    for to in &mail.to {
+        builder = builder.to(address(to)?);
+    }
+    for cc in &mail.cc {
+        builder = builder.cc(address(cc)?);
+    }
+    builder
+        .body(mail.body.clone())
+        .map_err(|e| SendError::Permanent(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+    use embargo_domain::ids::Email;
+
+    fn config() -> OutboundConfig {
+        OutboundConfig::new(
+            "127.0.0.1".into(),
+            25,
+            "Security <security@example.org>".parse().unwrap(),
+        )
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let c = config();
+        assert_eq!(c.backoff(0), Duration::from_secs(30));
+        assert_eq!(c.backoff(1), Duration::from_secs(60));
+        assert_eq!(c.backoff(3), Duration::from_secs(240));
+        assert_eq!(c.backoff(100), Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn messages_keep_their_message_id_and_are_marked_automatic() {
+        let mail = QueuedMail {
+            id: 1,
+            report: None,
+            message_id: "<abc@embargo>".into(),
+            to: vec![Email::parse("ann@example.net").unwrap()],
+            cc: vec![Email::parse("security@example.org").unwrap()],
+            subject: "[EMB-0123456789AB] R\u{e9}ception".into(),
+            body: "Merci\n".into(),
+            attempts: 0,
+            created_at: Timestamp::now(),
+        };
+        let text = String::from_utf8(build(&config(), &mail).unwrap().formatted()).unwrap();
+        assert!(text.contains("Message-ID: <abc@embargo>"), "{text}");
+        assert!(text.contains("Auto-Submitted: auto-generated"), "{text}");
+        assert!(text.contains("Cc: security@example.org"), "{text}");
+        assert!(
+            text.contains("Subject: [EMB-0123456789AB] =?utf-8?"),
+            "non-ASCII subjects are encoded: {text}"
+        );
+    }
+}

@@ -1,0 +1,124 @@
+//! Validation of published documents with the official schemas, through Python's
+//! `jsonschema` (the same invocation as `embargo-formats`' corpus tests), and of Atom
+//! feeds with Python's XML parser. Missing Python or corpus: SKIPPED, and a failure
+//! under `CI=true`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// The corpus directory, or `None` after printing SKIPPED (panics under `CI=true`).
+pub fn corpus_or_skip(test: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("EMBARGO_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+        });
+    let python = Command::new("python3")
+        .args(["-c", "import jsonschema, referencing"])
+        .status()
+        .is_ok_and(|s| s.success());
+    let missing = if !dir.is_dir() {
+        Some("the corpus")
+    } else if !python {
+        Some("python3 with jsonschema and referencing")
+    } else {
+        None
+    };
+    match missing {
+        None => Some(dir),
+        Some(what) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{what} is missing under CI=true"
+            );
+            eprintln!("SKIPPED: {test} ({what} not found)");
+            None
+        }
+    }
+}
+
+const VALIDATE_PY: &str = r#"
+import json, sys, pathlib
+import xml.etree.ElementTree as ET
+from jsonschema import Draft7Validator, Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7
+mode, corpus, f = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3]
+def load(p):
+    with open(p, encoding="utf-8") as fh:
+        return json.load(fh)
+if mode == "atom":
+    A = "{http://www.w3.org/2005/Atom}"
+    root = ET.parse(f).getroot()
+    problems = []
+    if root.tag != A + "feed": problems.append("root is %s" % root.tag)
+    for need in ("id", "title", "updated", "author"):
+        if root.find(A + need) is None: problems.append("feed has no " + need)
+    for e in root.findall(A + "entry"):
+        for need in ("id", "title", "updated", "link", "summary"):
+            if e.find(A + need) is None: problems.append("entry has no " + need)
+    print("\n".join(problems) or "atom: ok")
+    sys.exit(1 if problems else 0)
+if mode == "cve":
+    v = Draft7Validator(load(corpus / "schemas/cve/CVE_Record_Format_bundled_5.1.1.json"))
+elif mode == "osv":
+    v = Draft202012Validator(load(corpus / "schemas/osv/schema.json"))
+else:
+    csaf = load(corpus / "schemas/csaf/csaf_json_schema.json")
+    first = corpus / "schemas/csaf/referenced_schema/first"
+    # The FIRST schemas' own $id differs from the URL CSAF refers to: map by URL.
+    res = [("https://www.first.org/cvss/cvss-v%s.json" % x,
+            Resource.from_contents(load(first / ("cvss-v%s.json" % x)), default_specification=DRAFT7))
+           for x in ("2.0", "3.0", "3.1")]
+    res.append((csaf["$id"], Resource.from_contents(csaf)))
+    schema = csaf if mode == "csaf" else load(corpus / "schemas/csaf/provider_json_schema.json")
+    v = Draft202012Validator(schema, registry=Registry().with_resources(res))
+errs = sorted(v.iter_errors(load(f)), key=lambda e: [str(p) for p in e.absolute_path])
+for e in errs[:10]:
+    print("/%s: %s" % ("/".join(map(str, e.absolute_path)), e.message[:300]))
+print("%s: %s" % (mode, "invalid" if errs else "valid"))
+sys.exit(1 if errs else 0)
+"#;
+
+/// (valid, validator output) of `text` in `mode`: cve, osv, csaf, provider, atom.
+pub fn check(mode: &str, corpus: &std::path::Path, text: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("validate.py");
+    std::fs::write(&script, VALIDATE_PY).expect("script");
+    let doc = dir.path().join("doc");
+    std::fs::write(&doc, text).expect("doc");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(mode)
+        .arg(corpus)
+        .arg(&doc)
+        .output()
+        .expect("python3");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Asserts `doc` is valid in `mode`, and that a broken copy is not (so a pass means something).
+pub fn assert_valid(mode: &str, corpus: &std::path::Path, doc: &Value, what: &str) {
+    let mut broken = doc.clone();
+    broken[match mode {
+        "cve" => "dataType",
+        "osv" => "id",
+        "csaf" => "document",
+        _ => "role",
+    }] = serde_json::json!(42);
+    assert!(
+        !check(mode, corpus, &broken.to_string()).0,
+        "{mode}: the validator accepted a broken document"
+    );
+    let (ok, report) = check(mode, corpus, &doc.to_string());
+    assert!(ok, "{what} is not valid {mode}:\n{report}\n{doc:#}");
+}
