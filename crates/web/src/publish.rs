@@ -343,3 +343,52 @@ pub fn csaf_of(record: &CveRecord, cfg: &WebConfig) -> Result<(String, Value), A
     );
     Ok((path, doc))
 }
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "test fixtures")]
+    use embargo_domain::cna::VersionRange;
+    use embargo_domain::record::{Credit, CreditKind};
+
+    use super::*;
+
+    /// The shape of record the browser test writes: thin, two ranges, no vectors.
+    #[test]
+    fn a_plain_record_has_no_errors_and_an_open_range_is_less_than_star() {
+        let r = CnaRecord {
+            title: "Apache Widget: RCE".into(),
+            description: "Deserialization of Untrusted Data vulnerability in Apache Widget.".into(),
+            product: "Apache Widget".into(),
+            affected: ["3.0.0 before 3.7.1", "4.0.0 before 4.0.2", "5.0 and later"]
+                .map(|l| VersionRange::parse_line(l).unwrap())
+                .to_vec(),
+            cwe: Some("CWE-502".into()),
+            cwe_name: Some("Deserialization of Untrusted Data".into()),
+            mitigation: Some("Upgrade to 3.7.1.".into()),
+            credits: vec![Credit {
+                name: "Ann".into(),
+                kind: CreditKind::Finder,
+            }],
+            ..CnaRecord::default()
+        };
+        let cna = Cna {
+            org_id: "f0158376-9dc2-43b6-827c-5f631a4d8d09".into(),
+            short_name: "x".into(),
+            vendor: "Apache".into(),
+        };
+        let b = build(
+            &CveId::parse("CVE-2026-10000").unwrap(),
+            &r,
+            &cna,
+            Timestamp::UNIX_EPOCH,
+        )
+        .unwrap();
+        assert!(b.blocking().is_empty(), "{:?}", b.findings);
+        let v = &b.record.cna().products()[0].versions.as_ref().unwrap()[2];
+        assert_eq!(
+            (v.less_than.as_deref(), v.version_type.as_deref()),
+            (Some("*"), Some("custom"))
+        );
+        assert_eq!(xml_escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
+    }
+}
