@@ -8,7 +8,9 @@ use embargo_domain::ids::Email;
 use embargo_domain::policy::{Policy, PolicyOverrides};
 use embargo_formats::cve5::Cna;
 use embargo_store::{Sealer, SqlStore};
+use embargo_web::limit::{Rate, RateLimits};
 use serde::Deserialize;
+use std::time::Duration;
 
 use crate::cli::DataArgs;
 
@@ -28,6 +30,48 @@ struct FileConfig {
     policy: PolicyOverrides,
     #[serde(default)]
     mail: MailSection,
+    #[serde(default)]
+    rate_limits: RateLimitSection,
+}
+
+/// `[rate_limits]`: per client address; a burst, then one request per interval.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateLimitSection {
+    /// `false` turns every limit off (e.g. behind a proxy that limits already).
+    enabled: Option<bool>,
+    intake_burst: Option<u32>,
+    intake_every_seconds: Option<u64>,
+    login_burst: Option<u32>,
+    login_every_seconds: Option<u64>,
+}
+
+impl RateLimitSection {
+    fn resolve(&self) -> Result<RateLimits> {
+        if self.enabled == Some(false) || env("EMBARGO_RATE_LIMITS").as_deref() == Some("off") {
+            return Ok(RateLimits::unlimited());
+        }
+        let d = RateLimits::default();
+        let rate = |burst: Option<u32>,
+                    every: Option<u64>,
+                    default: Option<Rate>|
+         -> Result<Option<Rate>> {
+            let default = default.unwrap_or(Rate {
+                burst: 1,
+                every: Duration::from_secs(1),
+            });
+            let burst = burst.unwrap_or(default.burst);
+            let every = every.map_or(default.every, Duration::from_secs);
+            if burst == 0 || every.is_zero() {
+                bail!("[rate_limits]: bursts and intervals must be at least 1");
+            }
+            Ok(Some(Rate { burst, every }))
+        };
+        Ok(RateLimits {
+            intake: rate(self.intake_burst, self.intake_every_seconds, d.intake)?,
+            login: rate(self.login_burst, self.login_every_seconds, d.login)?,
+        })
+    }
 }
 
 /// `[mail]`: the SMTP receiver and the outgoing relay (issue #3).
@@ -69,6 +113,7 @@ pub struct Settings {
     pub cna: Cna,
     pub default_policy: Policy,
     pub mail: MailSettings,
+    pub rate_limits: RateLimits,
 }
 
 /// Mail settings: everything off unless configured.
@@ -166,6 +211,7 @@ impl Settings {
                     .unwrap_or_else(|| "Example Organisation".into()),
             },
             default_policy: file.policy.apply_to(&Policy::default()),
+            rate_limits: file.rate_limits.resolve()?,
             mail: MailSettings {
                 smtp_listen: match smtp_listen {
                     Some(l) => Some(l),

@@ -34,6 +34,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// A rate limit was reached; the number is the seconds until the next try.
+    #[error("too many requests from your address; try again in {0} s")]
+    TooManyRequests(u64),
     /// Anything else; the detail goes to the log only.
     #[error("internal error")]
     Internal(String),
@@ -56,6 +59,7 @@ impl AppError {
             Self::Conflict(_) | Self::Transition(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -71,6 +75,7 @@ impl AppError {
             Self::Transition(_) => "transition_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::TooManyRequests(_) => "rate_limited",
             Self::Internal(_) => "internal",
         }
     }

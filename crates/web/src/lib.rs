@@ -4,6 +4,7 @@
 mod diff;
 mod error;
 mod extract;
+pub mod limit;
 pub mod password;
 mod publish;
 mod router;

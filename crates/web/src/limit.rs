@@ -35,15 +35,24 @@ impl Default for RateLimits {
     /// attempts, then one every 6 s.
     fn default() -> Self {
         Self {
-            intake: Some(Rate { burst: 30, every: Duration::from_secs(10) }),
-            login: Some(Rate { burst: 10, every: Duration::from_secs(6) }),
+            intake: Some(Rate {
+                burst: 30,
+                every: Duration::from_secs(10),
+            }),
+            login: Some(Rate {
+                burst: 10,
+                every: Duration::from_secs(6),
+            }),
         }
     }
 }
 
 impl RateLimits {
     pub fn unlimited() -> Self {
-        Self { intake: None, login: None }
+        Self {
+            intake: None,
+            login: None,
+        }
     }
 }
 
@@ -71,7 +80,10 @@ const MAX_TRACKED: usize = 100_000;
 
 impl Limiter {
     pub fn new(limits: RateLimits) -> Self {
-        Self { limits, buckets: Arc::new(Mutex::new(HashMap::new())) }
+        Self {
+            limits,
+            buckets: Arc::new(Mutex::new(HashMap::new())),
+        }
     }
 
     /// Takes a token, or says how long until one is free.
@@ -83,11 +95,18 @@ impl Limiter {
         let Some(rate) = rate else { return Ok(()) };
         let per_sec = 1.0 / rate.every.as_secs_f64().max(1e-9);
         let burst = f64::from(rate.burst.max(1));
-        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() >= MAX_TRACKED {
-            buckets.retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * per_sec < burst);
+            buckets
+                .retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * per_sec < burst);
         }
-        let b = buckets.entry((door, ip)).or_insert(Bucket { tokens: burst, at: now });
+        let b = buckets.entry((door, ip)).or_insert(Bucket {
+            tokens: burst,
+            at: now,
+        });
         b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * per_sec).min(burst);
         b.at = now;
         if b.tokens >= 1.0 {
@@ -139,7 +158,10 @@ mod tests {
     #[test]
     fn a_bucket_empties_and_refills() {
         let l = Limiter::new(RateLimits {
-            intake: Some(Rate { burst: 3, every: Duration::from_secs(10) }),
+            intake: Some(Rate {
+                burst: 3,
+                every: Duration::from_secs(10),
+            }),
             login: None,
         });
         let ip = IpAddr::from([192, 0, 2, 1]);
@@ -149,16 +171,29 @@ mod tests {
             assert!(l.take(Door::Intake, ip, t0).is_ok());
         }
         let wait = l.take(Door::Intake, ip, t0).unwrap_err();
-        assert!(wait > Duration::from_secs(9) && wait <= Duration::from_secs(10), "{wait:?}");
-        assert!(l.take(Door::Intake, other, t0).is_ok(), "addresses have their own buckets");
+        assert!(
+            wait > Duration::from_secs(9) && wait <= Duration::from_secs(10),
+            "{wait:?}"
+        );
+        assert!(
+            l.take(Door::Intake, other, t0).is_ok(),
+            "addresses have their own buckets"
+        );
         assert!(l.take(Door::Login, ip, t0).is_ok(), "an unlimited door");
-        assert!(l.take(Door::Intake, ip, t0 + Duration::from_secs(10)).is_ok(), "refilled");
+        assert!(
+            l.take(Door::Intake, ip, t0 + Duration::from_secs(10))
+                .is_ok(),
+            "refilled"
+        );
     }
 
     #[test]
     fn only_the_doors_are_limited() {
         assert_eq!(door(&Method::POST, "/report"), Some(Door::Intake));
-        assert_eq!(door(&Method::POST, "/api/v1/status/abc/messages"), Some(Door::Intake));
+        assert_eq!(
+            door(&Method::POST, "/api/v1/status/abc/messages"),
+            Some(Door::Intake)
+        );
         assert_eq!(door(&Method::POST, "/login"), Some(Door::Login));
         assert_eq!(door(&Method::GET, "/report"), None);
         assert_eq!(door(&Method::POST, "/reports/EMB-X/note"), None);

@@ -115,6 +115,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            crate::limit::Limiter::new(state.config.rate_limits),
+            crate::limit::limit,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), same_origin))
         .layer(middleware::from_fn(render_errors))
         .layer(middleware::from_fn(security_headers))
@@ -148,14 +152,22 @@ async fn render_errors(req: Request, next: Next) -> Response {
         return res;
     };
     let status = res.status();
-    if api {
+    // Headers the error set for the client (Retry-After) survive the re-rendering.
+    let retry_after = res.headers().get(axum::http::header::RETRY_AFTER).cloned();
+    let mut rendered = if api {
         let body = serde_json::json!({ "error": { "code": info.code, "message": info.message } });
-        return (status, axum::Json(body)).into_response();
-    }
-    if status == StatusCode::UNAUTHORIZED {
+        (status, axum::Json(body)).into_response()
+    } else if status == StatusCode::UNAUTHORIZED {
         return Redirect::to("/login").into_response();
+    } else {
+        crate::routes::error_page(status, &info.message)
+    };
+    if let Some(v) = retry_after {
+        rendered
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, v);
     }
-    crate::routes::error_page(status, &info.message)
+    rendered
 }
 
 /// Headers every response carries.

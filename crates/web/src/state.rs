@@ -19,6 +19,8 @@ pub struct WebConfig {
     pub default_policy: Policy,
     /// The CNA named in exported CVE records.
     pub cna: Cna,
+    /// Rate limits per client address on intake and sign-in.
+    pub rate_limits: crate::limit::RateLimits,
 }
 
 impl WebConfig {

@@ -33,6 +33,7 @@ pub async fn run(
             organisation,
             default_policy: settings.default_policy.clone(),
             cna: settings.cna.clone(),
+            rate_limits: settings.rate_limits,
         }),
     };
     let listener = tokio::net::TcpListener::bind(settings.listen)

@@ -8,6 +8,7 @@ mod embargo;
 mod login;
 mod pages;
 mod publication;
+mod rate_limit;
 mod records;
 mod schemas;
 mod story;

@@ -12,6 +12,7 @@ use embargo_store::{
     CredentialKind, Cves, NewCredential, NewUser, Organisation, Organisations, ProjectInput,
     Projects, SqlStore, Users,
 };
+use embargo_web::limit::RateLimits;
 use embargo_web::{AppState, WebConfig, router};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -53,6 +54,16 @@ pub async fn apps() -> Vec<TestApp> {
 }
 
 pub async fn spawn_app(backend: &'static str, store: SqlStore, db: TestDb) -> TestApp {
+    spawn_app_with(backend, store, db, RateLimits::default()).await
+}
+
+/// `spawn_app` with chosen rate limits.
+pub async fn spawn_app_with(
+    backend: &'static str,
+    store: SqlStore,
+    db: TestDb,
+    rate_limits: RateLimits,
+) -> TestApp {
     let store = Arc::new(store);
     let org = Organisation {
         name: "Example Software Foundation".into(),
@@ -124,6 +135,7 @@ pub async fn spawn_app(backend: &'static str, store: SqlStore, db: TestDb) -> Te
             short_name: "example".into(),
             vendor: "Example Software Foundation".into(),
         },
+        rate_limits,
     };
     let app = router(AppState {
         store: store.clone(),
