@@ -88,6 +88,7 @@ mod tests {
                 id: ProjectId(p),
                 slug: ProjectSlug::parse("p").unwrap(),
                 name: "P".into(),
+                trusted: false,
             }),
             state: ReportState::Received,
             title: "t".into(),

@@ -16,8 +16,8 @@ use crate::intake::NewReport;
 use crate::policy::Policy;
 use crate::record::{Announcement, RecordDraft};
 use crate::report::{
-    AuditEntry, Channel, Deadlines, MessageKind, NewMessage, OutgoingMail, ProjectRef, Report,
-    Reporter,
+    AuditEntry, Channel, Deadlines, MessageKind, NewMessage, Notice, NoticeKind, OutgoingMail,
+    ProjectRef, Report, Reporter,
 };
 use crate::state::ReportState;
 use crate::text::{MAX_DESCRIPTION_BYTES, required_line, required_text};
@@ -218,6 +218,16 @@ impl Change {
     }
 }
 
+/// Whether `member` may take an id from the pool for `report`: the organisation team
+/// always; a project's own team when the project is trusted (delegation as at the ASF).
+pub fn may_assign_cve(member: &crate::access::Member, report: &Report) -> bool {
+    member.org_team
+        || report
+            .project
+            .as_ref()
+            .is_some_and(|p| p.trusted && member.projects.contains(&p.id))
+}
+
 /// A new report: the receipt for the reporter, the notice to the team, the audit line.
 pub fn receive(
     new: NewReport,
@@ -305,6 +315,20 @@ pub fn receive(
             cc: vec![],
             subject: subject(&report, "Report received"),
             body: format!("{receipt}{link}"),
+            notice: Some(Notice::new(
+                NoticeKind::Receipt,
+                [
+                    (
+                        "status_url",
+                        contacts.status_url.clone().unwrap_or_default(),
+                    ),
+                    ("routed_to", routed_to.clone()),
+                    (
+                        "acknowledge_working_days",
+                        policy.acknowledge_working_days.to_string(),
+                    ),
+                ],
+            )),
         });
     }
     change.mails.push(OutgoingMail {
@@ -317,6 +341,20 @@ pub fn receive(
             channel.as_str(),
             report.deadlines.acknowledge_by.map(|t| t.to_string()).unwrap_or_default()
         ),
+        notice: Some(Notice::new(
+            NoticeKind::NewReport,
+            [
+                ("channel", channel.as_str().to_string()),
+                (
+                    "acknowledge_by",
+                    report
+                        .deadlines
+                        .acknowledge_by
+                        .map(|t| t.to_string())
+                        .unwrap_or_default(),
+                ),
+            ],
+        )),
     });
     Ok(change)
 }
@@ -396,6 +434,11 @@ pub fn decide(
                 contacts,
                 true,
             );
+            notice_last(
+                &mut c,
+                contacts,
+                Notice::new(NoticeKind::Acknowledged, [("message", body.clone())]),
+            );
             c
         }
         Command::Reject { reason } => {
@@ -418,6 +461,11 @@ pub fn decide(
                 &body,
                 contacts,
                 true,
+            );
+            notice_last(
+                &mut c,
+                contacts,
+                Notice::new(NoticeKind::Rejected, [("reason", reason.clone())]),
             );
             c
         }
@@ -453,10 +501,11 @@ pub fn decide(
             next.disclosure_date = Some(disclosure_date);
             next.deadlines.announce_by =
                 Some(now + SignedDuration::from_hours(24 * i64::from(policy.announce_days)));
-            let body = format!(
-                "{}\n\nPlanned disclosure date: {disclosure_date}.",
-                message.unwrap_or_else(|| "The team has accepted your report as a vulnerability and is working on a fix.".into())
-            );
+            let message = message.unwrap_or_else(|| {
+                "The team has accepted your report as a vulnerability and is working on a fix."
+                    .into()
+            });
+            let body = format!("{message}\n\nPlanned disclosure date: {disclosure_date}.");
             let mut c = Change::new(next.clone(), transition_audit(ReportState::Accepted));
             c.audit
                 .detail
@@ -469,6 +518,17 @@ pub fn decide(
                 &body,
                 contacts,
                 false,
+            );
+            notice_last(
+                &mut c,
+                contacts,
+                Notice::new(
+                    NoticeKind::Accepted,
+                    [
+                        ("message", message),
+                        ("disclosure_date", disclosure_date.to_string()),
+                    ],
+                ),
             );
             c
         }
@@ -489,13 +549,18 @@ pub fn decide(
                 cc: vec![contacts.team.clone()],
                 subject: subject(report, "CVE request"),
                 body: format!("CVE request for {}:\n\n{summary}", project_name(report)),
+                notice: Some(Notice::new(
+                    NoticeKind::CveRequest,
+                    [("summary", summary.clone())],
+                )),
             });
             c
         }
         Command::AssignCve { cve } => {
             require(
-                member.is_some_and(|m| m.org_team),
-                "only the organisation security team assigns CVE ids",
+                member.is_some_and(|m| may_assign_cve(m, report)),
+                "only the organisation security team, or the team of a trusted project, \
+                 assigns CVE ids; request one (cve_requested) and the organisation team assigns it",
             )
             .map_err(|e| DomainError::Forbidden(e.to_string()))?;
             require(
@@ -518,6 +583,10 @@ pub fn decide(
                 cc: cc_org(contacts),
                 subject: subject(report, &format!("{cve} assigned")),
                 body: format!("{cve} is assigned to this report. Write its record in Embargo."),
+                notice: Some(Notice::new(
+                    NoticeKind::CveAssigned,
+                    [("cve", cve.to_string())],
+                )),
             });
             tell_reporter(
                 &mut c,
@@ -529,6 +598,11 @@ pub fn decide(
                 ),
                 contacts,
                 false,
+            );
+            notice_last(
+                &mut c,
+                contacts,
+                Notice::new(NoticeKind::CveAssignedReporter, [("cve", cve.to_string())]),
             );
             c
         }
@@ -548,11 +622,13 @@ pub fn decide(
             let draft = record.announcement(&cve);
             next.state = ReportState::ReporterReview;
             let mut c = Change::new(next.clone(), transition_audit(ReportState::ReporterReview));
+            let message = message.unwrap_or_else(|| {
+                "Please review the draft announcement below and tell us if anything should change."
+                    .into()
+            });
             let body = format!(
-                "{}\n\n--- Draft announcement ---\nSubject: {}\n\n{}",
-                message.unwrap_or_else(|| "Please review the draft announcement below and tell us if anything should change.".into()),
-                draft.subject,
-                draft.body
+                "{message}\n\n--- Draft announcement ---\nSubject: {}\n\n{}",
+                draft.subject, draft.body
             );
             tell_reporter(
                 &mut c,
@@ -562,6 +638,18 @@ pub fn decide(
                 &body,
                 contacts,
                 false,
+            );
+            notice_last(
+                &mut c,
+                contacts,
+                Notice::new(
+                    NoticeKind::Draft,
+                    [
+                        ("message", message),
+                        ("draft_subject", draft.subject.clone()),
+                        ("draft_body", draft.body.clone()),
+                    ],
+                ),
             );
             c
         }
@@ -621,6 +709,10 @@ pub fn decide(
                 cc: cc_org(contacts),
                 subject: text.subject.clone(),
                 body: text.body.clone(),
+                notice: Some(Notice::new(
+                    NoticeKind::Announcement,
+                    [("cve", cve.to_string())],
+                )),
             });
             c.messages.push(system_message(&format!(
                 "The vulnerability has been announced as {cve}."
@@ -700,6 +792,7 @@ pub fn decide(
                 cc: vec![],
                 subject: subject(report, "Reply from the reporter"),
                 body,
+                notice: None,
             });
             c
         }
@@ -872,6 +965,7 @@ pub fn decide(
                 c.mails.push(OutgoingMail {
                     to: vec![who],
                     cc: vec![],
+                    notice: None,
                     subject: subject(report, &format!("Record {what}")),
                     body: format!(
                         "The record of {} was {what}. Read it in Embargo.",
@@ -944,7 +1038,24 @@ fn tell_reporter(
             cc,
             subject: subject(&change.report, topic),
             body: format!("{body}{link}"),
+            notice: None,
         });
+    }
+}
+
+/// Marks the mail [`tell_reporter`] just queued (if the reporter gave an address) as
+/// `notice`, with the status link it carries.
+fn notice_last(change: &mut Change, contacts: &Contacts, mut notice: Notice) {
+    let reporter = change.report.reporter.email.clone();
+    if let Some(mail) = change.mails.last_mut()
+        && mail.notice.is_none()
+        && reporter.is_some_and(|r| mail.to.first() == Some(&r))
+    {
+        notice.vars.insert(
+            "status_url".into(),
+            contacts.status_url.clone().unwrap_or_default(),
+        );
+        mail.notice = Some(notice);
     }
 }
 

@@ -5,7 +5,9 @@ use jiff::Timestamp;
 
 use crate::DomainError;
 use crate::lifecycle::{Change, Contacts};
-use crate::report::{AuditEntry, MessageKind, NewMessage, OutgoingMail, Report};
+use crate::report::{
+    AuditEntry, MessageKind, NewMessage, Notice, NoticeKind, OutgoingMail, Report,
+};
 use crate::text::{MAX_DESCRIPTION_BYTES, required_text};
 
 /// Why a report is asked to be resent as plain text.
@@ -54,6 +56,17 @@ pub fn ask_for_plain_text(change: &mut Change, reason: PlainTextReason) {
             cc: vec![],
             subject: format!("[{}] Please resubmit as plain text", change.report.id),
             body,
+            notice: Some(Notice::new(
+                NoticeKind::PlainText,
+                [(
+                    "reason",
+                    match reason {
+                        PlainTextReason::AttachmentOnly => "attachment_only",
+                        PlainTextReason::HtmlOnly => "html_only",
+                    }
+                    .to_string(),
+                )],
+            )),
         });
     }
     change.audit.detail.push_str(match reason {
@@ -109,6 +122,7 @@ pub fn hold(
                  the reporter nor on the handling team, so it was not relayed to anyone.\n\
                  Read it in Embargo."
             ),
+            notice: None,
         });
     }
     Ok(change)

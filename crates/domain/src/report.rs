@@ -39,6 +39,10 @@ pub struct ProjectRef {
     pub id: ProjectId,
     pub slug: ProjectSlug,
     pub name: String,
+    /// A trusted project's team assigns CVE ids from the pool itself (delegation as at
+    /// the ASF); others request one and the organisation team assigns it.
+    #[serde(default)]
+    pub trusted: bool,
 }
 
 /// Who reported it and how they want to be credited.
@@ -191,8 +195,106 @@ pub struct Message {
 pub struct OutgoingMail {
     pub to: Vec<Email>,
     pub cc: Vec<Email>,
+    /// The built-in wording; a template for [`Notice::kind`] may replace it.
     pub subject: String,
     pub body: String,
+    /// Which lifecycle notice this is and its values, for the site's templates: the
+    /// domain decides what goes to whom, rendering happens outside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<Notice>,
+}
+
+/// A lifecycle mail a site may word its own way (see [`NoticeKind`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    /// Values the template may use beyond the report's own (id, title, project...).
+    pub vars: std::collections::BTreeMap<String, String>,
+}
+
+impl Notice {
+    /// A notice of `kind` with these values.
+    pub fn new<const N: usize>(kind: NoticeKind, vars: [(&str, String); N]) -> Self {
+        Self {
+            kind,
+            vars: vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        }
+    }
+}
+
+/// Every lifecycle mail that has a template; the name is the template's file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// To the reporter: the report was received.
+    Receipt,
+    /// To the handling team: a new report arrived.
+    NewReport,
+    Acknowledged,
+    /// To the reporter, with the team's reason.
+    Rejected,
+    Accepted,
+    /// To the organisation security team.
+    CveRequest,
+    /// To the handling team.
+    CveAssigned,
+    /// To the reporter.
+    CveAssignedReporter,
+    /// The draft announcement for the reporter's review.
+    Draft,
+    Announcement,
+    /// The automatic request to resubmit as plain text.
+    PlainText,
+}
+
+impl NoticeKind {
+    pub const ALL: [NoticeKind; 11] = [
+        Self::Receipt,
+        Self::NewReport,
+        Self::Acknowledged,
+        Self::Rejected,
+        Self::Accepted,
+        Self::CveRequest,
+        Self::CveAssigned,
+        Self::CveAssignedReporter,
+        Self::Draft,
+        Self::Announcement,
+        Self::PlainText,
+    ];
+
+    /// The template's name: `<name>.txt`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Receipt => "receipt",
+            Self::NewReport => "new_report",
+            Self::Acknowledged => "acknowledged",
+            Self::Rejected => "rejected",
+            Self::Accepted => "accepted",
+            Self::CveRequest => "cve_request",
+            Self::CveAssigned => "cve_assigned",
+            Self::CveAssignedReporter => "cve_assigned_reporter",
+            Self::Draft => "draft",
+            Self::Announcement => "announcement",
+            Self::PlainText => "plain_text",
+        }
+    }
+
+    /// The values the domain gives this kind, besides the report's own.
+    pub fn vars(self) -> &'static [&'static str] {
+        match self {
+            Self::Receipt => &["status_url", "routed_to", "acknowledge_working_days"],
+            Self::NewReport => &["channel", "acknowledge_by"],
+            Self::Acknowledged => &["message", "status_url"],
+            Self::Rejected => &["reason", "status_url"],
+            Self::Accepted => &["message", "disclosure_date", "status_url"],
+            Self::CveRequest => &["summary"],
+            Self::CveAssigned => &["cve"],
+            Self::CveAssignedReporter => &["cve", "status_url"],
+            Self::Draft => &["message", "draft_subject", "draft_body", "status_url"],
+            Self::Announcement => &["cve"],
+            Self::PlainText => &["reason"],
+        }
+    }
 }
 
 /// One line of the append-only audit log.

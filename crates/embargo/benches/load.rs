@@ -46,6 +46,7 @@ async fn start(store: embargo_store::SqlStore) -> App {
             security_model_url: None,
             team: vec![],
             policy: Default::default(),
+            trusted: false,
         })
         .await
         .unwrap();
@@ -86,6 +87,7 @@ async fn start(store: embargo_store::SqlStore) -> App {
             },
             // One client address sends everything here: measure the server, not the limiter.
             rate_limits: embargo_web::limit::RateLimits::unlimited(),
+            cve_services: None,
         }),
     };
     tokio::spawn(async move {

@@ -150,6 +150,30 @@ pub enum CveCommands {
         #[arg(long)]
         year: Option<u16>,
     },
+    /// Import CVE JSON 5 records published elsewhere (PUBLISHED or REJECTED, ADP
+    /// containers kept as they are); importing the same record again changes nothing.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print a CVE record (imported, or of an advisory announced here).
+    Export {
+        /// e.g. CVE-2024-28752.
+        cve: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Cve)]
+        format: ExportFormat,
+    },
+}
+
+/// The formats `embargo cve export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// CVE JSON 5.
+    Cve,
+    /// OSV.
+    Osv,
+    /// CSAF 2.0.
+    Csaf,
 }
 
 #[derive(Debug, Subcommand)]

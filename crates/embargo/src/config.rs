@@ -85,6 +85,7 @@ struct MailSection {
     max_message_bytes: Option<usize>,
     max_attachment_bytes: Option<usize>,
     retry_base_ms: Option<u64>,
+    templates_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -131,6 +132,9 @@ pub struct MailSettings {
     pub max_attachment_bytes: usize,
     /// The first retry's wait (doubling after each failure).
     pub retry_base: std::time::Duration,
+    /// The site's mail templates (`<kind>.txt`, `<project>/<kind>.txt`); `None` keeps
+    /// the built-in wording.
+    pub templates_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -254,6 +258,9 @@ impl Settings {
                         None => file.mail.retry_base_ms.unwrap_or(30_000),
                     },
                 ),
+                templates_dir: env("EMBARGO_MAIL_TEMPLATES")
+                    .map(PathBuf::from)
+                    .or(file.mail.templates_dir),
             },
         })
     }
@@ -282,9 +289,38 @@ impl Settings {
             Some(url) => url.clone(),
             None => format!("sqlite://{}?mode=rwc", self.sqlite_path().display()),
         };
-        SqlStore::connect(&url, sealer)
+        let store = SqlStore::connect(&url, sealer)
             .await
-            .with_context(|| format!("opening the database ({})", self.database_label()))
+            .with_context(|| format!("opening the database ({})", self.database_label()))?;
+        self.with_mail(store)
+    }
+
+    /// Lifecycle mails worded by the site's templates (checked now: a broken template
+    /// stops the start with its file and line), with Message-IDs in the sender's domain.
+    fn with_mail(&self, store: SqlStore) -> Result<SqlStore> {
+        let templates = match &self.mail.templates_dir {
+            Some(dir) => {
+                embargo_mail::templates::Templates::load(dir, &self.org_name).map_err(|errors| {
+                    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                    anyhow::anyhow!("mail templates refused:\n{}", lines.join("\n"))
+                })?
+            }
+            None => embargo_mail::templates::Templates::builtin(&self.org_name),
+        };
+        let from = self
+            .mail
+            .from
+            .clone()
+            .unwrap_or_else(|| self.org_security_email.to_string());
+        let domain = from
+            .rsplit('@')
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(['>', ' '])
+            .to_string();
+        Ok(store
+            .with_mail_renderer(std::sync::Arc::new(templates))
+            .with_mail_domain(&domain))
     }
 }
 

@@ -32,6 +32,9 @@ struct Entry {
     team: Vec<String>,
     #[serde(default)]
     policy: PolicyOverrides,
+    /// The team assigns CVE ids from the pool itself (delegation as at the ASF).
+    #[serde(default)]
+    trusted: bool,
 }
 
 /// Parses and checks a projects file; errors name the project and the field.
@@ -103,6 +106,7 @@ fn entry(e: Entry) -> Result<ProjectInput> {
         security_model_url: e.security_model_url,
         team,
         policy: e.policy,
+        trusted: e.trusted,
     })
 }
 
@@ -125,6 +129,11 @@ mod tests {
             "security@kafka.example.org"
         );
         assert!(!kafka.team.is_empty());
+        assert!(kafka.trusted);
+        assert!(
+            projects.iter().any(|p| !p.trusted),
+            "trust defaults to false"
+        );
     }
 
     #[test]

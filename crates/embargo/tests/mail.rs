@@ -338,6 +338,16 @@ async fn mail_in_and_out_through_smtp() {
         });
         assert_eq!(header(&receipt, "Auto-Submitted"), Some("auto-generated"));
         let receipt_id = header(&receipt, "Message-ID").unwrap().to_string();
+        // Threaded on the reporter's mail, with an id in the sender's domain.
+        assert_eq!(
+            header(&receipt, "In-Reply-To"),
+            Some("<r1@researcher.example>"),
+            "{name}"
+        );
+        assert!(
+            receipt_id.ends_with("@example.org>"),
+            "{name}: {receipt_id}"
+        );
         let subject = header(&receipt, "Subject").unwrap().to_string();
         let token = subject[subject.find("[EMB-").unwrap()..][..18].to_string();
         relay.wait_for("the team's notice", |m| {
@@ -377,12 +387,21 @@ async fn mail_in_and_out_through_smtp() {
             &format!("Re: {token} Reply from the reporter"),
             "t1@example.org",
             "",
-            "Confirmed, fixing.",
+            "Confirmed, fixing.\r\n\r\nOn Mon, 1 Jun 2026, Ann wrote:\r\n> Also affects 3.6.",
         );
         assert_eq!(server.send(dir, "alice@example.org", ORG, &team), 250);
-        relay.wait_for("the relayed team reply", |m| {
+        let relayed = relay.wait_for("the relayed team reply", |m| {
             m.contains(&format!("X-Rcpt: {ann}")) && m.contains("Confirmed, fixing.")
         });
+        assert!(
+            !relayed.contains("> Also affects"),
+            "{name}: quote kept\n{relayed}"
+        );
+        assert_eq!(
+            header(&relayed, "In-Reply-To"),
+            Some("<r2@researcher.example>"),
+            "{name}: threaded on the reporter's latest mail"
+        );
 
         // A stranger on the thread: held; the team is told, the reporter gets nothing.
         let eve = message(
@@ -693,4 +712,44 @@ async fn ingest_mail_exits_with_sysexits_codes() {
         ingest_mail(dir.path(), unreachable, raw.as_bytes(), &[]),
         75
     );
+}
+
+#[test]
+fn a_broken_mail_template_stops_the_start_with_file_and_line() {
+    let data = tempfile::tempdir().unwrap();
+    let templates = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(templates.path().join("kafka")).unwrap();
+    std::fs::write(
+        templates.path().join("kafka/acknowledged.txt"),
+        "Subject: [{{ report_id }}] Thanks\n\nHello,\n{{ mesage }}\n",
+    )
+    .unwrap();
+    let expected = format!(
+        "{}:4: unknown variable",
+        templates.path().join("kafka/acknowledged.txt").display()
+    );
+    for args in [&["ingest-mail"][..], &["serve", "--listen", "127.0.0.1:0"]] {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .env("EMBARGO_DATA_DIR", data.path())
+            .env("EMBARGO_ORG_SECURITY_EMAIL", ORG)
+            .env("EMBARGO_ADMIN_EMAIL", "admin@example.org")
+            .env("EMBARGO_MAIL_TEMPLATES", templates.path())
+            .env("EMBARGO_LOG", "error")
+            .env_remove("EMBARGO_DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _ = child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"From: a@b.example\r\nSubject: x\r\n\r\ny\r\n");
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {stderr}");
+        assert!(stderr.contains(&expected), "{args:?}: {stderr}");
+    }
 }

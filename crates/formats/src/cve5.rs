@@ -1,15 +1,18 @@
 //! CVE JSON 5.1 records (the CVE Program's `CVE_Record_Format`): written from an
 //! advisory ([`published_record`]), read and written whole ([`import`], [`export`],
 //! [`model`]), checked for sense ([`lint`]) and mapped to the thin record the team
-//! edits ([`to_record_draft`]).
+//! edits ([`to_record_draft`]); written from and read into the full record the editor
+//! writes ([`container::build`], [`to_cna_record`]).
 //!
 //! Checked against the official bundled schema in `tests/cve5_schema.rs` and, for every
 //! record in the corpus, in `tests/corpus.rs`.
 
+pub mod container;
 mod draft;
 pub mod lint;
 pub mod model;
 
+pub use container::to_cna_record;
 pub use draft::to_record_draft;
 pub use model::CveRecord;
 

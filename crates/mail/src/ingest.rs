@@ -225,7 +225,14 @@ impl Ingestor {
                 (
                     decide(
                         report,
-                        Command::Reply { body },
+                        // Relayed to the reporter: without the quoted thread, which
+                        // may hold team-internal text the member replied to.
+                        Command::Reply {
+                            body: body_with_attachments(
+                                &crate::parse::strip_quoted(&mail.text),
+                                &mail.attachments,
+                            ),
+                        },
                         &Actor::Member(member),
                         now,
                         &policy,

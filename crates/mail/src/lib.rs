@@ -11,6 +11,7 @@ pub mod parse;
 pub mod route;
 pub mod server;
 pub mod smtp;
+pub mod templates;
 
 pub use ingest::{Ingestor, MailConfig, Outcome};
 

@@ -146,7 +146,15 @@ pub async fn deliver_due(
         .claim_outgoing(owner, now, now + config.lease(), config.batch)
         .await?;
     for mail in &claimed {
-        match send(transport, config, mail).await {
+        let in_reply_to = match reporter_thread(store, mail).await {
+            Ok(id) => id,
+            Err(e) => {
+                // Threading is a courtesy: the mail goes out without it.
+                tracing::warn!(id = mail.id, error = %e, "reporter thread not found");
+                None
+            }
+        };
+        match send_reply(transport, config, mail, in_reply_to.as_deref()).await {
             Ok(()) => {
                 // Marking sent is retried a little: the relay has the mail, and the
                 // lease keeps every other worker away meanwhile.
@@ -186,13 +194,46 @@ pub async fn deliver_due(
     Ok(claimed.len())
 }
 
+/// The reporter's latest Message-ID when `mail` goes to the reporter of its report,
+/// so that it lands in their thread.
+async fn reporter_thread(
+    store: &dyn Store,
+    mail: &QueuedMail,
+) -> Result<Option<String>, embargo_store::StoreError> {
+    let Some(id) = &mail.report else {
+        return Ok(None);
+    };
+    let Some(report) = store.report(id).await? else {
+        return Ok(None);
+    };
+    let to_reporter = report.reporter.email.as_ref().is_some_and(|r| {
+        mail.to
+            .iter()
+            .any(|t| t.as_str().eq_ignore_ascii_case(r.as_str()))
+    });
+    if !to_reporter {
+        return Ok(None);
+    }
+    store.reporter_last_message(id).await
+}
+
 /// Builds the mail for a queued row and hands it to the relay.
 pub async fn send(
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     config: &OutboundConfig,
     mail: &QueuedMail,
 ) -> Result<(), SendError> {
-    let message = build(config, mail)?;
+    send_reply(transport, config, mail, None).await
+}
+
+/// [`send`], in reply to the message `in_reply_to` (without brackets) when given.
+pub async fn send_reply(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    config: &OutboundConfig,
+    mail: &QueuedMail,
+    in_reply_to: Option<&str>,
+) -> Result<(), SendError> {
+    let message = build_reply(config, mail, in_reply_to)?;
     transport.send(message).await.map(|_| ()).map_err(|e| {
         if e.is_permanent() {
             SendError::Permanent(e.to_string())
@@ -204,6 +245,15 @@ pub async fn send(
 
 /// The RFC 5322 message for a queued row, with its fixed Message-ID.
 pub fn build(config: &OutboundConfig, mail: &QueuedMail) -> Result<Message, SendError> {
+    build_reply(config, mail, None)
+}
+
+/// [`build`] with In-Reply-To and References naming `in_reply_to` (without brackets).
+pub fn build_reply(
+    config: &OutboundConfig,
+    mail: &QueuedMail,
+    in_reply_to: Option<&str>,
+) -> Result<Message, SendError> {
     let address = |e: &embargo_domain::ids::Email| {
         e.as_str()
             .parse::<lettre::Address>()
@@ -216,6 +266,18 @@ pub fn build(config: &OutboundConfig, mail: &QueuedMail) -> Result<Message, Send
         .message_id(Some(mail.message_id.clone()))
         .header(AutoSubmitted)
         .header(ContentType::TEXT_PLAIN);
+    // Only an id that cannot break the header line: it came from someone else's mail.
+    if let Some(id) = in_reply_to.filter(|id| {
+        !id.is_empty()
+            && id.len() <= 500
+            && id
+                .chars()
+                .all(|c| c.is_ascii_graphic() && c != '<' && c != '>')
+    }) {
+        builder = builder
+            .in_reply_to(format!("<{id}>"))
+            .references(format!("<{id}>"));
+    }
     for to in &mail.to {
         builder = builder.to(address(to)?);
     }
@@ -271,5 +333,34 @@ mod tests {
             text.contains("Subject: [EMB-0123456789AB] =?utf-8?"),
             "non-ASCII subjects are encoded: {text}"
         );
+    }
+
+    #[test]
+    fn replies_name_the_reporter_message_and_refuse_hostile_ids() {
+        let mail = QueuedMail {
+            id: 1,
+            report: None,
+            message_id: "<abc@mail.example.org>".into(),
+            to: vec![Email::parse("ann@example.net").unwrap()],
+            cc: vec![],
+            subject: "[EMB-0123456789AB] Acknowledged".into(),
+            body: "Thanks\n".into(),
+            attempts: 0,
+            created_at: Timestamp::now(),
+        };
+        let text =
+            |id| String::from_utf8(build_reply(&config(), &mail, id).unwrap().formatted()).unwrap();
+        let threaded = text(Some("r1@researcher.example"));
+        assert!(
+            threaded.contains("In-Reply-To: <r1@researcher.example>"),
+            "{threaded}"
+        );
+        assert!(
+            threaded.contains("References: <r1@researcher.example>"),
+            "{threaded}"
+        );
+        let hostile = text(Some("x>\r\nBcc: eve@evil.example"));
+        assert!(!hostile.contains("In-Reply-To"), "{hostile}");
+        assert!(!hostile.contains("Bcc"), "{hostile}");
     }
 }

@@ -257,6 +257,55 @@ pub fn clean_text(s: &str) -> String {
         .to_string()
 }
 
+/// A reply's own text: without the quoted message below an attribution line ("On …
+/// wrote:", possibly wrapped over two lines, or "-----Original Message-----") and
+/// without `>` lines. The text unchanged if nothing of its own would be left.
+pub fn strip_quoted(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let attribution = |i: usize| -> bool {
+        let line = lines[i].trim();
+        let lower = line.to_ascii_lowercase();
+        if lower.starts_with("-----original message-----") {
+            return true;
+        }
+        if !lower.ends_with("wrote:") && !lower.ends_with("writes:") {
+            return false;
+        }
+        // "On Mon, 1 Jan 2026, Ann <ann@example.org> wrote:", or its second half.
+        lower.starts_with("on ")
+            || (i > 0 && lines[i - 1].trim().to_ascii_lowercase().starts_with("on "))
+            || lines
+                .get(i + 1)
+                .is_some_and(|n| n.trim_start().starts_with('>'))
+    };
+    let mut end = lines.len();
+    for i in 0..lines.len() {
+        if attribution(i) {
+            // A wrapped attribution starts on the line before.
+            end = if i > 0
+                && !lines[i].trim().to_ascii_lowercase().starts_with("on ")
+                && lines[i - 1].trim().to_ascii_lowercase().starts_with("on ")
+            {
+                i - 1
+            } else {
+                i
+            };
+            break;
+        }
+    }
+    let own: Vec<&str> = lines[..end]
+        .iter()
+        .filter(|l| !l.trim_start().starts_with('>'))
+        .copied()
+        .collect();
+    let own = own.join("\n").trim_end().to_string();
+    if own.trim().is_empty() {
+        text.to_string()
+    } else {
+        own
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![expect(clippy::unwrap_used, reason = "tests")]
@@ -356,5 +405,34 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--XX\r\nContent-Type: i
             "a\u{FFFD}[31mred\nb\u{FFFD}"
         );
         assert_eq!(one_line(" a\r\n\tb  c "), "a b c");
+    }
+
+    #[test]
+    fn quoted_text_is_stripped_from_replies() {
+        assert_eq!(
+            strip_quoted(
+                "Fixed in 1.2.\n\nOn Sat, 21 Nov 2026 at 10:00, Rita <rita@example.net> wrote:\n> the bug\n> more\n"
+            ),
+            "Fixed in 1.2."
+        );
+        assert_eq!(
+            strip_quoted(
+                "Thanks.\nOn Sat, 21 Nov 2026 at 10:00, Rita\n<rita@example.net> wrote:\n> x\n"
+            ),
+            "Thanks."
+        );
+        assert_eq!(
+            strip_quoted("> point one\nagreed\n> point two\nalso\n"),
+            "agreed\nalso"
+        );
+        assert_eq!(
+            strip_quoted("Yes.\n-----Original Message-----\nFrom: x\n"),
+            "Yes."
+        );
+        assert_eq!(strip_quoted("> only quotes\n"), "> only quotes\n");
+        assert_eq!(
+            strip_quoted("Plain text, nothing quoted."),
+            "Plain text, nothing quoted."
+        );
     }
 }

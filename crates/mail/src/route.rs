@@ -63,6 +63,7 @@ mod tests {
             security_model_url: None,
             policy: PolicyOverrides::default(),
             team: vec![],
+            trusted: false,
         }
     }
 

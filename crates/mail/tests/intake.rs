@@ -36,6 +36,7 @@ async fn setup(store: &SqlStore) -> Ingestor {
             security_model_url: None,
             team: vec![Email::parse(ALICE).unwrap()],
             policy: PolicyOverrides::default(),
+            trusted: false,
         })
         .await
         .unwrap();
@@ -560,5 +561,67 @@ async fn the_real_announcements_ingest_and_read_back() {
             "{backend}: {}",
             folded.subject
         );
+    }
+}
+
+/// The Message-ID a test mail was given.
+fn message_id_of(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let start = text.find("Message-ID: <").unwrap() + "Message-ID: <".len();
+    text[start..].split('>').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn replies_to_the_reporter_thread_on_their_last_mail_without_quotes() {
+    for (backend, store, _db) in fresh_store().await {
+        let ingestor = setup(&store).await;
+        let first = mail(ANN, KAFKA, "Bug", "", "the bug");
+        let id = new_id(ingestor.ingest(&first, None).await.unwrap());
+        assert_eq!(
+            store.reporter_last_message(&id).await.unwrap(),
+            Some(message_id_of(&first)),
+            "{backend}: the report itself"
+        );
+        let reply = mail(ANN, ORG, &format!("Re: [{id}]"), "", "More.\r\n");
+        ingestor.ingest(&reply, None).await.unwrap();
+        assert_eq!(
+            store.reporter_last_message(&id).await.unwrap(),
+            Some(message_id_of(&reply)),
+            "{backend}: the latest reply"
+        );
+        // A stranger's mail is not the reporter's.
+        let stranger = mail(
+            "eve@elsewhere.example",
+            ORG,
+            &format!("Re: [{id}]"),
+            "",
+            "x",
+        );
+        ingestor.ingest(&stranger, None).await.unwrap();
+        assert_eq!(
+            store.reporter_last_message(&id).await.unwrap(),
+            Some(message_id_of(&reply)),
+            "{backend}"
+        );
+
+        // A team member's reply by mail is relayed without the text it quotes.
+        let team = mail(
+            ALICE,
+            ORG,
+            &format!("Re: [{id}] Reply from the reporter"),
+            "",
+            "Fixed in 1.2.\r\n\r\nOn Mon, 1 Jun 2026 at 10:00, Ann <ann@researcher.example> wrote:\r\n> More.\r\n> internal: do not relay\r\n",
+        );
+        assert_eq!(
+            ingestor.ingest(&team, None).await.unwrap(),
+            Outcome::TeamReply(id.clone()),
+            "{backend}"
+        );
+        let messages = store.messages(&id).await.unwrap();
+        let relayed = messages
+            .iter()
+            .find(|m| m.kind == MessageKind::Team)
+            .expect("team reply");
+        assert_eq!(relayed.body, "Fixed in 1.2.", "{backend}");
     }
 }

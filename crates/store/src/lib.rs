@@ -5,6 +5,7 @@
 //! sealed at rest with the data key (see [`seal`]); what stays in clear is what the
 //! dashboard must sort and filter on: ids, states, times, project ids.
 
+mod cve_records;
 mod error;
 mod mailbox;
 pub mod model;
@@ -13,10 +14,11 @@ pub mod seal;
 mod sql;
 pub mod test_support;
 
+pub use cve_records::{CveImportOutcome, CveRecords, StoredCveRecord};
 pub use error::StoreError;
 pub use mailbox::{
-    AttachmentInfo, Delivery, IncomingMail, IncomingSummary, MAX_THREAD_IDS, MailEffect, Mailbox,
-    NewAttachment, OutboxStats, QueuedMail, Taken,
+    AttachmentInfo, Delivery, IncomingMail, IncomingSummary, MAX_THREAD_IDS, MailEffect,
+    MailRenderer, Mailbox, NewAttachment, OutboxStats, QueuedMail, Taken,
 };
 pub use model::*;
 pub use records::{RecordVersion, Records};
@@ -109,10 +111,11 @@ pub trait Advisories: Send + Sync {
 
 /// Everything Embargo stores.
 pub trait Store:
-    Organisations + Users + Projects + Reports + Cves + Advisories + Mailbox + Records
+    Organisations + Users + Projects + Reports + Cves + Advisories + Mailbox + Records + CveRecords
 {
 }
-impl<T: Organisations + Users + Projects + Reports + Cves + Advisories + Mailbox + Records> Store
-    for T
+impl<
+    T: Organisations + Users + Projects + Reports + Cves + Advisories + Mailbox + Records + CveRecords,
+> Store for T
 {
 }

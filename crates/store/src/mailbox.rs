@@ -140,6 +140,18 @@ pub struct OutboxStats {
     pub failed: i64,
 }
 
+/// Words a lifecycle mail the site's way (templates) as it is queued. Called inside
+/// the transaction of the change, so it must not fail: a renderer falls back to the
+/// domain's built-in wording, and checks its templates when it is built.
+pub trait MailRenderer: Send + Sync + std::fmt::Debug {
+    /// The subject and body to queue for `mail`, a mail caused by a change to `report`.
+    fn render(
+        &self,
+        report: &Report,
+        mail: &embargo_domain::report::OutgoingMail,
+    ) -> (String, String);
+}
+
 /// E-mail storage: intake and the outbox worker.
 #[async_trait]
 pub trait Mailbox: Send + Sync {
@@ -166,6 +178,9 @@ pub trait Mailbox: Send + Sync {
     async fn incoming_for_report(&self, report: &ReportId) -> Result<Vec<IncomingSummary>>;
     /// The original bytes of a message taken in for a report.
     async fn original_message(&self, report: &ReportId, id: i64) -> Result<Option<Vec<u8>>>;
+    /// The Message-ID (without brackets) of the reporter's latest mail on a report (the
+    /// report itself or a reply), for In-Reply-To of what we send them.
+    async fn reporter_last_message(&self, report: &ReportId) -> Result<Option<String>>;
     /// Claims up to `limit` due mails for `owner` until `lease_until`: a row claimed
     /// by a live lease is never handed to another worker.
     async fn claim_outgoing(
@@ -438,6 +453,21 @@ impl Mailbox for SqlStore {
             self.sealer.open(raw_aad(&message_id).as_bytes(), &raw)
         })
         .transpose()
+    }
+
+    async fn reporter_last_message(&self, report: &ReportId) -> Result<Option<String>> {
+        // A message without a Message-ID was stored under a digest of its bytes
+        // (`...@embargo.invalid`): nothing a reader's client could thread on.
+        let row = sqlx::query(
+            "SELECT message_id FROM mail_in WHERE report_id = $1 \
+             AND disposition IN ('new_report', 'reporter_reply') \
+             AND message_id NOT LIKE '%@embargo.invalid' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(report.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| r.try_get::<String, _>("message_id").map_err(Into::into))
+            .transpose()
     }
 
     async fn claim_outgoing(

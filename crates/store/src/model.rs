@@ -81,6 +81,8 @@ pub struct ProjectInput {
     pub security_model_url: Option<String>,
     pub team: Vec<Email>,
     pub policy: PolicyOverrides,
+    /// The project's team assigns CVE ids from the pool itself.
+    pub trusted: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +102,8 @@ pub struct Project {
     pub security_model_url: Option<String>,
     pub policy: PolicyOverrides,
     pub team: Vec<Email>,
+    /// The project's team assigns CVE ids from the pool itself.
+    pub trusted: bool,
 }
 
 impl Project {
@@ -108,6 +112,7 @@ impl Project {
             id: self.id,
             slug: self.slug.clone(),
             name: self.name.clone(),
+            trusted: self.trusted,
         }
     }
 }

@@ -48,6 +48,10 @@ pub struct SqlStore {
     pub(crate) pool: AnyPool,
     pub(crate) sealer: Sealer,
     backend: Backend,
+    /// Words lifecycle mails from the site's templates as they are queued.
+    renderer: Option<std::sync::Arc<dyn crate::mailbox::MailRenderer>>,
+    /// The right-hand side of the Message-IDs of queued mail (the sender's domain).
+    mail_domain: std::sync::Arc<str>,
 }
 
 impl SqlStore {
@@ -98,7 +102,33 @@ impl SqlStore {
             pool,
             sealer,
             backend,
+            renderer: None,
+            mail_domain: "embargo".into(),
         })
+    }
+
+    /// Lifecycle mails are worded by `renderer` as they are queued, in the transaction
+    /// of the change that caused them.
+    pub fn with_mail_renderer(
+        mut self,
+        renderer: std::sync::Arc<dyn crate::mailbox::MailRenderer>,
+    ) -> Self {
+        self.renderer = Some(renderer);
+        self
+    }
+
+    /// Queued mail gets Message-IDs `<random@domain>`: receiving servers and spam
+    /// filters expect the sender's own domain there.
+    pub fn with_mail_domain(mut self, domain: &str) -> Self {
+        let domain = domain.trim();
+        if !domain.is_empty()
+            && domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        {
+            self.mail_domain = domain.into();
+        }
+        self
     }
 
     /// `"sqlite"` or `"postgres"`.
@@ -251,7 +281,11 @@ impl SqlStore {
             .await?;
         }
         for mail in &change.mails {
-            let message_id = new_message_id();
+            let message_id = new_message_id(&self.mail_domain);
+            let (subject, body) = match &self.renderer {
+                Some(r) => r.render(&change.report, mail),
+                None => (mail.subject.clone(), mail.body.clone()),
+            };
             sqlx::query(
                 "INSERT INTO outbox (report_id, message_id, to_sealed, cc_sealed, subject_sealed, body_sealed, \
                  state, attempts, next_attempt_at, created_at) \
@@ -261,8 +295,8 @@ impl SqlStore {
             .bind(&message_id)
             .bind(self.sealer.seal_str(&outbox_to_aad(&message_id), &addresses_json(&mail.to)?)?)
             .bind(self.sealer.seal_str(&outbox_cc_aad(&message_id), &addresses_json(&mail.cc)?)?)
-            .bind(self.sealer.seal_str(&outbox_subject_aad(&message_id), &mail.subject)?)
-            .bind(self.sealer.seal_str(&outbox_body_aad(&message_id), &mail.body)?)
+            .bind(self.sealer.seal_str(&outbox_subject_aad(&message_id), &subject)?)
+            .bind(self.sealer.seal_str(&outbox_body_aad(&message_id), &body)?)
             .bind(now)
             .bind(now)
             .execute(&mut **tx)
@@ -313,7 +347,7 @@ impl SqlStore {
 
     async fn fetch_report(&self, column: &str, value: &str) -> Result<Option<Report>> {
         let sql = format!(
-            "SELECT r.id, r.content_sealed, r.version, r.project_id, p.slug, p.name \
+            "SELECT r.id, r.content_sealed, r.version, r.project_id, p.slug, p.name, p.trusted \
              FROM reports r LEFT JOIN projects p ON p.id = r.project_id WHERE r.{column} = $1"
         );
         let row = sqlx::query(&sql)
@@ -374,7 +408,7 @@ impl SqlStore {
     ) -> Result<Vec<PublishedAdvisory>> {
         let sql = format!(
             "SELECT a.cve_id, a.report_id, a.project_id, a.title, a.announcement_subject, \
-             a.announcement_body, a.record, a.cna_record, a.published_at, p.slug, p.name \
+             a.announcement_body, a.record, a.cna_record, a.published_at, p.slug, p.name, p.trusted \
              FROM advisories a JOIN projects p ON p.id = a.project_id {filter} \
              ORDER BY a.published_at DESC, a.cve_id DESC"
         );
@@ -444,9 +478,9 @@ pub(crate) fn outbox_body_aad(message_id: &str) -> String {
 
 /// A mail's Message-ID, fixed when it is queued so that a retried delivery is the same
 /// mail to the recipient's server (and to threading).
-fn new_message_id() -> String {
+fn new_message_id(domain: &str) -> String {
     let bytes: [u8; 16] = rand::random();
-    format!("<{}@embargo>", hex::encode(bytes))
+    format!("<{}@{domain}>", hex::encode(bytes))
 }
 
 fn addresses_json(addresses: &[Email]) -> Result<String> {
@@ -484,7 +518,7 @@ fn slug(s: &str) -> Result<ProjectSlug> {
     ProjectSlug::parse(s).map_err(|e| StoreError::Corrupt(format!("stored project slug: {e}")))
 }
 
-/// The project of a row joined as `project_id, slug, name`.
+/// The project of a row joined as `project_id, slug, name, trusted`.
 fn project_ref(row: &AnyRow) -> Result<Option<ProjectRef>> {
     let Some(id) = row.try_get::<Option<i64>, _>("project_id")? else {
         return Ok(None);
@@ -493,6 +527,7 @@ fn project_ref(row: &AnyRow) -> Result<Option<ProjectRef>> {
         id: ProjectId(id),
         slug: slug(&row.try_get::<String, _>("slug")?)?,
         name: row.try_get("name")?,
+        trusted: row.try_get::<i64, _>("trusted")? != 0,
     }))
 }
 
@@ -578,8 +613,7 @@ fn decode_advisory(row: &AnyRow) -> Result<PublishedAdvisory> {
     })
 }
 
-const PROJECT_SELECT: &str =
-    "SELECT id, slug, name, security_email, users_list, security_model_url, policy FROM projects";
+const PROJECT_SELECT: &str = "SELECT id, slug, name, security_email, users_list, security_model_url, policy, trusted FROM projects";
 
 /// A project row without its team.
 fn decode_project(row: &AnyRow) -> Result<Project> {
@@ -595,6 +629,7 @@ fn decode_project(row: &AnyRow) -> Result<Project> {
             StoreError::Corrupt(format!("stored project policy does not parse: {e}"))
         })?,
         team: Vec::new(),
+        trusted: row.try_get::<i64, _>("trusted")? != 0,
     })
 }
 
@@ -760,7 +795,7 @@ impl Projects for SqlStore {
             None => {
                 let row = sqlx::query(
                     "INSERT INTO projects (slug, name, security_email, users_list, security_model_url, policy, \
-                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                     created_at, updated_at, trusted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                 )
                 .bind(input.slug.as_str())
                 .bind(&input.name)
@@ -770,6 +805,7 @@ impl Projects for SqlStore {
                 .bind(&policy)
                 .bind(now)
                 .bind(now)
+                .bind(i64::from(input.trusted))
                 .fetch_one(&mut *tx)
                 .await?;
                 ProjectId(row.try_get("id")?)
@@ -779,12 +815,13 @@ impl Projects for SqlStore {
                     && p.security_email == input.security_email
                     && p.users_list == input.users_list
                     && p.security_model_url == input.security_model_url
-                    && p.policy == input.policy;
+                    && p.policy == input.policy
+                    && p.trusted == input.trusted;
                 if !same {
                     changed = true;
                     sqlx::query(
                         "UPDATE projects SET name = $1, security_email = $2, users_list = $3, \
-                         security_model_url = $4, policy = $5, updated_at = $6 WHERE id = $7",
+                         security_model_url = $4, policy = $5, updated_at = $6, trusted = $8 WHERE id = $7",
                     )
                     .bind(&input.name)
                     .bind(input.security_email.as_ref().map(Email::as_str))
@@ -793,6 +830,7 @@ impl Projects for SqlStore {
                     .bind(&policy)
                     .bind(now)
                     .bind(p.id.0)
+                    .bind(i64::from(input.trusted))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -913,7 +951,7 @@ impl Reports for SqlStore {
     /// `limit: 0` means no limit.
     async fn list_reports(&self, filter: &ReportFilter) -> Result<Vec<ReportSummary>> {
         let mut sql = String::from(
-            "SELECT r.id, r.project_id, p.slug, p.name, r.state, r.title_sealed, r.received_at, r.next_due, r.cve_id \
+            "SELECT r.id, r.project_id, p.slug, p.name, p.trusted, r.state, r.title_sealed, r.received_at, r.next_due, r.cve_id \
              FROM reports r LEFT JOIN projects p ON p.id = r.project_id WHERE 1 = 1",
         );
         let mut n = 0;

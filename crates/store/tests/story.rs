@@ -60,6 +60,7 @@ async fn world(store: SqlStore) -> World {
             security_model_url: None,
             team: vec![email("alice@example.org"), email("bob@example.org")],
             policy: PolicyOverrides::default(),
+            trusted: false,
         })
         .await
         .unwrap();
@@ -368,6 +369,7 @@ async fn projects_upsert_idempotently() {
                 acknowledge_working_days: Some(5),
                 ..Default::default()
             },
+            trusted: false,
         };
         let UpsertOutcome::Created(id) = store.upsert_project(&input).await.unwrap() else {
             panic!("{backend}")
@@ -431,6 +433,20 @@ async fn projects_upsert_idempotently() {
             store.upsert_project(&input).await.unwrap(),
             UpsertOutcome::Unchanged(id)
         );
+        // Trust (delegated CVE assignment) is part of the project and round-trips.
+        input.trusted = true;
+        assert_eq!(
+            store.upsert_project(&input).await.unwrap(),
+            UpsertOutcome::Updated(id)
+        );
+        let p = store.project_by_id(id).await.unwrap().unwrap();
+        assert!(p.trusted && p.as_ref().trusted, "{backend}");
+        input.trusted = false;
+        assert_eq!(
+            store.upsert_project(&input).await.unwrap(),
+            UpsertOutcome::Updated(id)
+        );
+        assert!(!store.project_by_id(id).await.unwrap().unwrap().trusted);
 
         let other = ProjectInput {
             slug: ProjectSlug::parse("dapr").unwrap(),

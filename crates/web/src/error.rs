@@ -37,6 +37,10 @@ pub enum AppError {
     /// A rate limit was reached; the number is the seconds until the next try.
     #[error("too many requests from your address; try again in {0} s")]
     TooManyRequests(u64),
+    /// A service Embargo relies on (CVE Services) refused or failed; its message is
+    /// meant for the person who asked.
+    #[error("{0}")]
+    Upstream(String),
     /// Anything else; the detail goes to the log only.
     #[error("internal error")]
     Internal(String),
@@ -60,6 +64,7 @@ impl AppError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Upstream(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -76,6 +81,7 @@ impl AppError {
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::TooManyRequests(_) => "rate_limited",
+            Self::Upstream(_) => "upstream_refused",
             Self::Internal(_) => "internal",
         }
     }

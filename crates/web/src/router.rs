@@ -112,6 +112,10 @@ pub fn router(state: AppState) -> Router {
             post(team::actions::record_transition),
         )
         .route("/reports/{id}/route", post(team::actions::route))
+        .route(
+            "/reports/{id}/attachments/{n}",
+            get(team::attachments::download),
+        )
         .nest("/api/v1", api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -5,7 +5,7 @@ use embargo_domain::access::{Access, Actor, Member, access};
 use embargo_domain::cna::RecordState;
 use embargo_domain::ids::{CveId, ProjectSlug, ReportId};
 use embargo_domain::intake::Submission;
-use embargo_domain::lifecycle::{Command, TransitionRequest, decide, receive};
+use embargo_domain::lifecycle::{Change, Command, TransitionRequest, decide, receive};
 use embargo_domain::report::{Channel, Report};
 use embargo_domain::state::ReportState;
 use embargo_domain::token::Token;
@@ -81,9 +81,20 @@ pub async fn act(
     report: &Report,
     command: Command,
 ) -> Result<Report, AppError> {
+    let change = decide_for(state, actor, report, command).await?;
+    Ok(state.store.apply(&change).await?)
+}
+
+/// The domain's decision on `command`, not yet applied.
+async fn decide_for(
+    state: &AppState,
+    actor: &Actor,
+    report: &Report,
+    command: Command,
+) -> Result<Change, AppError> {
     let project = project_of(state, report).await?;
     let cfg = &state.config;
-    let change = decide(
+    Ok(decide(
         report,
         command,
         actor,
@@ -92,8 +103,7 @@ pub async fn act(
         // Later mails do not repeat the status link: the reporter has it from the receipt,
         // and only its digest is stored.
         &cfg.contacts(project.as_ref(), None),
-    )?;
-    Ok(state.store.apply(&change).await?)
+    )?)
 }
 
 /// A lifecycle transition; `cve_assigned` without a `cve` takes the pool's next free id.
@@ -150,6 +160,11 @@ pub fn record_check(state: &AppState, report: &Report) -> Result<Option<Built>, 
 
 /// Moves the CVE record to `to` ("review", "ready", "published", "rejected", "draft"),
 /// with the CVE JSON 5 lint's errors for the domain to weigh.
+///
+/// PUBLISHED and REJECTED go to the CVE Program first when CVE Services is configured
+/// (`WebConfig::cve_services`): the record is marked only once the service took it, and
+/// the service's refusal is the caller's error. Without CVE Services the move is
+/// recorded here only, and the note on the report says it was not sent.
 pub async fn move_record(
     state: &AppState,
     actor: &Actor,
@@ -158,20 +173,94 @@ pub async fn move_record(
     reason: Option<String>,
 ) -> Result<Report, AppError> {
     let to = RecordState::parse(to)?;
-    let problems = record_check(state, report)?
-        .map(|b| b.blocking())
-        .unwrap_or_default();
-    act(
-        state,
-        actor,
-        report,
-        Command::MoveRecord {
-            to,
-            reason,
-            problems,
-        },
-    )
-    .await
+    let check = record_check(state, report)?;
+    let problems = check.as_ref().map(Built::blocking).unwrap_or_default();
+    let command = |reason: Option<String>| Command::MoveRecord {
+        to,
+        reason,
+        problems: problems.clone(),
+    };
+    if !matches!(to, RecordState::Published | RecordState::Rejected) {
+        return act(state, actor, report, command(reason)).await;
+    }
+    // The domain decides first (who may, from which state, with which reason), so that
+    // nothing reaches the CVE Program that Embargo itself would refuse.
+    decide_for(state, actor, report, command(reason.clone())).await?;
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    let note = match (&state.config.cve_services, &report.cve) {
+        (Some(client), Some(cve)) if to == RecordState::Published => {
+            let built =
+                check.ok_or_else(|| AppError::invalid("record", "write the record first"))?;
+            send_published(client, cve, &built).await?;
+            format!(
+                "Published at the CVE Program through CVE Services ({}).",
+                client.base_url()
+            )
+        }
+        (Some(client), Some(cve)) => {
+            let why = reason.clone().unwrap_or_default();
+            send_rejection(client, cve, &why).await?;
+            format!(
+                "Rejected at the CVE Program through CVE Services ({}).",
+                client.base_url()
+            )
+        }
+        (Some(_), None) => "Recorded here only: the report has no CVE id to send.".into(),
+        (None, _) => "Recorded here only: not sent to the CVE Program, because CVE Services is \
+                      not configured (EMBARGO_CVE_API_URL, _ORG, _USER and _KEY)."
+            .into(),
+    };
+    let reason = match reason {
+        Some(r) => format!("{r}\n\n{note}"),
+        None => note,
+    };
+    act(state, actor, report, command(Some(reason))).await
+}
+
+/// What CVE Services said, for the person who asked.
+fn refused(what: &str, cve: &CveId, e: &embargo_cveservices::Error) -> AppError {
+    AppError::Upstream(format!("CVE Services did not {what} {cve}: {e}"))
+}
+
+/// Publishes the record's CNA container; a record the service has already (an
+/// earlier attempt that was not marked here) is updated instead.
+async fn send_published(
+    client: &embargo_cveservices::Client,
+    cve: &CveId,
+    built: &Built,
+) -> Result<(), AppError> {
+    let record = embargo_formats::cve5::export(&built.record);
+    let container = embargo_cveservices::cna_container_of(&record)
+        .ok_or_else(|| AppError::internal("the built record has no CNA container"))?;
+    match client.publish(cve, container).await {
+        Ok(_) => Ok(()),
+        Err(embargo_cveservices::Error::RecordExists { .. }) => client
+            .update_published(cve, container)
+            .await
+            .map(|_| ())
+            .map_err(|e| refused("update the record of", cve, &e)),
+        Err(e) => Err(refused("publish", cve, &e)),
+    }
+}
+
+/// Rejects a reserved id, or a published one (whose record then says REJECTED).
+async fn send_rejection(
+    client: &embargo_cveservices::Client,
+    cve: &CveId,
+    reason: &str,
+) -> Result<(), AppError> {
+    let rejection = embargo_cveservices::Rejection::english(reason);
+    match client.reject(cve, &rejection).await {
+        Ok(_) => Ok(()),
+        Err(embargo_cveservices::Error::RecordExists { .. }) => client
+            .update_rejected(cve, &rejection)
+            .await
+            .map(|_| ())
+            .map_err(|e| refused("reject", cve, &e)),
+        Err(e) => Err(refused("reject", cve, &e)),
+    }
 }
 
 pub async fn project_of(state: &AppState, report: &Report) -> Result<Option<Project>, AppError> {

@@ -21,6 +21,10 @@ pub struct WebConfig {
     pub cna: Cna,
     /// Rate limits per client address on intake and sign-in.
     pub rate_limits: crate::limit::RateLimits,
+    /// The CVE Program's API with the organisation's credentials, when configured:
+    /// publishing and rejecting a record then go there first. `None`: records are
+    /// marked PUBLISHED or REJECTED here only.
+    pub cve_services: Option<Arc<embargo_cveservices::Client>>,
 }
 
 impl WebConfig {

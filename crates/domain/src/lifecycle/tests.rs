@@ -22,6 +22,7 @@ fn project() -> ProjectRef {
         id: ProjectId(7),
         slug: ProjectSlug::parse("kafka").unwrap(),
         name: "Apache Kafka".into(),
+        trusted: false,
     }
 }
 
@@ -577,4 +578,83 @@ fn a_rejected_cve_lets_the_report_be_rejected() {
     .unwrap()
     .report;
     assert_eq!(r.state, ReportState::Rejected);
+}
+
+fn accepted(trusted: bool) -> Report {
+    let team = member(2, false);
+    let mut r = received();
+    if let Some(p) = r.project.as_mut() {
+        p.trusted = trusted;
+    }
+    let acked = step(&r, Command::Acknowledge { message: None }, &team)
+        .unwrap()
+        .report;
+    step(
+        &acked,
+        Command::Accept {
+            disclosure_date: "2026-12-01".parse().unwrap(),
+            message: None,
+        },
+        &team,
+    )
+    .unwrap()
+    .report
+}
+
+#[test]
+fn a_trusted_projects_team_assigns_its_own_cve() {
+    let cve = || Command::AssignCve {
+        cve: CveId::parse("CVE-2026-10001").unwrap(),
+    };
+    let r = accepted(true);
+    let c = step(&r, cve(), &member(2, false)).unwrap();
+    assert_eq!(c.report.state, ReportState::CveAssigned);
+    assert_eq!(c.claim_cve.unwrap().to_string(), "CVE-2026-10001");
+    // After a request too, and the organisation team still may.
+    let requested = step(
+        &r,
+        Command::RequestCve {
+            summary: "RCE in Connect".into(),
+        },
+        &member(2, false),
+    )
+    .unwrap()
+    .report;
+    assert!(step(&requested, cve(), &member(2, false)).is_ok());
+    assert!(step(&r, cve(), &member(1, true)).is_ok());
+    // Trust is per project: a member of another project never sees it at all.
+    let other = Actor::Member(Member {
+        id: UserId(9),
+        email: Email::parse("m9@example.org").unwrap(),
+        name: "Member 9".into(),
+        org_team: false,
+        projects: vec![ProjectId(8)],
+    });
+    assert!(matches!(
+        step(&r, cve(), &other).unwrap_err(),
+        DomainError::Forbidden(_)
+    ));
+}
+
+#[test]
+fn an_untrusted_projects_team_requests_and_the_organisation_assigns() {
+    let cve = || Command::AssignCve {
+        cve: CveId::parse("CVE-2026-10002").unwrap(),
+    };
+    let r = accepted(false);
+    let err = step(&r, cve(), &member(2, false)).unwrap_err();
+    assert!(matches!(err, DomainError::Forbidden(_)));
+    assert!(err.to_string().contains("cve_requested"), "{err}");
+    let requested = step(
+        &r,
+        Command::RequestCve {
+            summary: "RCE in Connect".into(),
+        },
+        &member(2, false),
+    )
+    .unwrap()
+    .report;
+    assert!(step(&requested, cve(), &member(2, false)).is_err());
+    let c = step(&requested, cve(), &member(1, true)).unwrap();
+    assert_eq!(c.report.state, ReportState::CveAssigned);
 }

@@ -53,6 +53,26 @@ impl ApiConfig {
     }
 }
 
+/// The CVE Services client when any of the `EMBARGO_CVE_API_*` variables is set (an
+/// incomplete set is an error naming what is missing); `None` when none is.
+pub fn client_from_env() -> Result<Option<Client>> {
+    let any = [
+        "EMBARGO_CVE_API_URL",
+        "EMBARGO_CVE_API_ORG",
+        "EMBARGO_CVE_API_USER",
+        "EMBARGO_CVE_API_KEY",
+    ]
+    .iter()
+    .any(|n| std::env::var(n).is_ok_and(|v| !v.trim().is_empty()));
+    if !any {
+        return Ok(None);
+    }
+    let api = ApiConfig::from_env()?;
+    Client::new(&api.url, api.credentials)
+        .map(Some)
+        .context("the CVE Services client")
+}
+
 /// `embargo cve reserve`.
 pub async fn reserve(data: &DataArgs, count: u32, year: Option<u16>) -> Result<()> {
     reserve_with(data, &ApiConfig::from_env()?, count, year)

@@ -1,6 +1,7 @@
 //! One function per subcommand; each opens the store it needs and prints for people.
 
 mod admin;
+mod cve_records;
 mod cve_services;
 mod mail;
 mod serve;
@@ -32,5 +33,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             command: CveCommands::Reserve { count, year },
             data,
         } => cve_services::reserve(&data, count, year).await,
+        Command::Cve {
+            command: CveCommands::Import { files },
+            data,
+        } => cve_records::import(&data, &files).await,
+        Command::Cve {
+            command: CveCommands::Export { cve, format },
+            data,
+        } => cve_records::export(&data, &cve, format).await,
     }
 }

@@ -34,6 +34,7 @@ pub async fn run(
             default_policy: settings.default_policy.clone(),
             cna: settings.cna.clone(),
             rate_limits: settings.rate_limits,
+            cve_services: super::cve_services::client_from_env()?.map(Arc::new),
         }),
     };
     let listener = tokio::net::TcpListener::bind(settings.listen)

@@ -4,11 +4,15 @@
 mod authz;
 mod bad_input;
 mod csrf;
+mod cve_publish;
+mod delegation;
 mod embargo;
 mod login;
+mod mail;
 mod pages;
 mod publication;
 mod rate_limit;
+mod record_page;
 mod records;
 mod schemas;
 mod story;

@@ -64,6 +64,17 @@ pub async fn spawn_app_with(
     db: TestDb,
     rate_limits: RateLimits,
 ) -> TestApp {
+    spawn_app_full(backend, store, db, rate_limits, None).await
+}
+
+/// `spawn_app` with chosen rate limits and a CVE Services client.
+pub async fn spawn_app_full(
+    backend: &'static str,
+    store: SqlStore,
+    db: TestDb,
+    rate_limits: RateLimits,
+    cve_services: Option<Arc<embargo_cveservices::Client>>,
+) -> TestApp {
     let store = Arc::new(store);
     let org = Organisation {
         name: "Example Software Foundation".into(),
@@ -91,6 +102,7 @@ pub async fn spawn_app_with(
                 security_model_url: Some(format!("https://{slug}.example.org/security-model")),
                 team: vec![email(member)],
                 policy: PolicyOverrides::default(),
+                trusted: false,
             })
             .await
             .expect("upsert project");
@@ -136,6 +148,7 @@ pub async fn spawn_app_with(
             vendor: "Example Software Foundation".into(),
         },
         rate_limits,
+        cve_services,
     };
     let app = router(AppState {
         store: store.clone(),

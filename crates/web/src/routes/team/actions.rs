@@ -35,7 +35,8 @@ async fn finish(
             | AppError::BadRequest(_)
             | AppError::Forbidden(_)
             | AppError::Conflict(_)
-            | AppError::Transition(_)),
+            | AppError::Transition(_)
+            | AppError::Upstream(_)),
         ) => {
             // Show the report as it is now, so a conflict shows the other change.
             let current = state

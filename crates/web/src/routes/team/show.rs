@@ -173,9 +173,29 @@ struct AuditView {
     detail: String,
 }
 
+/// An attachment of a mail taken in; only a stored one gets a download link.
+struct AttachmentView {
+    id: i64,
+    name: String,
+    size: i64,
+    sha256: String,
+    stored: bool,
+}
+
+/// A mail taken in for this report, as its headers name it.
+struct IncomingView {
+    from: String,
+    date: String,
+    subject: String,
+    disposition: String,
+    held: bool,
+    received: String,
+}
+
 struct OutboxView {
     to: String,
     subject: String,
+    /// `queued`, `failing`, `sent` or `failed`, as [`embargo_store::Delivery`] says.
     state: String,
     attempts: i64,
     last_error: String,
@@ -245,6 +265,8 @@ struct ReportPage {
     route_projects: Vec<ProjectLink>,
     audit: Vec<AuditView>,
     outbox: Vec<OutboxView>,
+    attachments: Vec<AttachmentView>,
+    incoming: Vec<IncomingView>,
     error: Option<String>,
 }
 
@@ -294,6 +316,23 @@ pub async fn render(
         service::project_of(state, report).await?,
         store.list_projects().await?,
     );
+    let attachments = store.attachments(&report.id).await?;
+    let mut incoming = Vec::new();
+    for m in store.incoming_for_report(&report.id).await? {
+        let raw = store
+            .original_message(&report.id, m.id)
+            .await?
+            .unwrap_or_default();
+        let (from, date, subject) = super::attachments::mail_summary(&raw);
+        incoming.push(IncomingView {
+            from,
+            date,
+            subject,
+            held: m.disposition == "held",
+            disposition: m.disposition,
+            received: when(m.received_at),
+        });
+    }
     let cfg = &state.config;
     let policy = cfg.policy(project.as_ref());
     let contacts = cfg.contacts(project.as_ref(), None);
@@ -400,7 +439,11 @@ pub async fn render(
                 RecordState::Draft => "Send back to DRAFT",
                 RecordState::Review => "Submit for review",
                 RecordState::Ready => "Mark READY",
-                RecordState::Published => "Publish to the CVE Program",
+                RecordState::Published if state.config.cve_services.is_some() => {
+                    "Publish to the CVE Program"
+                }
+                // Said before the click, and again in the note the move leaves.
+                RecordState::Published => "Mark PUBLISHED here (CVE Services is not configured)",
                 _ => "Reject the CVE id",
             },
             reason: matches!(to, RecordState::Rejected | RecordState::Draft),
@@ -519,6 +562,13 @@ pub async fn render(
             outbox: outbox
                 .into_iter()
                 .map(|o| OutboxView {
+                    state: match o.delivery() {
+                        embargo_store::Delivery::Queued => "queued",
+                        embargo_store::Delivery::Failing => "failing",
+                        embargo_store::Delivery::Sent => "sent",
+                        embargo_store::Delivery::Failed => "failed",
+                    }
+                    .to_string(),
                     to: o
                         .to
                         .iter()
@@ -527,12 +577,22 @@ pub async fn render(
                         .collect::<Vec<_>>()
                         .join(", "),
                     subject: o.subject,
-                    state: o.state,
                     attempts: o.attempts,
                     last_error: o.last_error.unwrap_or_default(),
                     created: when(o.created_at),
                 })
                 .collect(),
+            attachments: attachments
+                .into_iter()
+                .map(|a| AttachmentView {
+                    id: a.id,
+                    name: a.name,
+                    size: a.size,
+                    sha256: a.sha256,
+                    stored: a.stored,
+                })
+                .collect(),
+            incoming,
             error: error.map(|e| e.to_string()),
         },
     )

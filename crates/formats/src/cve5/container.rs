@@ -1,0 +1,527 @@
+//! The CVE JSON 5.1 record written from the full [`CnaRecord`] the team edits (with
+//! computed CVSS scores and the findings the editor shows), and the way back:
+//! [`to_cna_record`] reads an imported record into a [`CnaRecord`].
+//!
+//! The [`CnaRecord`] describes one product; what a record from elsewhere says beyond
+//! that is dropped by [`to_cna_record`] on purpose, and listed in
+//! `tests/cna_round_trip.rs`: further products, `unaffected` ranges and `changes`,
+//! CVSS v2/v3.0 and other metrics than the textual severity, further CWEs and
+//! non-English text, timeline, configurations, exploits, impacts, ADP containers.
+
+use embargo_domain::cna::{CnaRecord, Reference, VersionRange};
+use embargo_domain::ids::CveId;
+use embargo_domain::record::{Credit, CreditKind, Severity};
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::lint::{self, Level};
+use super::model::{CveRecord, Status, is_english};
+use super::{Cna, cve_org_url};
+use crate::FormatError;
+
+/// A CVSS score computed from a vector.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Score {
+    /// `cvssV3_1` or `cvssV4_0`.
+    pub key: &'static str,
+    /// The vector as written.
+    pub vector: String,
+    /// The base score.
+    pub score: f64,
+    /// FIRST's spelling: NONE, LOW, MEDIUM, HIGH, CRITICAL.
+    pub severity: String,
+}
+
+/// Something to fix (error) or worth fixing (warning) in a record, with where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// "error" or "warning".
+    pub level: &'static str,
+    /// The editor's field (`cwe`, `affected[1]`) or the CVE JSON path
+    /// (`affected[0].versions[1].lessThan`).
+    pub path: String,
+    /// What to do about it.
+    pub message: String,
+}
+
+/// The CVE record of a record, its scores, and what is wrong with it.
+pub struct Built {
+    /// The complete PUBLISHED record.
+    pub record: CveRecord,
+    /// The scores of the record's vectors.
+    pub scores: Vec<Score>,
+    /// Errors first (the domain's, then the lint's), with warnings.
+    pub findings: Vec<Finding>,
+}
+
+impl Built {
+    /// The findings that keep a record in DRAFT, as the domain takes them.
+    pub fn blocking(&self) -> Vec<String> {
+        self.findings
+            .iter()
+            .filter(|f| f.level == "error")
+            .map(|f| format!("{}: {}", f.path, f.message))
+            .collect()
+    }
+}
+
+fn rfc3339_millis(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// Scores both vectors (when given), as FIRST's calculators would.
+pub fn scores(r: &CnaRecord) -> (Vec<Score>, Vec<Finding>) {
+    let mut scores = Vec::new();
+    let mut findings = Vec::new();
+    for (key, field, vector) in [
+        ("cvssV4_0", "cvss_v4_0", &r.cvss_v4_0),
+        ("cvssV3_1", "cvss_v3_1", &r.cvss_v3_1),
+    ] {
+        let Some(vector) = vector else { continue };
+        match lint::score_vector(key, vector) {
+            Ok((score, severity)) => scores.push(Score {
+                key,
+                vector: vector.clone(),
+                score,
+                severity,
+            }),
+            Err(e) => findings.push(Finding {
+                level: "error",
+                path: field.into(),
+                message: format!("{vector:?} is not a valid vector: {e}"),
+            }),
+        }
+    }
+    (scores, findings)
+}
+
+fn one_decimal(x: f64) -> Value {
+    serde_json::Number::from_f64((x * 10.0).round() / 10.0).map_or(Value::Null, Value::Number)
+}
+
+fn is_semver_like(v: &str) -> bool {
+    !v.is_empty()
+        && v.split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn html_paragraphs(text: &str) -> String {
+    text.split("\n\n")
+        .map(|p| format!("<p>{}</p>", xml_escape(p).replace('\n', "<br>")))
+        .collect()
+}
+
+/// Escapes text for HTML content.
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 forbids most control characters even escaped; drop them.
+            c if c.is_control() && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn english(text: &str) -> Value {
+    json!([{ "lang": "en", "value": text.trim() }])
+}
+
+/// When a record was published and last updated (for a record still being written,
+/// both are the time it is looked at).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dates {
+    /// `cveMetadata.datePublished`, and `datePublic` when the record has none.
+    pub published: Timestamp,
+    /// `cveMetadata.dateUpdated` and the container's `providerMetadata.dateUpdated`.
+    pub updated: Timestamp,
+}
+
+impl Dates {
+    /// Published and updated at the same moment.
+    pub fn at(t: Timestamp) -> Self {
+        Self {
+            published: t,
+            updated: t,
+        }
+    }
+}
+
+/// The CVE JSON 5.1 record of `r` as `cve`, with its computed scores and what is
+/// wrong with it (the domain's problems first, then the CVE JSON 5 lint).
+pub fn build(cve: &CveId, r: &CnaRecord, cna: &Cna, dates: Dates) -> Result<Built, FormatError> {
+    let when = rfc3339_millis(dates.updated);
+    let published = rfc3339_millis(dates.published);
+    let (scores, mut findings) = scores(r);
+    findings.splice(
+        0..0,
+        r.problems().into_iter().map(|p| Finding {
+            level: "error",
+            path: p.field,
+            message: p.message,
+        }),
+    );
+
+    let version_type = r.version_type.clone().filter(|v| !v.trim().is_empty());
+    let versions: Vec<Value> = r
+        .affected
+        .iter()
+        .map(|v| {
+            let introduced = match v.introduced.trim() {
+                "" => "0",
+                x => x,
+            };
+            let upper = v.fixed.as_deref().or(v.last_affected.as_deref());
+            let guessed = if is_semver_like(introduced)
+                && upper.is_none_or(is_semver_like)
+                && upper.is_some()
+            {
+                "semver"
+            } else {
+                "custom"
+            };
+            let mut o = json!({
+                "version": introduced,
+                "status": "affected",
+                "versionType": version_type.as_deref().unwrap_or(guessed),
+            });
+            match (&v.fixed, &v.last_affected) {
+                (Some(f), _) => o["lessThan"] = json!(f.trim()),
+                (None, Some(l)) => o["lessThanOrEqual"] = json!(l.trim()),
+                // The schema wants a bound with a versionType; an open range is "lessThan *".
+                (None, None) => o["lessThan"] = json!("*"),
+            }
+            o
+        })
+        .collect();
+    let mut product = json!({
+        "vendor": cna.vendor,
+        "product": r.product.trim(),
+        "versions": versions,
+        "defaultStatus": "unaffected",
+    });
+    // The editor asks for both together; an imported record may name the package alone.
+    if let Some(c) = &r.collection_url {
+        product["collectionURL"] = json!(c.trim());
+    }
+    if let Some(p) = &r.package_name {
+        product["packageName"] = json!(p.trim());
+    }
+    let mut references: Vec<Value> = r
+        .references
+        .iter()
+        .map(|x| {
+            let mut o = json!({ "url": x.url.trim() });
+            if !x.tags.is_empty() {
+                o["tags"] = json!(x.tags);
+            }
+            o
+        })
+        .collect();
+    // A published record needs at least one reference; the CVE page always exists.
+    if references.is_empty() {
+        references.push(json!({ "url": cve_org_url(cve) }));
+    }
+    let mut c = Map::new();
+    c.insert(
+        "providerMetadata".into(),
+        json!({ "orgId": cna.org_id, "shortName": cna.short_name, "dateUpdated": when }),
+    );
+    c.insert("title".into(), json!(r.title.trim()));
+    c.insert(
+        "descriptions".into(),
+        json!([{
+            "lang": "en",
+            "value": r.description.trim(),
+            "supportingMedia": [{ "type": "text/html", "base64": false, "value": html_paragraphs(r.description.trim()) }],
+        }]),
+    );
+    c.insert("affected".into(), json!([product]));
+    c.insert("references".into(), Value::Array(references));
+    let date_public = r
+        .date_public
+        .map_or_else(|| published.clone(), |d| format!("{d}T00:00:00.000Z"));
+    c.insert("datePublic".into(), json!(date_public));
+    if let Some(cwe) = &r.cwe {
+        let description = match &r.cwe_name {
+            Some(name) if !name.trim().is_empty() => format!("{cwe} {}", name.trim()),
+            _ => cwe.clone(),
+        };
+        c.insert(
+            "problemTypes".into(),
+            json!([{ "descriptions": [{ "lang": "en", "cweId": cwe, "description": description, "type": "CWE" }] }]),
+        );
+    }
+    let mut metrics: Vec<Value> = scores
+        .iter()
+        .map(|s| {
+            let version = if s.key == "cvssV4_0" { "4.0" } else { "3.1" };
+            json!({
+                "format": "CVSS",
+                "scenarios": [{ "lang": "en", "value": "GENERAL" }],
+                s.key: { "version": version, "vectorString": s.vector, "baseScore": one_decimal(s.score), "baseSeverity": s.severity },
+            })
+        })
+        .collect();
+    if let Some(sev) = r.severity {
+        metrics.push(json!({ "other": { "type": "Textual description of severity", "content": { "text": sev.as_str() } } }));
+    }
+    if !metrics.is_empty() {
+        c.insert("metrics".into(), Value::Array(metrics));
+    }
+    if !r.credits.is_empty() {
+        c.insert(
+            "credits".into(),
+            r.credits
+                .iter()
+                .map(|x| json!({ "lang": "en", "value": x.name.trim(), "type": x.kind.cve_name() }))
+                .collect(),
+        );
+    }
+    if let Some(m) = &r.mitigation {
+        c.insert("solutions".into(), english(m));
+    }
+    if let Some(w) = &r.workarounds {
+        c.insert("workarounds".into(), english(w));
+    }
+    c.insert(
+        "x_generator".into(),
+        json!({ "engine": concat!("Embargo ", env!("CARGO_PKG_VERSION")) }),
+    );
+    let doc = json!({
+        "dataType": "CVE_RECORD",
+        "dataVersion": "5.1",
+        "cveMetadata": {
+            "cveId": cve.to_string(),
+            "assignerOrgId": cna.org_id,
+            "assignerShortName": cna.short_name,
+            "state": "PUBLISHED",
+            "datePublished": published,
+            "dateUpdated": when,
+        },
+        "containers": { "cna": Value::Object(c) },
+    });
+    let record: CveRecord = serde_json::from_value(doc).map_err(|e| FormatError::Invalid {
+        path: "(record)".into(),
+        message: format!("the CVE record model does not read what was built: {e}"),
+    })?;
+    for f in lint::lint(record.cna()) {
+        // The domain already said these in the editor's own words.
+        let said = |field: &str| findings.iter().any(|x| x.path.starts_with(field));
+        let dup = (f.path.starts_with("problemTypes") && said("cwe"))
+            || (f.path.starts_with("references") && said("references"))
+            || (f.path.starts_with("title") && said("title"))
+            || (f.path.starts_with("descriptions") && said("description"));
+        if dup {
+            continue;
+        }
+        findings.push(Finding {
+            level: match f.level {
+                Level::Error => "error",
+                Level::Warning => "warning",
+            },
+            path: f.path,
+            message: f.message,
+        });
+    }
+    Ok(Built {
+        record,
+        scores,
+        findings,
+    })
+}
+
+fn joined_english(d: Option<&Vec<super::model::Description>>) -> Option<String> {
+    d.into_iter()
+        .flatten()
+        .filter(|d| is_english(&d.lang) && !d.value.trim().is_empty())
+        .map(|d| d.value.trim().to_string())
+        .reduce(|a, b| format!("{a}\n\n{b}"))
+}
+
+fn bound(v: Option<&String>) -> Option<String> {
+    v.map(|s| s.trim())
+        .filter(|s| !s.is_empty() && *s != "*")
+        .map(str::to_string)
+}
+
+/// The record's content as the [`CnaRecord`] the team edits: title, English
+/// description, the first product (name, `collectionURL`/`packageName`, its affected
+/// ranges with `lessThan`/`lessThanOrEqual` and their `versionType`), textual
+/// severity, CVSS v3.1 and v4.0 vectors, the first CWE, solutions, workarounds,
+/// credits with their types, references with their tags, and `datePublic`.
+///
+/// A single affected version (no range) becomes "that version through that version".
+pub fn to_cna_record(record: &CveRecord) -> CnaRecord {
+    let c = record.cna();
+    let description = c
+        .english_description()
+        .map(|d| d.value.trim().to_string())
+        .unwrap_or_default();
+    let first = c.products().first();
+    let product = first
+        .and_then(|p| p.product.clone().or_else(|| p.package_name.clone()))
+        .unwrap_or_default();
+    let versions: Vec<_> = first
+        .into_iter()
+        .flat_map(|p| p.versions.iter().flatten())
+        .filter(|v| v.status == Status::Affected)
+        .collect();
+    let affected = versions
+        .iter()
+        .map(|v| {
+            let fixed = bound(v.less_than.as_ref());
+            let last = bound(v.less_than_or_equal.as_ref());
+            let single = v.less_than.is_none() && v.less_than_or_equal.is_none();
+            VersionRange {
+                introduced: v.version.trim().to_string(),
+                last_affected: if single && !matches!(v.version.trim(), "" | "0" | "*") {
+                    Some(v.version.trim().to_string())
+                } else if fixed.is_none() {
+                    last
+                } else {
+                    None
+                },
+                fixed,
+            }
+        })
+        .collect();
+    let version_type = versions
+        .iter()
+        .find_map(|v| v.version_type.as_deref())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string);
+    let vector = |key: &str| {
+        c.metrics
+            .iter()
+            .flatten()
+            .flat_map(|m| m.cvss())
+            .find(|(k, _)| *k == key)
+            .map(|(_, cvss)| cvss.vector_string.trim().to_string())
+    };
+    let (cwe, cwe_name) = c
+        .problem_types
+        .iter()
+        .flatten()
+        .flat_map(|p| &p.descriptions)
+        .find_map(|d| {
+            let id = d.cwe_id.clone()?;
+            let name = d
+                .description
+                .trim()
+                .strip_prefix(id.as_str())
+                .unwrap_or(&d.description);
+            let name = name.trim_start_matches([':', ' ']).trim().to_string();
+            Some((Some(id), (!name.is_empty()).then_some(name)))
+        })
+        .unwrap_or((None, None));
+    let credits = c
+        .credits
+        .iter()
+        .flatten()
+        .filter(|cr| is_english(&cr.lang) && !cr.value.trim().is_empty())
+        .map(|cr| Credit {
+            name: cr.value.trim().to_string(),
+            // The schema's default type is "finder"; a type the record cannot name is "other".
+            kind: cr.kind.as_deref().map_or(CreditKind::Finder, |k| {
+                CreditKind::parse(k).unwrap_or(CreditKind::Other)
+            }),
+        })
+        .collect();
+    let references = c
+        .reference_list()
+        .iter()
+        .map(|r| Reference {
+            url: r.url.trim().to_string(),
+            tags: r.tags.clone().unwrap_or_default(),
+        })
+        .collect();
+    let date_public = c
+        .date_public
+        .as_deref()
+        .and_then(|d| d.get(..10))
+        .and_then(|d| d.parse().ok());
+    CnaRecord {
+        title: c.title.as_deref().map_or_else(
+            || description.lines().next().unwrap_or_default().to_string(),
+            |t| t.trim().to_string(),
+        ),
+        description,
+        product: product.trim().to_string(),
+        collection_url: first.and_then(|p| p.collection_url.clone()),
+        package_name: first.and_then(|p| p.package_name.clone()),
+        version_type,
+        affected,
+        severity: c.textual_severity().and_then(|s| Severity::parse(s).ok()),
+        cvss_v3_1: vector("cvssV3_1"),
+        cvss_v4_0: vector("cvssV4_0"),
+        cwe,
+        cwe_name,
+        mitigation: joined_english(c.solutions.as_ref()),
+        workarounds: joined_english(c.workarounds.as_ref()),
+        credits,
+        references,
+        date_public,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "test fixtures")]
+    use embargo_domain::cna::VersionRange;
+    use embargo_domain::record::{Credit, CreditKind};
+
+    use super::*;
+
+    /// The shape of record the browser test writes: thin, two ranges, no vectors.
+    #[test]
+    fn a_plain_record_has_no_errors_and_an_open_range_is_less_than_star() {
+        let r = CnaRecord {
+            title: "Apache Widget: RCE".into(),
+            description: "Deserialization of Untrusted Data vulnerability in Apache Widget.".into(),
+            product: "Apache Widget".into(),
+            affected: ["3.0.0 before 3.7.1", "4.0.0 before 4.0.2", "5.0 and later"]
+                .map(|l| VersionRange::parse_line(l).unwrap())
+                .to_vec(),
+            cwe: Some("CWE-502".into()),
+            cwe_name: Some("Deserialization of Untrusted Data".into()),
+            mitigation: Some("Upgrade to 3.7.1.".into()),
+            credits: vec![Credit {
+                name: "Ann".into(),
+                kind: CreditKind::Finder,
+            }],
+            ..CnaRecord::default()
+        };
+        let cna = Cna {
+            org_id: "f0158376-9dc2-43b6-827c-5f631a4d8d09".into(),
+            short_name: "x".into(),
+            vendor: "Apache".into(),
+        };
+        let cve = CveId::parse("CVE-2026-10000").unwrap();
+        let b = build(&cve, &r, &cna, Dates::at(Timestamp::UNIX_EPOCH)).unwrap();
+        assert!(b.blocking().is_empty(), "{:?}", b.findings);
+        let v = &b.record.cna().products()[0].versions.as_ref().unwrap()[2];
+        assert_eq!(
+            (v.less_than.as_deref(), v.version_type.as_deref()),
+            (Some("*"), Some("custom"))
+        );
+        assert_eq!(xml_escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
+        // And back: what the builder wrote reads as the record it came from.
+        let mut back = to_cna_record(&b.record);
+        assert_eq!(back.version_type.as_deref(), Some("semver"));
+        back.version_type = None;
+        assert_eq!(back.date_public, Some("1970-01-01".parse().unwrap()));
+        back.date_public = None;
+        assert_eq!(back.references[0].url, cve_org_url(&cve));
+        back.references.clear();
+        assert_eq!(back, r);
+    }
+}

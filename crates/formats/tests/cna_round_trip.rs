@@ -1,0 +1,289 @@
+//! Round trip over every PUBLISHED CVE record in the corpus: import → [`to_cna_record`]
+//! → [`container::build`] → compare the substance with the original.
+//!
+//! What must survive: title, English description, the first product (vendor,
+//! product, `collectionURL`/`packageName`), its affected ranges with their bounds
+//! (`lessThan`, `lessThanOrEqual`, a single version as "v through v"), problem type
+//! (first CWE), CVSS v3.1 and v4.0 vectors, the ASF textual severity, credits with
+//! their types, references with their tags, solutions, workarounds, `datePublic`.
+//!
+//! Genuine losses, because a [`CnaRecord`] is one product written by one team (the
+//! test counts each and prints them; anything else lost fails the test):
+//! - further products (2 records list two), and `unaffected` ranges, `changes`,
+//!   `defaultStatus` (the rebuilt record says `unaffected` outside the ranges), a
+//!   `versionType` differing from the first range's;
+//! - an upper bound given twice (`lessThan` and `lessThanOrEqual`): `lessThan` wins;
+//! - CVSS v2.0 and v3.0 metrics, `other` metrics that are not a textual severity the
+//!   ASF scale knows, scenarios;
+//! - CWEs after the first and problem types without a CWE id;
+//! - non-English text, the HTML twin (`supportingMedia`, regenerated from the plain
+//!   text), reference names, credit `user` ids;
+//! - timeline, configurations, exploits, impacts, source, x_ fields; ADP containers
+//!   (the CNA writes only its own container; `embargo cve import` keeps the whole record).
+//!
+//! REJECTED records have no content to round-trip (they say why in `rejectedReasons`);
+//! `embargo cve import`/`export` keep them whole (`crates/embargo/tests/cve_cli.rs`).
+
+#![expect(clippy::unwrap_used, reason = "test")]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use embargo_domain::cna::CnaRecord;
+use embargo_domain::ids::CveId;
+use embargo_domain::record::Severity;
+use embargo_formats::cve5::container::{self, Dates};
+use embargo_formats::cve5::model::{CnaContainer, RecordState, Status, is_english};
+use embargo_formats::cve5::{Cna, CveRecord, import, to_cna_record};
+use jiff::Timestamp;
+
+fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("EMBARGO_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+        });
+    dir.is_dir().then_some(dir)
+}
+
+/// (vendor, product or package name, collectionURL, packageName).
+type Product = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// What a [`CnaRecord`] can carry, read from a container.
+#[derive(Debug, PartialEq)]
+struct Substance {
+    title: Option<String>,
+    description: Option<String>,
+    product: Option<Product>,
+    /// (version, lessThan, lessThanOrEqual, status).
+    ranges: Vec<(String, Option<String>, Option<String>, Status)>,
+    version_type: Option<String>,
+    cwe: Option<String>,
+    vectors: Vec<(&'static str, String)>,
+    severity: Option<String>,
+    credits: Vec<(String, String)>,
+    references: Vec<(String, Vec<String>)>,
+    solutions: Option<String>,
+    workarounds: Option<String>,
+    date_public: Option<String>,
+}
+
+fn english(d: Option<&Vec<embargo_formats::cve5::model::Description>>) -> Option<String> {
+    d.into_iter()
+        .flatten()
+        .filter(|d| is_english(&d.lang) && !d.value.trim().is_empty())
+        .map(|d| d.value.trim().to_string())
+        .reduce(|a, b| format!("{a}\n\n{b}"))
+}
+
+/// The substance of `c`, counting in `lost` what a [`CnaRecord`] cannot hold.
+fn substance(c: &CnaContainer, lost: &mut BTreeMap<&'static str, usize>) -> Substance {
+    let mut lose = |what: &'static str, n: usize| {
+        if n > 0 {
+            *lost.entry(what).or_default() += n;
+        }
+    };
+    let first = c.products().first();
+    lose("further products", c.products().len().saturating_sub(1));
+    let mut ranges = Vec::new();
+    let mut version_type = None;
+    for v in first.into_iter().flat_map(|p| p.versions.iter().flatten()) {
+        if v.status != Status::Affected {
+            lose("unaffected/unknown ranges", 1);
+            continue;
+        }
+        lose("changes", v.changes.as_ref().map_or(0, Vec::len));
+        match (&version_type, &v.version_type) {
+            (None, Some(t)) => version_type = Some(t.trim().to_string()),
+            (Some(a), Some(b)) if a != b.trim() => lose("a second versionType", 1),
+            _ => {}
+        }
+        fn star(b: &Option<String>) -> Option<&str> {
+            b.as_deref().map(str::trim).filter(|b| *b != "*")
+        }
+        let version = match v.version.trim() {
+            "" => "0".to_string(),
+            x => x.to_string(),
+        };
+        let (lt, le) = match (star(&v.less_than), star(&v.less_than_or_equal)) {
+            (Some(lt), le) => {
+                lose("lessThanOrEqual beside lessThan", usize::from(le.is_some()));
+                (Some(lt.to_string()), None)
+            }
+            (None, Some(le)) => (None, Some(le.to_string())),
+            (None, None) if v.less_than.is_none() && v.less_than_or_equal.is_none() => {
+                (None, Some(version.clone()))
+            }
+            (None, None) => (Some("*".to_string()), None),
+        };
+        ranges.push((version, lt, le, Status::Affected));
+    }
+    if let Some(p) = first
+        && p.default_status.is_some_and(|s| s != Status::Unaffected)
+    {
+        lose("defaultStatus other than unaffected", 1);
+    }
+    let mut cwes = c
+        .problem_types
+        .iter()
+        .flatten()
+        .flat_map(|p| &p.descriptions);
+    let cwe = cwes.find_map(|d| d.cwe_id.clone());
+    lose("further or non-CWE problem types", cwes.count());
+    let mut vectors = Vec::new();
+    for m in c.metrics.iter().flatten() {
+        for (key, cvss) in m.cvss() {
+            if matches!(key, "cvssV3_1" | "cvssV4_0") && !vectors.iter().any(|(k, _)| *k == key) {
+                vectors.push((key, cvss.vector_string.trim().to_string()));
+            } else {
+                lose("CVSS v2.0/v3.0 or repeated metrics", 1);
+            }
+        }
+    }
+    vectors.sort();
+    let severity = c
+        .textual_severity()
+        .and_then(|s| Severity::parse(s).ok())
+        .map(|s| s.as_str().to_string());
+    if c.textual_severity().is_some() && severity.is_none() {
+        lose("textual severity outside the ASF scale", 1);
+    }
+    let credits = c
+        .credits
+        .iter()
+        .flatten()
+        .filter(|cr| is_english(&cr.lang) && !cr.value.trim().is_empty())
+        .map(|cr| {
+            let kind = cr.kind.as_deref().unwrap_or("finder").to_string();
+            (cr.value.trim().to_string(), kind)
+        })
+        .collect();
+    lose(
+        "reference names",
+        c.reference_list()
+            .iter()
+            .filter(|r| r.name.is_some())
+            .count(),
+    );
+    let references = c
+        .reference_list()
+        .iter()
+        .map(|r| (r.url.trim().to_string(), r.tags.clone().unwrap_or_default()))
+        .collect();
+    for (what, n) in [
+        ("timeline", c.timeline.as_ref().map_or(0, Vec::len)),
+        (
+            "configurations",
+            c.configurations.as_ref().map_or(0, Vec::len),
+        ),
+        ("exploits", c.exploits.as_ref().map_or(0, Vec::len)),
+        ("impacts", c.impacts.as_ref().map_or(0, Vec::len)),
+    ] {
+        lose(what, n);
+    }
+    Substance {
+        title: c.title.as_deref().map(|t| t.trim().to_string()),
+        description: c.english_description().map(|d| d.value.trim().to_string()),
+        product: first.map(|p| {
+            (
+                p.vendor.clone(),
+                p.product.clone().or_else(|| p.package_name.clone()),
+                p.collection_url.clone(),
+                p.package_name.clone(),
+            )
+        }),
+        ranges,
+        version_type,
+        cwe,
+        vectors,
+        severity,
+        credits,
+        references,
+        solutions: english(c.solutions.as_ref()),
+        workarounds: english(c.workarounds.as_ref()),
+        date_public: c
+            .date_public
+            .as_deref()
+            .and_then(|d| d.get(..10))
+            .map(str::to_string),
+    }
+}
+
+#[test]
+fn every_published_corpus_record_survives_the_editor_s_record() {
+    let Some(corpus) = corpus() else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "corpus missing under CI=true"
+        );
+        eprintln!(
+            "SKIPPED: every_published_corpus_record_survives_the_editor_s_record (corpus not found)"
+        );
+        return;
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus.join("cve-records"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let mut lost = BTreeMap::new();
+    let mut checked = 0;
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy();
+        let original: CveRecord = import(&std::fs::read_to_string(path).unwrap())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        if original.cve_metadata.state == RecordState::Rejected {
+            continue;
+        }
+        let edited: CnaRecord = to_cna_record(&original);
+        let c = original.cna();
+        let cna = Cna {
+            org_id: c.provider_metadata.org_id.clone(),
+            short_name: c.provider_metadata.short_name.clone().unwrap_or_default(),
+            vendor: c
+                .products()
+                .first()
+                .and_then(|p| p.vendor.clone())
+                .unwrap_or_default(),
+        };
+        let cve = CveId::parse(&original.cve_metadata.cve_id).unwrap();
+        let built = container::build(&cve, &edited, &cna, Dates::at(Timestamp::UNIX_EPOCH))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut want = substance(c, &mut lost);
+        let got = substance(built.record.cna(), &mut BTreeMap::new());
+        // A record without references gets the cve.org page, which every record has.
+        if want.references.is_empty() {
+            want.references = got.references.clone();
+        }
+        // A record without datePublic is dated when it is published.
+        if want.date_public.is_none() {
+            want.date_public = got.date_public.clone();
+        }
+        // A record without a title is given its description's first line.
+        if want.title.is_none() {
+            want.title = got.title.clone();
+        }
+        if want.version_type.is_none() {
+            want.version_type = got.version_type.clone();
+        }
+        if want.product.as_ref().is_some_and(|p| p.0.is_none()) {
+            lost.entry("a product without vendor")
+                .and_modify(|n| *n += 1)
+                .or_insert(1);
+            want.product = got.product.clone();
+        }
+        assert_eq!(got, want, "{name}: the rebuilt record differs");
+        checked += 1;
+    }
+    assert!(
+        checked >= 40,
+        "only {checked} PUBLISHED records in the corpus"
+    );
+    eprintln!("{checked} records round-tripped; genuine losses: {lost:?}");
+}

@@ -1,0 +1,13 @@
+-- CVE records from outside (issue #4): the organisation's records published before it
+-- used Embargo, imported whole with `embargo cve import` (PUBLISHED or REJECTED, ADP
+-- containers included), every imported version kept. Public data, so not sealed.
+CREATE TABLE cve_records (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    cve_id      TEXT    NOT NULL,
+    version     BIGINT  NOT NULL, -- 1, 2, ... per CVE id; the highest is current
+    state       TEXT    NOT NULL, -- PUBLISHED or REJECTED (cveMetadata.state)
+    record      TEXT    NOT NULL, -- the whole CVE JSON 5 record as imported
+    source      TEXT    NOT NULL, -- where it came from (the file name)
+    imported_at BIGINT  NOT NULL,
+    UNIQUE (cve_id, version)
+);

@@ -1,0 +1,114 @@
+//! `/reports/{id}/attachments/{n}`: an attachment of a mail taken in, for the team only.
+//!
+//! Reporters send images, PDFs and HTML pages; none of it is ever rendered by the
+//! browser on our origin (it could run script with the team's session), so every
+//! download is an opaque `application/octet-stream` saved as a file.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderValue;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::AppError;
+use crate::extract::Auth;
+use crate::service;
+use crate::state::AppState;
+
+/// Serves attachment `n` of report `id` to a team member who may see the report; 404
+/// for anyone else, for an unknown attachment, and for one above the size limit (only
+/// its digest was kept).
+pub async fn download(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, n)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    auth.member()?;
+    let (report, _) = service::visible(&state, &auth.actor, &id).await?;
+    let n: i64 = n.parse().map_err(|_| AppError::NotFound)?;
+    let (info, content) = state
+        .store
+        .attachment(&report.id, n)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let content = content.ok_or(AppError::NotFound)?;
+    let disposition = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}\"",
+        safe_filename(&info.name)
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    let mut res = content.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(CONTENT_DISPOSITION, disposition);
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(res)
+}
+
+/// The name a reporter chose, reduced to characters that cannot end the header's
+/// quoted string, split it, or name another directory.
+pub fn safe_filename(name: &str) -> String {
+    let cleaned: String = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ' | '+' | '(' | ')') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    let cleaned = cleaned.trim_matches(['.', ' ']).to_string();
+    if cleaned.is_empty() {
+        "attachment.bin".into()
+    } else {
+        cleaned
+    }
+}
+
+/// From, Date and Subject of a received message, for the report page's list; the
+/// header values are decoded and cut to one line of a readable length.
+pub fn mail_summary(raw: &[u8]) -> (String, String, String) {
+    let one_line = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(200)
+            .collect()
+    };
+    let Some(msg) = mail_parser::MessageParser::default().parse_headers(raw) else {
+        return (String::new(), String::new(), String::new());
+    };
+    let from = msg
+        .from()
+        .and_then(|a| a.first())
+        .map(|a| match (a.name(), a.address()) {
+            (Some(n), Some(addr)) => format!("{n} <{addr}>"),
+            (None, Some(addr)) => addr.to_string(),
+            (Some(n), None) => n.to_string(),
+            (None, None) => String::new(),
+        })
+        .unwrap_or_default();
+    let date = msg.date().map(|d| d.to_rfc3339()).unwrap_or_default();
+    let subject = msg.subject().unwrap_or_default();
+    (one_line(&from), one_line(&date), one_line(subject))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_filename;
+
+    #[test]
+    fn hostile_names_cannot_break_the_header() {
+        assert_eq!(safe_filename("poc.png"), "poc.png");
+        assert_eq!(safe_filename("a\"\r\nX-Evil: 1.txt"), "a___X-Evil_ 1.txt");
+        assert_eq!(safe_filename("../../etc/passwd"), "passwd");
+        assert_eq!(safe_filename(".."), "attachment.bin");
+        assert_eq!(safe_filename("résumé.pdf"), "r_sum_.pdf");
+    }
+}
