@@ -5,7 +5,6 @@ use axum::extract::{Path, State};
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use embargo_domain::ids::ProjectSlug;
 use embargo_store::PublishedAdvisory;
 use jiff::Timestamp;
 
@@ -126,12 +125,7 @@ pub async fn project(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let slug = ProjectSlug::parse(&slug).map_err(|_| AppError::NotFound)?;
-    let project = state
-        .store
-        .project_by_slug(&slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let project = super::project_by_slug(&state, &slug).await?;
     let advisories = state.store.advisories(Some(project.id)).await?;
     let cfg = &state.config;
     Ok(atom(feed(

@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use embargo_domain::ids::ProjectSlug;
 
 use crate::error::AppError;
 use crate::routes::html;
@@ -30,12 +29,7 @@ pub async fn page(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let slug = ProjectSlug::parse(&slug).map_err(|_| AppError::NotFound)?;
-    let project = state
-        .store
-        .project_by_slug(&slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let project = super::project_by_slug(&state, &slug).await?;
     let advisories = state.store.advisories(Some(project.id)).await?;
     let cfg = &state.config;
     let policy = cfg.policy(Some(&project));

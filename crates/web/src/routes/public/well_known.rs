@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse, Response};
-use embargo_domain::ids::{Email, ProjectSlug};
+use embargo_domain::ids::Email;
 use embargo_formats::csaf;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
@@ -63,12 +63,7 @@ pub async fn project_security_txt(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let slug = ProjectSlug::parse(&slug).map_err(|_| AppError::NotFound)?;
-    let project = state
-        .store
-        .project_by_slug(&slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let project = super::project_by_slug(&state, &slug).await?;
     let cfg = &state.config;
     let base = cfg.base_url.trim_end_matches('/');
     Ok(text(security_txt(
