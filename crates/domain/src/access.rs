@@ -110,6 +110,8 @@ mod tests {
             record: None,
             cna_record: None,
             record_state: None,
+            merged_into: None,
+            split_from: None,
             version: 1,
         }
     }

@@ -64,8 +64,58 @@ pub const REFERENCE_TAGS: [&str; 19] = [
     "vdb-entry",
 ];
 
-/// One range of affected versions: from `introduced` up to `fixed` (exclusive, CVE
-/// `lessThan`) or up to `last_affected` (inclusive, CVE `lessThanOrEqual`).
+/// The status of a range, of a change inside one, or of the versions outside every
+/// range (CVE `status`, `changes[].status`, `defaultStatus`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VersionStatus {
+    #[default]
+    Affected,
+    Unaffected,
+    Unknown,
+}
+
+impl VersionStatus {
+    pub const ALL: [VersionStatus; 3] = [Self::Affected, Self::Unaffected, Self::Unknown];
+
+    /// As CVE JSON 5 writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Affected => "affected",
+            Self::Unaffected => "unaffected",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(field: &'static str, s: &str) -> Result<Self, DomainError> {
+        let s = s.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    field,
+                    format!("{s:?} is not a status (affected, unaffected or unknown)"),
+                )
+            })
+    }
+
+    fn is_affected(&self) -> bool {
+        *self == Self::Affected
+    }
+}
+
+/// Inside a range, from version `at` on the status is `status` (CVE `changes`): the
+/// usual case is a fix on an older branch, "1.0.0 before 2.0.0, fixed in 1.4.7".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionChange {
+    pub at: String,
+    pub status: VersionStatus,
+}
+
+/// One range of versions (affected unless `status` says otherwise): from `introduced`
+/// up to `fixed` (exclusive, CVE `lessThan`) or up to `last_affected` (inclusive, CVE
+/// `lessThanOrEqual`), with the status `changes` inside it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VersionRange {
@@ -77,13 +127,67 @@ pub struct VersionRange {
     /// the project numbers fixes in a way that makes "before X" misleading).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_affected: Option<String>,
+    /// The range's status; a range that says "these versions are not affected" is
+    /// `unaffected`. Skipped when affected so that records stored before it read the same.
+    #[serde(skip_serializing_if = "VersionStatus::is_affected")]
+    pub status: VersionStatus,
+    /// Status changes inside the range, in version order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<VersionChange>,
 }
 
 impl VersionRange {
     /// Reads one line as people write ranges (and as [`Self::describe`] prints them):
     /// `1.0.0 before 1.2.3`, `before 6.1.1`, `1.0 through 1.4`, `through 1.4`,
-    /// `2.0 and later`, or a single version (meaning "and later").
+    /// `2.0 and later`, or a single version (meaning "and later"); then, after commas,
+    /// status changes inside the range: `fixed in 1.4.7` (the same as `unaffected from
+    /// 1.4.7`), `affected from 1.5.0`, `unknown from 1.6`. A line starting with
+    /// `unaffected:` or `unknown:` says that about the whole range:
+    /// `unaffected: 2.0.0 before 2.1.0`.
     pub fn parse_line(line: &str) -> Result<Self, DomainError> {
+        let whole = line.trim();
+        let (status, rest) = match whole.split_once(':') {
+            Some((head, rest)) if matches!(head.trim(), "unaffected" | "unknown" | "affected") => {
+                (VersionStatus::parse("affected", head)?, rest)
+            }
+            _ => (VersionStatus::Affected, whole),
+        };
+        let mut parts = rest.split(',');
+        let mut range = Self::parse_bounds(parts.next().unwrap_or_default())?;
+        range.status = status;
+        for part in parts {
+            let part = part.trim();
+            let bad = || {
+                DomainError::invalid(
+                    "affected",
+                    format!(
+                        "in {whole:?}: {part:?} is not a change like \"fixed in 1.4.7\" or \"affected from 1.5.0\""
+                    ),
+                )
+            };
+            let (status, at) = if let Some(at) = part.strip_prefix("fixed in ") {
+                (VersionStatus::Unaffected, at)
+            } else {
+                let (status, at) = part.split_once(" from ").ok_or_else(bad)?;
+                (
+                    VersionStatus::parse("affected", status).map_err(|_| bad())?,
+                    at,
+                )
+            };
+            let at = at.trim();
+            if at.is_empty() || at.contains(char::is_whitespace) {
+                return Err(bad());
+            }
+            range.changes.push(VersionChange {
+                at: at.to_string(),
+                status,
+            });
+        }
+        Ok(range)
+    }
+
+    /// The bounds alone: everything [`Self::parse_line`] reads before the first comma.
+    fn parse_bounds(line: &str) -> Result<Self, DomainError> {
         let trimmed = line.trim();
         let through = |from: &str, last: &str| -> Result<Self, DomainError> {
             let word = |s: &str| {
@@ -105,6 +209,7 @@ impl VersionRange {
                 },
                 fixed: None,
                 last_affected: Some(word(last).ok_or_else(bad)?),
+                ..Self::default()
             })
         };
         if let Some(last) = trimmed.strip_prefix("through ") {
@@ -114,15 +219,29 @@ impl VersionRange {
             return through(from, last);
         }
         let r = AffectedRange::parse_line(line)?;
-        Ok(Self {
-            introduced: r.introduced,
-            fixed: r.fixed,
-            last_affected: None,
-        })
+        Ok(Self::from(r))
     }
 
-    /// The announcement's wording: "1.0.0 before 1.2.3", "1.0 through 1.4", "through 1.4".
+    /// The line [`Self::parse_line`] reads back: "unaffected: " when the range is not
+    /// affected, the bounds, then the changes ("1.0.0 before 2.0.0, fixed in 1.4.7").
     pub fn describe(&self) -> String {
+        let mut out = match self.status {
+            VersionStatus::Affected => String::new(),
+            other => format!("{}: ", other.as_str()),
+        };
+        out.push_str(&self.describe_bounds());
+        for c in &self.changes {
+            out.push_str(&match c.status {
+                VersionStatus::Unaffected => format!(", fixed in {}", c.at),
+                other => format!(", {} from {}", other.as_str(), c.at),
+            });
+        }
+        out
+    }
+
+    /// The announcement's wording of the bounds: "1.0.0 before 1.2.3", "1.0 through
+    /// 1.4", "through 1.4".
+    pub fn describe_bounds(&self) -> String {
         match &self.last_affected {
             Some(last) if self.fixed.is_none() => match self.introduced.trim() {
                 "" | "0" => format!("through {last}"),
@@ -149,8 +268,108 @@ impl From<AffectedRange> for VersionRange {
         Self {
             introduced: r.introduced,
             fixed: r.fixed,
-            last_affected: None,
+            ..Self::default()
         }
+    }
+}
+
+/// A CWE the record names besides the first (CVE `problemTypes`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Cwe {
+    /// e.g. "CWE-79".
+    pub id: String,
+    /// e.g. "Improper Neutralization of Input During Web Page Generation".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl Cwe {
+    /// Reads `CWE-79 Improper Neutralization of Input...` (the name is optional; a colon
+    /// after the id is allowed, as some records write it).
+    pub fn parse_line(line: &str) -> Result<Self, DomainError> {
+        let line = line.trim();
+        let (id, name) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let id = id.trim_end_matches(':');
+        if !is_cwe_id(id) {
+            return Err(DomainError::invalid(
+                "cwes",
+                format!(
+                    "{line:?} does not start with a CWE id like \"CWE-79 Improper Neutralization...\""
+                ),
+            ));
+        }
+        let name = name.trim();
+        optional_line("cwes", name)?;
+        Ok(Self {
+            id: id.to_string(),
+            name: (!name.is_empty()).then(|| name.to_string()),
+        })
+    }
+
+    /// The line [`Self::parse_line`] reads back.
+    pub fn describe(&self) -> String {
+        match &self.name {
+            Some(n) => format!("{} {n}", self.id),
+            None => self.id.clone(),
+        }
+    }
+}
+
+fn is_cwe_id(s: &str) -> bool {
+    s.strip_prefix("CWE-")
+        .is_some_and(|n| !n.is_empty() && n.len() <= 6 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// One dated event of the record's timeline (CVE `timeline`, in English).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TimelineEntry {
+    /// As CVE JSON 5 writes it, e.g. `2024-01-05T00:00:00.000Z`; kept as written on import.
+    pub time: String,
+    /// e.g. "Reported to the security team".
+    pub value: String,
+}
+
+impl TimelineEntry {
+    /// Reads `2024-01-05 Reported to the security team` (a date, or an RFC 3339 time
+    /// like `2024-01-05T10:30:00Z`, then the event).
+    pub fn parse_line(line: &str) -> Result<Self, DomainError> {
+        let line = line.trim();
+        let bad = || {
+            DomainError::invalid(
+                "timeline",
+                format!(
+                    "{line:?} is not an entry like \"2024-01-05 Reported to the security team\""
+                ),
+            )
+        };
+        let (time, value) = line.split_once(char::is_whitespace).ok_or_else(bad)?;
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(bad());
+        }
+        required_line("timeline", value)?;
+        let time = if let Ok(d) = time.parse::<Date>() {
+            format!("{d}T00:00:00.000Z")
+        } else if time.parse::<jiff::Timestamp>().is_ok() {
+            time.to_string()
+        } else {
+            return Err(bad());
+        };
+        Ok(Self {
+            time,
+            value: value.to_string(),
+        })
+    }
+
+    /// The line [`Self::parse_line`] reads back (midnight UTC as the date alone).
+    pub fn describe(&self) -> String {
+        let time = self
+            .time
+            .strip_suffix("T00:00:00.000Z")
+            .unwrap_or(&self.time);
+        format!("{time} {}", self.value)
     }
 }
 
@@ -245,6 +464,9 @@ pub struct CnaRecord {
     /// guessed from the versions when empty.
     pub version_type: Option<String>,
     pub affected: Vec<VersionRange>,
+    /// The status of the product's versions outside every range (CVE `defaultStatus`);
+    /// `unaffected` when not given.
+    pub default_status: Option<VersionStatus>,
     /// The ASF's textual severity (low, moderate, important, critical).
     pub severity: Option<Severity>,
     /// A CVSS v3.1 vector, `CVSS:3.1/AV:N/...`; the score is computed from it.
@@ -254,6 +476,8 @@ pub struct CnaRecord {
     /// e.g. "CWE-79", with its name in `cwe_name`.
     pub cwe: Option<String>,
     pub cwe_name: Option<String>,
+    /// CWEs after the first, in the record's order.
+    pub further_cwes: Vec<Cwe>,
     /// Upgrade advice (CVE `solutions`).
     pub mitigation: Option<String>,
     /// What users can do before upgrading (CVE `workarounds`).
@@ -262,6 +486,8 @@ pub struct CnaRecord {
     pub references: Vec<Reference>,
     /// When the vulnerability was (or will be) made public (CVE `datePublic`).
     pub date_public: Option<Date>,
+    /// Dated events, in English (CVE `timeline`).
+    pub timeline: Vec<TimelineEntry>,
 }
 
 impl From<RecordDraft> for CnaRecord {
@@ -287,8 +513,9 @@ impl From<RecordDraft> for CnaRecord {
 }
 
 impl CnaRecord {
-    /// The thin draft (for what still reads one): inclusive bounds, tags, CVSS and the
-    /// package coordinates are dropped.
+    /// The thin draft (for what still reads one): inclusive bounds, tags, CVSS, the
+    /// package coordinates, further CWEs and the timeline are dropped; so are ranges
+    /// that are not affected, and changes inside a range (which then over-states).
     pub fn to_draft(&self) -> RecordDraft {
         RecordDraft {
             title: self.title.clone(),
@@ -297,6 +524,7 @@ impl CnaRecord {
             affected: self
                 .affected
                 .iter()
+                .filter(|r| r.status == VersionStatus::Affected)
                 .cloned()
                 .map(AffectedRange::from)
                 .collect(),
@@ -382,12 +610,36 @@ impl CnaRecord {
                 push(&format!("affected[{i}]"), strip(e));
             }
         }
-        if let Some(cwe) = &self.cwe {
-            let ok = cwe.strip_prefix("CWE-").is_some_and(|n| {
-                !n.is_empty() && n.len() <= 6 && n.bytes().all(|b| b.is_ascii_digit())
-            });
-            if !ok {
-                push("cwe", format!("{cwe:?} is not a CWE id like CWE-79"));
+        if let Some(cwe) = &self.cwe
+            && !is_cwe_id(cwe)
+        {
+            push("cwe", format!("{cwe:?} is not a CWE id like CWE-79"));
+        }
+        if !self.further_cwes.is_empty() && self.cwe.is_none() {
+            push("cwe", "give the first CWE before further ones".into());
+        }
+        for (i, c) in self.further_cwes.iter().enumerate() {
+            if !is_cwe_id(&c.id) {
+                push(
+                    &format!("further_cwes[{i}]"),
+                    format!("{:?} is not a CWE id like CWE-79", c.id),
+                );
+            }
+            if let Some(n) = &c.name
+                && let Err(e) = optional_line("", n)
+            {
+                push(&format!("further_cwes[{i}]"), strip(e));
+            }
+        }
+        if self.further_cwes.len() > 20 {
+            push("further_cwes", "at most 20 further CWEs".into());
+        }
+        if self.timeline.len() > 50 {
+            push("timeline", "at most 50 timeline entries".into());
+        }
+        for (i, t) in self.timeline.iter().enumerate() {
+            if let Err(e) = TimelineEntry::parse_line(&t.describe()) {
+                push(&format!("timeline[{i}]"), strip(e));
             }
         }
         if let Some(m) = &self.mitigation
@@ -398,7 +650,33 @@ impl CnaRecord {
         if self.affected.len() > 50 {
             push("affected", "at most 50 ranges".into());
         }
+        if self
+            .affected
+            .iter()
+            .all(|r| r.status != VersionStatus::Affected)
+            && !self.affected.is_empty()
+            && self.default_status != Some(VersionStatus::Affected)
+        {
+            push(
+                "affected",
+                "every range says unaffected or unknown; name the affected versions too, or make other versions affected by default".into(),
+            );
+        }
         for (i, r) in self.affected.iter().enumerate() {
+            if r.changes.len() > 20 {
+                push(
+                    &format!("affected[{i}]"),
+                    "at most 20 changes in a range".into(),
+                );
+            }
+            for c in &r.changes {
+                if c.at.trim().is_empty() || optional_line("", &c.at).is_err() {
+                    push(
+                        &format!("affected[{i}]"),
+                        format!("{:?} is not a version for a change", c.at),
+                    );
+                }
+            }
             if let Some(last) = &r.last_affected {
                 if r.fixed.is_some() {
                     push(
@@ -513,8 +791,28 @@ impl CnaRecord {
             body.push_str(&format!("Severity: {}\n\n", s.as_str()));
         }
         body.push_str("Affected versions:\n\n");
-        for r in &self.affected {
+        for r in self
+            .affected
+            .iter()
+            .filter(|r| r.status == VersionStatus::Affected)
+        {
             body.push_str(&format!("- {product} {}\n", r.describe()));
+        }
+        if self.default_status == Some(VersionStatus::Affected) {
+            body.push_str(&format!("- {product}: all other versions\n"));
+        }
+        // Only written when there are some, so announcements of records without them
+        // read as before.
+        let not_affected: Vec<_> = self
+            .affected
+            .iter()
+            .filter(|r| r.status == VersionStatus::Unaffected)
+            .collect();
+        if !not_affected.is_empty() {
+            body.push_str("\nUnaffected versions:\n\n");
+            for r in not_affected {
+                body.push_str(&format!("- {product} {}\n", r.describe_bounds()));
+            }
         }
         body.push_str("\nDescription:\n\n");
         body.push_str(self.description.trim());
@@ -729,7 +1027,7 @@ mod tests {
         r.affected.push(VersionRange {
             introduced: "1".into(),
             fixed: Some("1".into()),
-            last_affected: None,
+            ..VersionRange::default()
         });
         r.references.push(Reference {
             url: "https://x.example".into(),
@@ -764,6 +1062,106 @@ mod tests {
         r.collection_url = Some("https://pypi.org".into());
         r.package_name = Some("apache-airflow".into());
         assert_eq!(r.purl().as_deref(), Some("pkg:pypi/apache-airflow"));
+    }
+
+    #[test]
+    fn range_lines_carry_status_and_changes() {
+        for line in [
+            "1.0.0 before 2.0.0, fixed in 1.4.7",
+            "1.0.0 before 2.0.0, fixed in 1.4.7, affected from 1.5.0, unknown from 1.6",
+            "unaffected: 2.0.0 before 2.1.0",
+            "unknown: through 0.9",
+            "unaffected: 3.0 and later",
+        ] {
+            assert_eq!(VersionRange::parse_line(line).unwrap().describe(), line);
+        }
+        let r = VersionRange::parse_line("1.0.0 before 2.0.0, unaffected from 1.4.7").unwrap();
+        assert_eq!(
+            r.changes,
+            [VersionChange {
+                at: "1.4.7".into(),
+                status: VersionStatus::Unaffected
+            }]
+        );
+        assert_eq!(r.describe(), "1.0.0 before 2.0.0, fixed in 1.4.7");
+        for bad in [
+            "1.0 before 2.0, fixed 1.4",
+            "1.0 before 2.0, broken from 1.4",
+            "1.0 before 2.0, fixed in 1 4",
+            "1.0 before 2.0, fixed in ",
+        ] {
+            let e = VersionRange::parse_line(bad).unwrap_err().to_string();
+            assert!(e.contains(&format!("{:?}", bad.trim())), "{bad}: {e}");
+        }
+        // Stored records from before read the same, and affected ranges store as before.
+        let r: VersionRange = serde_json::from_str(r#"{"introduced":"1","fixed":"2"}"#).unwrap();
+        assert_eq!(r.status, VersionStatus::Affected);
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"introduced":"1","fixed":"2"}"#
+        );
+    }
+
+    #[test]
+    fn cwe_and_timeline_lines() {
+        let c = Cwe::parse_line("CWE-79 Improper Neutralization of Input").unwrap();
+        assert_eq!(
+            (c.id.as_str(), c.name.as_deref()),
+            ("CWE-79", Some("Improper Neutralization of Input"))
+        );
+        assert_eq!(c.describe(), "CWE-79 Improper Neutralization of Input");
+        assert_eq!(Cwe::parse_line("CWE-20").unwrap().describe(), "CWE-20");
+        assert_eq!(
+            Cwe::parse_line("CWE-20: Bad").unwrap().describe(),
+            "CWE-20 Bad"
+        );
+        for bad in ["79 Improper", "CWE-x Bad", "Improper Neutralization"] {
+            let e = Cwe::parse_line(bad).unwrap_err().to_string();
+            assert!(e.contains(&format!("{bad:?}")), "{bad}: {e}");
+        }
+        let t = TimelineEntry::parse_line("2024-01-05 Reported to the security team").unwrap();
+        assert_eq!(t.time, "2024-01-05T00:00:00.000Z");
+        assert_eq!(t.describe(), "2024-01-05 Reported to the security team");
+        let t = TimelineEntry::parse_line("2024-01-05T10:30:00Z Fixed").unwrap();
+        assert_eq!(t.describe(), "2024-01-05T10:30:00Z Fixed");
+        for bad in ["2024-01-05", "yesterday Reported", "2024-13-01 Reported"] {
+            let e = TimelineEntry::parse_line(bad).unwrap_err().to_string();
+            assert!(e.contains(&format!("{bad:?}")), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn unaffected_ranges_and_further_cwes_in_problems_and_announcement() {
+        let mut r = sample();
+        r.affected
+            .push(VersionRange::parse_line("unaffected: 3.9.0 and later").unwrap());
+        r.affected[0] = VersionRange::parse_line("2.3.0 before 3.7.1, fixed in 3.6.9").unwrap();
+        r.further_cwes = vec![Cwe::parse_line("CWE-20 Improper Input Validation").unwrap()];
+        r.timeline = vec![TimelineEntry::parse_line("2024-01-05 Reported").unwrap()];
+        assert_eq!(r.problems(), vec![]);
+        let a = r.announcement(&CveId::parse("CVE-2026-10000").unwrap());
+        assert!(
+            a.body.contains(
+                "- Apache Kafka 2.3.0 before 3.7.1, fixed in 3.6.9\n- Apache Kafka 3.8.0 through 3.8.2\n\nUnaffected versions:\n\n- Apache Kafka 3.9.0 and later\n"
+            ),
+            "{}",
+            a.body
+        );
+        r.further_cwes.push(Cwe {
+            id: "79".into(),
+            name: None,
+        });
+        r.affected.retain(|x| x.status != VersionStatus::Affected);
+        let fields: Vec<String> = r.problems().into_iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            ["further_cwes[1]", "affected"],
+            "{:?}",
+            r.problems()
+        );
+        r.default_status = Some(VersionStatus::Affected);
+        r.further_cwes.pop();
+        assert_eq!(r.problems(), vec![]);
     }
 
     #[test]

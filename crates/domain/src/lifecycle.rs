@@ -62,8 +62,12 @@ pub enum Command {
         release_ref: String,
     },
     Announce,
+    /// Routes an unrouted (or misrouted) report to `project`, whose team is told at
+    /// `team`: the domain does not know projects' addresses, so the caller gives it (the
+    /// project's security list, else the organisation address).
     Route {
         project: ProjectRef,
+        team: Email,
     },
     Reply {
         body: String,
@@ -176,6 +180,11 @@ impl TransitionRequest {
                 release_ref: needed("release_ref", &self.release_ref)?,
             },
             ReportState::Announced => Command::Announce,
+            ReportState::Merged => {
+                return Err(DomainError::transition(
+                    "a report is merged into another one with the merge action, not moved to merged",
+                ));
+            }
         })
     }
 }
@@ -269,6 +278,8 @@ pub fn receive(
         record: None,
         cna_record: None,
         record_state: None,
+        merged_into: None,
+        split_from: None,
         version: 0,
     };
     let routed_to = match &report.project {
@@ -728,7 +739,7 @@ pub fn decide(
             });
             c
         }
-        Command::Route { project } => {
+        Command::Route { project, team } => {
             require(
                 member.is_some_and(|m| m.org_team),
                 "only the organisation security team routes reports",
@@ -746,6 +757,37 @@ pub fn decide(
             c.messages.push(system_message(&format!(
                 "Your report has been forwarded to the {name} security team."
             )));
+            // Issue 3: the forwarded-to-project notice. For the project's team this is a
+            // new report, so it is the `new_report` notice (a site's template for new
+            // reports words it too), copied to the organisation as every routing is.
+            let acknowledge_by = next
+                .deadlines
+                .acknowledge_by
+                .map(|t| t.to_string())
+                .unwrap_or_default();
+            let cc = if team == contacts.org_security {
+                vec![]
+            } else {
+                vec![contacts.org_security.clone()]
+            };
+            c.mails.push(OutgoingMail {
+                to: vec![team],
+                cc,
+                subject: subject(&next, &format!("New report: {}", next.title)),
+                body: format!(
+                    "The {} security team forwarded this report to the {name} security team. \
+                     Read it, answer the reporter and move it on in Embargo.\n\
+                     Acknowledge by: {acknowledge_by}",
+                    contacts.org_name
+                ),
+                notice: Some(Notice::new(
+                    NoticeKind::NewReport,
+                    [
+                        ("channel", next.channel.as_str().to_string()),
+                        ("acknowledge_by", acknowledge_by.clone()),
+                    ],
+                )),
+            });
             c
         }
         Command::Reply { body } => {
@@ -1078,6 +1120,9 @@ fn project_name(report: &Report) -> String {
         .as_ref()
         .map_or("an unrouted report".into(), |p| p.name.clone())
 }
+
+mod combine;
+pub use combine::{Merge, Split, may_merge, may_split, merge, split};
 
 #[cfg(test)]
 mod tests;

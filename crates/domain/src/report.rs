@@ -95,6 +95,13 @@ pub struct Report {
     /// The record's state once it has moved by hand (see [`Report::record_state`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_state: Option<RecordState>,
+    /// Set once this report is merged into another one of the same vulnerability
+    /// (state `merged`); the team follows it there. Never shown to the reporter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<ReportId>,
+    /// Set on a report split off another one (one report, several vulnerabilities).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split_from: Option<ReportId>,
     /// Bumped by every change; a change made against a stale version is refused.
     pub version: i64,
 }
@@ -245,10 +252,14 @@ pub enum NoticeKind {
     Announcement,
     /// The automatic request to resubmit as plain text.
     PlainText,
+    /// To the reporter of a report merged into another one (never naming it).
+    Merged,
+    /// To the reporter of a report split in two.
+    Split,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 11] = [
+    pub const ALL: [NoticeKind; 13] = [
         Self::Receipt,
         Self::NewReport,
         Self::Acknowledged,
@@ -260,6 +271,8 @@ impl NoticeKind {
         Self::Draft,
         Self::Announcement,
         Self::PlainText,
+        Self::Merged,
+        Self::Split,
     ];
 
     /// The template's name: `<name>.txt`.
@@ -276,6 +289,8 @@ impl NoticeKind {
             Self::Draft => "draft",
             Self::Announcement => "announcement",
             Self::PlainText => "plain_text",
+            Self::Merged => "merged",
+            Self::Split => "split",
         }
     }
 
@@ -293,6 +308,8 @@ impl NoticeKind {
             Self::Draft => &["message", "draft_subject", "draft_body", "status_url"],
             Self::Announcement => &["cve"],
             Self::PlainText => &["reason"],
+            Self::Merged => &["credit", "status_url"],
+            Self::Split => &["status_url"],
         }
     }
 }

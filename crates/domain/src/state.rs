@@ -28,10 +28,13 @@ pub enum ReportState {
     Fixed,
     /// Announced: the first moment anything about it is public (step 16). Terminal.
     Announced,
+    /// Merged into another report of the same vulnerability, which carries it on
+    /// (`Report::merged_into`). Terminal.
+    Merged,
 }
 
 impl ReportState {
-    pub const ALL: [ReportState; 9] = [
+    pub const ALL: [ReportState; 10] = [
         Self::Received,
         Self::Acknowledged,
         Self::Accepted,
@@ -41,6 +44,7 @@ impl ReportState {
         Self::ReporterReview,
         Self::Fixed,
         Self::Announced,
+        Self::Merged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +58,7 @@ impl ReportState {
             Self::ReporterReview => "reporter_review",
             Self::Fixed => "fixed",
             Self::Announced => "announced",
+            Self::Merged => "merged",
         }
     }
 
@@ -69,6 +74,7 @@ impl ReportState {
             Self::ReporterReview => "Draft with the reporter",
             Self::Fixed => "Fix released",
             Self::Announced => "Announced",
+            Self::Merged => "Merged",
         }
     }
 
@@ -88,7 +94,7 @@ impl ReportState {
     }
 
     pub fn is_terminal(self) -> bool {
-        matches!(self, Self::Rejected | Self::Announced)
+        matches!(self, Self::Rejected | Self::Announced | Self::Merged)
     }
 
     /// True once the team has decided the report is a vulnerability.

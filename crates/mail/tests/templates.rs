@@ -7,7 +7,7 @@ use std::path::Path;
 use embargo_domain::access::{Actor, Member};
 use embargo_domain::ids::{Email, ProjectId, ProjectSlug, ReportId, UserId};
 use embargo_domain::intake::NewReport;
-use embargo_domain::lifecycle::{Change, Command, Contacts, decide, receive};
+use embargo_domain::lifecycle::{Change, Command, Contacts, decide, merge, receive};
 use embargo_domain::policy::Policy;
 use embargo_domain::report::{Channel, NoticeKind, ProjectRef};
 use embargo_mail::templates::Templates;
@@ -266,4 +266,37 @@ async fn queued_mail_is_worded_by_the_templates_in_the_same_transaction() {
             );
         }
     }
+}
+
+#[test]
+fn the_merged_reporters_mail_has_its_template_and_only_its_own_report() {
+    let dir = tempfile::tempdir().expect("dir");
+    write(
+        dir.path(),
+        "merged.txt",
+        "Subject: {{ title }} is handled with another report\n\nCredit: {{ credit }}\n{{ status_url }}\n",
+    );
+    let t = Templates::load(dir.path(), "Example").expect("load");
+    let org = Actor::Member(Member {
+        id: UserId(1),
+        email: Email::parse("cna@example.org").expect("email"),
+        name: "Cee".into(),
+        org_team: true,
+        projects: vec![],
+    });
+    let a = received("The first report", "kafka").report;
+    let mut b = received("The second report", "kafka").report;
+    b.reporter.credit = Some("Bo".into());
+    let m = merge(&b, &a, &org, Timestamp::now(), &contacts()).expect("merge");
+    let mail = &m.source.mails[0];
+    let (subject, body) = t.render_mail(&m.source.report, mail);
+    assert_eq!(
+        subject,
+        format!(
+            "[{}] The second report is handled with another report",
+            b.id
+        )
+    );
+    assert_eq!(body, "Credit: Bo\nhttps://embargo.example.org/status/abc\n");
+    assert!(!subject.contains(a.id.as_str()) && !body.contains(a.id.as_str()));
 }

@@ -85,6 +85,17 @@ pub trait Reports: Send + Sync {
     /// CVE claim (only if the id is free in the pool, else `Conflict`) and advisory.
     /// Returns the report as stored, its version bumped.
     async fn apply(&self, change: &Change) -> Result<Report>;
+    /// Applies two changes of two reports (a merge) in one transaction, each with its
+    /// version check: either both are stored or neither. Returns them as stored.
+    async fn apply_both(&self, first: &Change, second: &Change) -> Result<(Report, Report)>;
+    /// Applies `original` and creates `created` (a split) in one transaction; the new
+    /// report's status link is `status_token`, which nobody need be given.
+    async fn apply_and_create(
+        &self,
+        original: &Change,
+        created: &Change,
+        status_token: &TokenDigest,
+    ) -> Result<(Report, Report)>;
     async fn list_reports(&self, filter: &ReportFilter) -> Result<Vec<ReportSummary>>;
     async fn messages(&self, id: &ReportId) -> Result<Vec<Message>>;
     async fn audit_log(&self, id: &ReportId) -> Result<Vec<AuditEntry>>;

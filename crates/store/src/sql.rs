@@ -948,6 +948,35 @@ impl Reports for SqlStore {
         Ok(report)
     }
 
+    async fn apply_both(&self, first: &Change, second: &Change) -> Result<(Report, Report)> {
+        if first.report.id == second.report.id {
+            return Err(StoreError::Conflict(
+                "both changes are of the same report".into(),
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        // An error returns before the commit: the transaction rolls back on drop.
+        let a = self.apply_in(&mut tx, first).await?;
+        let b = self.apply_in(&mut tx, second).await?;
+        tx.commit().await?;
+        Ok((a, b))
+    }
+
+    async fn apply_and_create(
+        &self,
+        original: &Change,
+        created: &Change,
+        status_token: &TokenDigest,
+    ) -> Result<(Report, Report)> {
+        let mut tx = self.begin_write().await?;
+        let a = self.apply_in(&mut tx, original).await?;
+        let b = self
+            .create_report_in(&mut tx, created, status_token)
+            .await?;
+        tx.commit().await?;
+        Ok((a, b))
+    }
+
     /// `limit: 0` means no limit.
     async fn list_reports(&self, filter: &ReportFilter) -> Result<Vec<ReportSummary>> {
         let mut sql = String::from(

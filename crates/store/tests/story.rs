@@ -5,7 +5,7 @@
 use embargo_domain::access::{Actor, Member};
 use embargo_domain::ids::{CveId, Email, ProjectSlug, ReportId};
 use embargo_domain::intake::Submission;
-use embargo_domain::lifecycle::{Change, Command, Contacts, decide, receive};
+use embargo_domain::lifecycle::{Change, Command, Contacts, decide, merge, receive, split};
 use embargo_domain::policy::{Policy, PolicyOverrides};
 use embargo_domain::record::{AffectedRange, Credit, CreditKind, RecordDraft, Severity};
 use embargo_domain::report::{Channel, MessageKind, ProjectRef, Report};
@@ -1070,5 +1070,104 @@ async fn concurrent_writers_all_succeed() {
             assert_eq!(task.await.unwrap().version, 2, "{backend}");
         }
         assert_eq!(w.store.list_reports(&all(None)).await.unwrap().len(), 8);
+    }
+}
+
+#[tokio::test]
+async fn a_merge_is_atomic_and_a_merged_report_is_closed() {
+    for (backend, store, _db) in fresh_store().await {
+        let w = world(store).await;
+        let a = w
+            .submit("first report", Some(w.project.clone()), t0())
+            .await;
+        let b = w
+            .submit("same bug again", Some(w.project.clone()), t0())
+            .await;
+        let m = merge(&b, &a, &w.org, t0(), &w.contacts).unwrap();
+        // A changes under the merge: its version check fails after B's row was written
+        // (B is applied first), and B must be left exactly as it was.
+        w.step(
+            &a,
+            Command::Note {
+                body: "meanwhile".into(),
+            },
+            &w.org,
+        )
+        .await;
+        let before_b = w.counts(&b.id).await;
+        let before_a = w.counts(&a.id).await;
+        let err = w.store.apply_both(&m.source, &m.target).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{backend}: {err}");
+        let stored_b = w.store.report(&b.id).await.unwrap().unwrap();
+        assert_eq!(stored_b.state, ReportState::Received, "{backend}");
+        assert_eq!(stored_b.merged_into, None, "{backend}");
+        assert_eq!(stored_b.version, b.version, "{backend}");
+        assert_eq!(w.counts(&b.id).await, before_b, "{backend}");
+        assert_eq!(w.counts(&a.id).await, before_a, "{backend}");
+        // Decided again on what is stored now, it goes through, both sides at once.
+        let a_now = w.store.report(&a.id).await.unwrap().unwrap();
+        let m = merge(&stored_b, &a_now, &w.org, t0(), &w.contacts).unwrap();
+        let (b2, a2) = w.store.apply_both(&m.source, &m.target).await.unwrap();
+        assert_eq!(b2.state, ReportState::Merged, "{backend}");
+        assert_eq!(b2.merged_into.as_ref(), Some(&a.id), "{backend}");
+        assert_eq!(a2.version, a_now.version + 1, "{backend}");
+        let stored_b = w.store.report(&b.id).await.unwrap().unwrap();
+        assert_eq!(stored_b.merged_into.as_ref(), Some(&a.id), "{backend}");
+        let audit = w.store.audit_log(&a.id).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "merge" && e.detail.contains(b.id.as_str()))
+        );
+        let audit = w.store.audit_log(&b.id).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "merge" && e.detail.contains(a.id.as_str()))
+        );
+        // Closed: off the open list, on the full one.
+        let open = store_ids(&w.store, &all(None)).await;
+        assert!(!open.contains(&b.id) && open.contains(&a.id), "{backend}");
+        let mut with_closed = all(None);
+        with_closed.include_closed = true;
+        assert!(
+            store_ids(&w.store, &with_closed).await.contains(&b.id),
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_split_creates_the_second_report_with_the_first_change() {
+    for (backend, store, _db) in fresh_store().await {
+        let w = world(store).await;
+        let r = w.submit("two bugs", Some(w.project.clone()), t0()).await;
+        let r = w
+            .step(&r, Command::Acknowledge { message: None }, &w.team)
+            .await;
+        let r = w.step(&r, accept(), &w.team).await;
+        let id2 = ReportId::generate();
+        let s = split(&r, id2.clone(), &w.team, t0(), &w.contacts).unwrap();
+        // A stale original creates nothing.
+        let mut stale = s.clone();
+        stale.original.report.version -= 1;
+        assert!(
+            w.store
+                .apply_and_create(&stale.original, &stale.created, &Token::generate().digest())
+                .await
+                .is_err()
+        );
+        assert!(w.store.report(&id2).await.unwrap().is_none(), "{backend}");
+        let (a, a2) = w
+            .store
+            .apply_and_create(&s.original, &s.created, &Token::generate().digest())
+            .await
+            .unwrap();
+        assert_eq!(a.version, r.version + 1, "{backend}");
+        assert_eq!(a2.state, ReportState::Accepted, "{backend}");
+        let stored = w.store.report(&id2).await.unwrap().unwrap();
+        assert_eq!(stored.split_from.as_ref(), Some(&r.id), "{backend}");
+        assert_eq!(stored.disclosure_date, r.disclosure_date, "{backend}");
+        assert_eq!(w.counts(&id2).await, (1, 1, 0), "{backend}");
     }
 }

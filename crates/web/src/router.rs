@@ -41,6 +41,8 @@ pub fn router(state: AppState) -> Router {
             get(api::reports::record_versions),
         )
         .route("/reports/{id}/route", post(api::reports::route))
+        .route("/reports/{id}/merge", post(api::reports::merge))
+        .route("/reports/{id}/split", post(api::reports::split))
         .route("/status/{token}", get(api::status::show))
         .route("/status/{token}/messages", post(api::status::reply))
         .route("/advisories", get(api::advisories::list))
@@ -112,6 +114,8 @@ pub fn router(state: AppState) -> Router {
             post(team::actions::record_transition),
         )
         .route("/reports/{id}/route", post(team::actions::route))
+        .route("/reports/{id}/merge", post(team::actions::merge))
+        .route("/reports/{id}/split", post(team::actions::split))
         .route(
             "/reports/{id}/attachments/{n}",
             get(team::attachments::download),

@@ -5,7 +5,7 @@ use embargo_domain::access::{Access, Actor, Member, access};
 use embargo_domain::cna::RecordState;
 use embargo_domain::ids::{CveId, ProjectSlug, ReportId};
 use embargo_domain::intake::Submission;
-use embargo_domain::lifecycle::{Change, Command, TransitionRequest, decide, receive};
+use embargo_domain::lifecycle::{self, Change, Command, TransitionRequest, decide, receive};
 use embargo_domain::report::{Channel, Report};
 use embargo_domain::state::ReportState;
 use embargo_domain::token::Token;
@@ -143,9 +143,62 @@ pub async fn route(
         report,
         Command::Route {
             project: project.as_ref(),
+            // The project's security list, else the organisation address (as for mail).
+            team: state.config.contacts(Some(&project), None).team,
         },
     )
     .await
+}
+
+/// Merges `report` (B) into the report `into` (A), both committed at once; returns
+/// (B, A) as stored. A report the caller may not see is 404, as everywhere.
+pub async fn merge(
+    state: &AppState,
+    actor: &Actor,
+    report: &Report,
+    into: &str,
+) -> Result<(Report, Report), AppError> {
+    let into = into.trim();
+    if into.is_empty() {
+        return Err(AppError::invalid(
+            "into",
+            "name the report to merge into (EMB-...)",
+        ));
+    }
+    let (target, _) = visible(state, actor, into).await?;
+    let project = project_of(state, report).await?;
+    let m = lifecycle::merge(
+        report,
+        &target,
+        actor,
+        Timestamp::now(),
+        // B's contacts: its reporter's mail is copied to B's team.
+        &state.config.contacts(project.as_ref(), None),
+    )?;
+    Ok(state.store.apply_both(&m.source, &m.target).await?)
+}
+
+/// Splits `report` (A): returns (A, A2) as stored, A2 the new report.
+pub async fn split(
+    state: &AppState,
+    actor: &Actor,
+    report: &Report,
+) -> Result<(Report, Report), AppError> {
+    let project = project_of(state, report).await?;
+    let s = lifecycle::split(
+        report,
+        ReportId::generate(),
+        actor,
+        Timestamp::now(),
+        &state.config.contacts(project.as_ref(), None),
+    )?;
+    // The new report's status link is never shown to anyone: the reporter keeps
+    // following the original's, where the split is told.
+    let unused = Token::generate();
+    Ok(state
+        .store
+        .apply_and_create(&s.original, &s.created, &unused.digest())
+        .await?)
 }
 
 /// The CVE record of the report's record, its scores and findings; `None` before a

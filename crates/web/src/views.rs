@@ -100,6 +100,10 @@ pub struct TeamViewJson {
     pub record_findings: Vec<Finding>,
     /// The CVSS scores computed from the record's vectors.
     pub cvss: Vec<Score>,
+    /// The report this one was merged into (state `merged`); team view only.
+    pub merged_into: Option<String>,
+    /// The report this one was split off.
+    pub split_from: Option<String>,
     pub messages: Vec<MessageJson>,
     pub audit: Vec<AuditEntry>,
     pub version: i64,
@@ -133,6 +137,8 @@ impl TeamViewJson {
             record_problem: record_problem(r),
             record_findings: vec![],
             cvss: vec![],
+            merged_into: r.merged_into.as_ref().map(ToString::to_string),
+            split_from: r.split_from.as_ref().map(ToString::to_string),
             messages: messages.iter().map(MessageJson::from).collect(),
             audit,
             version: r.version,

@@ -658,3 +658,261 @@ fn an_untrusted_projects_team_requests_and_the_organisation_assigns() {
     let c = step(&requested, cve(), &member(1, true)).unwrap();
     assert_eq!(c.report.state, ReportState::CveAssigned);
 }
+
+#[test]
+fn routing_tells_the_projects_team_by_mail_copied_to_the_organisation() {
+    let new = Submission {
+        title: "Unrouted".into(),
+        description: "details".into(),
+        reporter_email: Some("ann@example.net".into()),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    let mut org_contacts = contacts();
+    org_contacts.team = org_contacts.org_security.clone();
+    let r = receive(
+        new,
+        ReportId::generate(),
+        None,
+        Channel::Web,
+        now(),
+        &Policy::default(),
+        &org_contacts,
+    )
+    .unwrap()
+    .report;
+    let team = Email::parse("security@kafka.example.org").unwrap();
+    let route = Command::Route {
+        project: project(),
+        team: team.clone(),
+    };
+    assert!(matches!(
+        step(&r, route.clone(), &member(2, false)),
+        Err(DomainError::Forbidden(_))
+    ));
+    let c = decide(
+        &r,
+        route,
+        &member(1, true),
+        now(),
+        &Policy::default(),
+        &org_contacts,
+    )
+    .unwrap();
+    assert_eq!(c.report.project, Some(project()));
+    assert!(c.messages[0].body.contains("Apache Kafka security team"));
+    let mail = &c.mails[0];
+    assert_eq!(mail.to, vec![team]);
+    assert_eq!(mail.cc, vec![org_contacts.org_security.clone()]);
+    assert!(mail.subject.starts_with(&format!("[{}]", r.id)));
+    assert_eq!(
+        mail.notice.as_ref().map(|n| n.kind),
+        Some(NoticeKind::NewReport)
+    );
+    // A project without a list of its own: the organisation address, not copied twice.
+    let c = decide(
+        &r,
+        Command::Route {
+            project: project(),
+            team: org_contacts.org_security.clone(),
+        },
+        &member(1, true),
+        now(),
+        &Policy::default(),
+        &org_contacts,
+    )
+    .unwrap();
+    assert!(c.mails[0].cc.is_empty());
+}
+
+/// A second report of the same vulnerability, by another reporter.
+fn second_report() -> Report {
+    let mut r = received();
+    r.title = "Connect deserialises untrusted data".into();
+    r.reporter = Reporter {
+        name: Some("Bo".into()),
+        email: Some(Email::parse("bo@elsewhere.example").unwrap()),
+        credit: Some("Bo of Elsewhere".into()),
+    };
+    r
+}
+
+#[test]
+fn only_the_organisation_team_merges_open_reports() {
+    let a = accepted(false);
+    let b = second_report();
+    let err = merge(&b, &a, &member(2, false), now(), &contacts()).unwrap_err();
+    assert!(matches!(err, DomainError::Forbidden(_)), "{err}");
+    assert!(may_merge(&b, &member(2, false)).is_err());
+    assert!(may_merge(&b, &Actor::Reporter(b.id.clone())).is_err());
+    assert!(may_merge(&b, &member(1, true)).is_ok());
+    let org = member(1, true);
+    let err = merge(&b, &b, &org, now(), &contacts()).unwrap_err();
+    assert!(err.to_string().contains("itself"), "{err}");
+    // Neither side may be terminal.
+    let rejected = step(
+        &b,
+        Command::Reject {
+            reason: "dup".into(),
+        },
+        &org,
+    )
+    .unwrap()
+    .report;
+    assert!(merge(&rejected, &a, &org, now(), &contacts()).is_err());
+    assert!(merge(&b, &rejected, &org, now(), &contacts()).is_err());
+    // B with a CVE of its own is not merged into A without it.
+    let mut with_cve = b.clone();
+    with_cve.cve = Some(CveId::parse("CVE-2026-10009").unwrap());
+    let err = merge(&with_cve, &a, &org, now(), &contacts()).unwrap_err();
+    assert!(err.to_string().contains("CVE of its own"), "{err}");
+    // A merged report is terminal: nothing more, not even a second merge.
+    let m = merge(&b, &a, &org, now(), &contacts()).unwrap();
+    assert!(may_merge(&m.source.report, &org).is_err());
+    assert!(
+        step(
+            &m.source.report,
+            Command::Acknowledge { message: None },
+            &org
+        )
+        .is_err()
+    );
+    assert!(ReportState::Merged.is_terminal());
+    assert_eq!(ReportState::parse("merged").unwrap(), ReportState::Merged);
+    assert_eq!(ReportState::Merged.label(), "Merged");
+    let req = TransitionRequest {
+        to: "merged".into(),
+        ..Default::default()
+    };
+    assert!(req.command(|| None).is_err());
+}
+
+#[test]
+fn a_merge_tells_each_side_its_own_part_and_never_names_a_to_bs_reporter() {
+    let org = member(1, true);
+    let mut a = accepted(false);
+    a.record = Some(record());
+    let b = second_report();
+    let m = merge(&b, &a, &org, now(), &contacts()).unwrap();
+    let src = &m.source;
+    assert_eq!(src.report.state, ReportState::Merged);
+    assert_eq!(src.report.merged_into.as_ref(), Some(&a.id));
+    assert_eq!(src.audit.action, "merge");
+    assert!(src.audit.detail.contains(a.id.as_str()));
+    // B's reporter: a message and a mail, with the credit, and nothing of A.
+    let told: Vec<&NewMessage> = src
+        .messages
+        .iter()
+        .filter(|m| m.kind.visible_to_reporter())
+        .collect();
+    assert_eq!(told.len(), 1);
+    assert!(told[0].body.contains("Bo of Elsewhere"));
+    let mail = &src.mails[0];
+    assert_eq!(mail.to[0].as_str(), "bo@elsewhere.example");
+    let notice = mail.notice.as_ref().unwrap();
+    assert_eq!(notice.kind, NoticeKind::Merged);
+    assert_eq!(notice.vars["credit"], "Bo of Elsewhere");
+    assert!(notice.vars.values().all(|v| !v.contains(a.id.as_str())));
+    for text in [
+        told[0].body.as_str(),
+        mail.body.as_str(),
+        mail.subject.as_str(),
+    ] {
+        assert!(!text.contains(a.id.as_str()), "{text}");
+        assert!(!text.contains(&a.title), "{text}");
+        assert!(!text.contains("ann@example.net"), "{text}");
+    }
+    // A: an internal note naming B, B's credit on the record, an audit line.
+    let tgt = &m.target;
+    assert_eq!(tgt.report.state, a.state);
+    assert_eq!(tgt.audit.action, "merge");
+    assert!(tgt.audit.detail.contains(b.id.as_str()));
+    assert!(tgt.mails.is_empty());
+    assert_eq!(tgt.messages.len(), 1);
+    assert_eq!(tgt.messages[0].kind, MessageKind::Note);
+    assert!(tgt.messages[0].body.contains(b.id.as_str()));
+    let credits = tgt.report.cve_record().unwrap().credits;
+    assert!(credits.iter().any(|c| c.name == "Bo of Elsewhere"));
+    assert!(credits.iter().any(|c| c.name == "Ann"));
+    // Without a record, the credit wish is kept in the note for later.
+    let m = merge(&b, &accepted(false), &org, now(), &contacts()).unwrap();
+    assert!(m.target.report.cve_record().is_none());
+    assert!(
+        m.target.messages[0]
+            .body
+            .contains("add it when the record is written")
+    );
+}
+
+#[test]
+fn the_handling_team_splits_an_accepted_report() {
+    let team = member(2, false);
+    // Not before it is accepted.
+    let err = split(&received(), ReportId::generate(), &team, now(), &contacts()).unwrap_err();
+    assert!(err.to_string().contains("accepted"), "{err}");
+    // Not by the reporter nor another project's team.
+    let a = accepted(false);
+    let outsider = Actor::Member(Member {
+        id: UserId(9),
+        email: Email::parse("x@example.org").unwrap(),
+        name: "X".into(),
+        org_team: false,
+        projects: vec![ProjectId(8)],
+    });
+    for who in [Actor::Reporter(a.id.clone()), outsider] {
+        assert!(matches!(
+            split(&a, ReportId::generate(), &who, now(), &contacts()),
+            Err(DomainError::Forbidden(_))
+        ));
+    }
+    assert!(may_split(&a, &member(1, true)).is_ok());
+    let id2 = ReportId::generate();
+    let s = split(&a, id2.clone(), &team, now(), &contacts()).unwrap();
+    let new = &s.created.report;
+    assert_eq!(new.id, id2);
+    assert_eq!(new.state, ReportState::Accepted);
+    assert_eq!(new.split_from.as_ref(), Some(&a.id));
+    assert_eq!(new.disclosure_date, a.disclosure_date);
+    assert_eq!(new.description, a.description);
+    assert_eq!(new.reporter, a.reporter);
+    assert_eq!(new.project, a.project);
+    assert!(new.cve.is_none() && new.cve_record().is_none());
+    assert_eq!(s.created.audit.action, "split");
+    assert!(s.created.audit.detail.contains(a.id.as_str()));
+    assert!(s.created.mails.is_empty());
+    // A: unchanged state, an audit line and a note naming A2, the reporter told.
+    assert_eq!(s.original.report.state, a.state);
+    assert!(s.original.audit.detail.contains(id2.as_str()));
+    assert!(
+        s.original
+            .messages
+            .iter()
+            .any(|m| m.kind == MessageKind::Note && m.body.contains(id2.as_str()))
+    );
+    assert!(
+        s.original
+            .messages
+            .iter()
+            .any(|m| m.kind == MessageKind::System && m.body.contains("second issue"))
+    );
+    assert_eq!(s.original.mails[0].to[0].as_str(), "ann@example.net");
+    assert_eq!(
+        s.original.mails[0].notice.as_ref().map(|n| n.kind),
+        Some(NoticeKind::Split)
+    );
+    // The new report goes on to its own CVE.
+    let c = step(
+        new,
+        Command::AssignCve {
+            cve: CveId::parse("CVE-2026-10010").unwrap(),
+        },
+        &member(1, true),
+    )
+    .unwrap();
+    assert_eq!(c.report.state, ReportState::CveAssigned);
+    // Not once announced.
+    let mut announced = a.clone();
+    announced.state = ReportState::Announced;
+    assert!(split(&announced, ReportId::generate(), &team, now(), &contacts()).is_err());
+}

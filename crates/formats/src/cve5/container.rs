@@ -4,11 +4,13 @@
 //!
 //! The [`CnaRecord`] describes one product; what a record from elsewhere says beyond
 //! that is dropped by [`to_cna_record`] on purpose, and listed in
-//! `tests/cna_round_trip.rs`: further products, `unaffected` ranges and `changes`,
-//! CVSS v2/v3.0 and other metrics than the textual severity, further CWEs and
-//! non-English text, timeline, configurations, exploits, impacts, ADP containers.
+//! `tests/cna_round_trip.rs`: further products, CVSS v2/v3.0 and other metrics than
+//! the textual severity, problem types without a CWE id, non-English text,
+//! configurations, exploits, impacts, ADP containers.
 
-use embargo_domain::cna::{CnaRecord, Reference, VersionRange};
+use embargo_domain::cna::{
+    CnaRecord, Cwe, Reference, TimelineEntry, VersionChange, VersionRange, VersionStatus,
+};
 use embargo_domain::ids::CveId;
 use embargo_domain::record::{Credit, CreditKind, Severity};
 use jiff::Timestamp;
@@ -189,9 +191,16 @@ pub fn build(cve: &CveId, r: &CnaRecord, cna: &Cna, dates: Dates) -> Result<Buil
             };
             let mut o = json!({
                 "version": introduced,
-                "status": "affected",
+                "status": v.status.as_str(),
                 "versionType": version_type.as_deref().unwrap_or(guessed),
             });
+            if !v.changes.is_empty() {
+                o["changes"] = v
+                    .changes
+                    .iter()
+                    .map(|c| json!({ "at": c.at.trim(), "status": c.status.as_str() }))
+                    .collect();
+            }
             match (&v.fixed, &v.last_affected) {
                 (Some(f), _) => o["lessThan"] = json!(f.trim()),
                 (None, Some(l)) => o["lessThanOrEqual"] = json!(l.trim()),
@@ -205,7 +214,7 @@ pub fn build(cve: &CveId, r: &CnaRecord, cna: &Cna, dates: Dates) -> Result<Buil
         "vendor": cna.vendor,
         "product": r.product.trim(),
         "versions": versions,
-        "defaultStatus": "unaffected",
+        "defaultStatus": r.default_status.unwrap_or(VersionStatus::Unaffected).as_str(),
     });
     // The editor asks for both together; an imported record may name the package alone.
     if let Some(c) = &r.collection_url {
@@ -250,13 +259,30 @@ pub fn build(cve: &CveId, r: &CnaRecord, cna: &Cna, dates: Dates) -> Result<Buil
         .map_or_else(|| published.clone(), |d| format!("{d}T00:00:00.000Z"));
     c.insert("datePublic".into(), json!(date_public));
     if let Some(cwe) = &r.cwe {
-        let description = match &r.cwe_name {
-            Some(name) if !name.trim().is_empty() => format!("{cwe} {}", name.trim()),
-            _ => cwe.clone(),
+        let first = Cwe {
+            id: cwe.clone(),
+            name: r.cwe_name.clone(),
         };
+        // One problem type per CWE, as Vulnogram and the CVE website write them.
+        let types: Vec<Value> = std::iter::once(&first)
+            .chain(&r.further_cwes)
+            .map(|w| {
+                let description = match &w.name {
+                    Some(name) if !name.trim().is_empty() => format!("{} {}", w.id, name.trim()),
+                    _ => w.id.clone(),
+                };
+                json!({ "descriptions": [{ "lang": "en", "cweId": w.id, "description": description, "type": "CWE" }] })
+            })
+            .collect();
+        c.insert("problemTypes".into(), Value::Array(types));
+    }
+    if !r.timeline.is_empty() {
         c.insert(
-            "problemTypes".into(),
-            json!([{ "descriptions": [{ "lang": "en", "cweId": cwe, "description": description, "type": "CWE" }] }]),
+            "timeline".into(),
+            r.timeline
+                .iter()
+                .map(|t| json!({ "time": t.time.trim(), "lang": "en", "value": t.value.trim() }))
+                .collect(),
         );
     }
     let mut metrics: Vec<Value> = scores
@@ -353,10 +379,11 @@ fn bound(v: Option<&String>) -> Option<String> {
 }
 
 /// The record's content as the [`CnaRecord`] the team edits: title, English
-/// description, the first product (name, `collectionURL`/`packageName`, its affected
-/// ranges with `lessThan`/`lessThanOrEqual` and their `versionType`), textual
-/// severity, CVSS v3.1 and v4.0 vectors, the first CWE, solutions, workarounds,
-/// credits with their types, references with their tags, and `datePublic`.
+/// description, the first product (name, `collectionURL`/`packageName`,
+/// `defaultStatus`, its ranges with their status, `lessThan`/`lessThanOrEqual`,
+/// `changes` and `versionType`), textual severity, CVSS v3.1 and v4.0 vectors, every
+/// CWE, solutions, workarounds, credits with their types, references with their tags,
+/// the English timeline, and `datePublic`.
 ///
 /// A single affected version (no range) becomes "that version through that version".
 pub fn to_cna_record(record: &CveRecord) -> CnaRecord {
@@ -372,7 +399,6 @@ pub fn to_cna_record(record: &CveRecord) -> CnaRecord {
     let versions: Vec<_> = first
         .into_iter()
         .flat_map(|p| p.versions.iter().flatten())
-        .filter(|v| v.status == Status::Affected)
         .collect();
     let affected = versions
         .iter()
@@ -390,6 +416,16 @@ pub fn to_cna_record(record: &CveRecord) -> CnaRecord {
                     None
                 },
                 fixed,
+                status: status(v.status),
+                changes: v
+                    .changes
+                    .iter()
+                    .flatten()
+                    .map(|c| VersionChange {
+                        at: c.at.trim().to_string(),
+                        status: status(c.status),
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -407,22 +443,45 @@ pub fn to_cna_record(record: &CveRecord) -> CnaRecord {
             .find(|(k, _)| *k == key)
             .map(|(_, cvss)| cvss.vector_string.trim().to_string())
     };
-    let (cwe, cwe_name) = c
+    // Every CWE once, in the record's order, named in English where it says so.
+    let mut cwes: Vec<Cwe> = Vec::new();
+    for d in c
         .problem_types
         .iter()
         .flatten()
         .flat_map(|p| &p.descriptions)
-        .find_map(|d| {
-            let id = d.cwe_id.clone()?;
-            let name = d
-                .description
-                .trim()
-                .strip_prefix(id.as_str())
-                .unwrap_or(&d.description);
-            let name = name.trim_start_matches([':', ' ']).trim().to_string();
-            Some((Some(id), (!name.is_empty()).then_some(name)))
+    {
+        let Some(id) = d.cwe_id.as_deref().map(str::trim) else {
+            continue;
+        };
+        let name = d
+            .description
+            .trim()
+            .strip_prefix(id)
+            .unwrap_or(&d.description);
+        let name = name.trim_start_matches([':', ' ']).trim().to_string();
+        let name = (!name.is_empty() && is_english(&d.lang)).then_some(name);
+        match cwes.iter_mut().find(|w| w.id == id) {
+            Some(w) => w.name = w.name.take().or(name),
+            None => cwes.push(Cwe {
+                id: id.to_string(),
+                name,
+            }),
+        }
+    }
+    let mut cwes = cwes.into_iter();
+    let (cwe, cwe_name) = cwes.next().map_or((None, None), |w| (Some(w.id), w.name));
+    let further_cwes = cwes.collect();
+    let timeline = c
+        .timeline
+        .iter()
+        .flatten()
+        .filter(|t| is_english(&t.lang) && !t.value.trim().is_empty())
+        .map(|t| TimelineEntry {
+            time: t.time.trim().to_string(),
+            value: t.value.trim().to_string(),
         })
-        .unwrap_or((None, None));
+        .collect();
     let credits = c
         .credits
         .iter()
@@ -460,16 +519,27 @@ pub fn to_cna_record(record: &CveRecord) -> CnaRecord {
         package_name: first.and_then(|p| p.package_name.clone()),
         version_type,
         affected,
+        default_status: first.and_then(|p| p.default_status).map(status),
         severity: c.textual_severity().and_then(|s| Severity::parse(s).ok()),
         cvss_v3_1: vector("cvssV3_1"),
         cvss_v4_0: vector("cvssV4_0"),
         cwe,
         cwe_name,
+        further_cwes,
         mitigation: joined_english(c.solutions.as_ref()),
         workarounds: joined_english(c.workarounds.as_ref()),
         credits,
         references,
         date_public,
+        timeline,
+    }
+}
+
+fn status(s: Status) -> VersionStatus {
+    match s {
+        Status::Affected => VersionStatus::Affected,
+        Status::Unaffected => VersionStatus::Unaffected,
+        Status::Unknown => VersionStatus::Unknown,
     }
 }
 
@@ -521,6 +591,65 @@ mod tests {
         assert_eq!(back.date_public, Some("1970-01-01".parse().unwrap()));
         back.date_public = None;
         assert_eq!(back.references[0].url, cve_org_url(&cve));
+        back.references.clear();
+        // The editor's default outside the ranges, written out.
+        assert_eq!(back.default_status, Some(VersionStatus::Unaffected));
+        back.default_status = None;
+        assert_eq!(back, r);
+    }
+
+    /// Timeline, further CWEs, a default status, an unaffected range and changes go
+    /// out in the container and come back as written.
+    #[test]
+    fn the_deeper_fields_round_trip() {
+        let r = CnaRecord {
+            title: "Apache Widget: XSS".into(),
+            description: "Cross-site scripting in Apache Widget.".into(),
+            product: "Apache Widget".into(),
+            affected: [
+                "1.0.0 before 2.0.0, fixed in 1.4.7",
+                "unaffected: 2.0.0 before 2.1.0",
+                "unknown: 0.1 through 0.9",
+            ]
+            .map(|l| VersionRange::parse_line(l).unwrap())
+            .to_vec(),
+            default_status: Some(VersionStatus::Affected),
+            cwe: Some("CWE-79".into()),
+            cwe_name: Some("Improper Neutralization of Input".into()),
+            further_cwes: vec![Cwe::parse_line("CWE-20 Improper Input Validation").unwrap()],
+            timeline: vec![
+                TimelineEntry::parse_line("2024-01-05 Reported").unwrap(),
+                TimelineEntry::parse_line("2024-02-01T10:00:00Z Fixed").unwrap(),
+            ],
+            date_public: Some("2024-03-01".parse().unwrap()),
+            ..CnaRecord::default()
+        };
+        let cna = Cna {
+            org_id: "f0158376-9dc2-43b6-827c-5f631a4d8d09".into(),
+            short_name: "x".into(),
+            vendor: "Apache".into(),
+        };
+        let cve = CveId::parse("CVE-2026-10001").unwrap();
+        let b = build(&cve, &r, &cna, Dates::at(Timestamp::UNIX_EPOCH)).unwrap();
+        assert!(b.blocking().is_empty(), "{:?}", b.findings);
+        let json = serde_json::to_value(&b.record).unwrap();
+        let p = &json["containers"]["cna"]["affected"][0];
+        assert_eq!(p["defaultStatus"], "affected");
+        assert_eq!(
+            p["versions"][0]["changes"],
+            json!([{ "at": "1.4.7", "status": "unaffected" }])
+        );
+        assert_eq!(p["versions"][1]["status"], "unaffected");
+        assert_eq!(
+            json["containers"]["cna"]["problemTypes"][1]["descriptions"][0]["cweId"],
+            "CWE-20"
+        );
+        assert_eq!(
+            json["containers"]["cna"]["timeline"][0],
+            json!({ "time": "2024-01-05T00:00:00.000Z", "lang": "en", "value": "Reported" })
+        );
+        let mut back = to_cna_record(&b.record);
+        back.version_type = None;
         back.references.clear();
         assert_eq!(back, r);
     }

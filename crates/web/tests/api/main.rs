@@ -3,6 +3,7 @@
 
 mod authz;
 mod bad_input;
+mod combine;
 mod csrf;
 mod cve_publish;
 mod delegation;

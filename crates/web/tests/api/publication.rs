@@ -357,3 +357,108 @@ async fn security_txt_follows_rfc_9116() {
         assert_eq!(status, StatusCode::NOT_FOUND, "{b}");
     }
 }
+
+/// Timeline, several CWEs, a default status, an unaffected range and a fix inside a
+/// range, written through the API, come out in the CVE record, OSV, CSAF and the
+/// announcement once the report is announced.
+#[tokio::test(flavor = "multi_thread")]
+async fn timeline_cwes_statuses_and_changes_reach_every_format() {
+    const DEEP: &str = "CVE-2026-20102";
+    for app in apps().await {
+        let b = app.backend;
+        let (id, _) = app
+            .submit("Cross-site scripting in the UI", Some("alpha"))
+            .await;
+        app.walk_to(&id, "cve_assigned", DEEP).await;
+        let mut record = rich_record();
+        record["affected"] = json!([
+            {"introduced": "3.0.0", "fixed": "4.0.0", "changes": [{"at": "3.7.1", "status": "unaffected"}]},
+            {"introduced": "4.0.0", "last_affected": "4.0.1"},
+            {"introduced": "5.0.0", "status": "unaffected"}
+        ]);
+        record["default_status"] = json!("unknown");
+        record["further_cwes"] = json!([{"id": "CWE-20", "name": "Improper Input Validation"}]);
+        record["timeline"] = json!([
+            {"time": "2026-01-05T00:00:00.000Z", "value": "Reported to the security team"},
+            {"time": "2026-02-03T09:00:00Z", "value": "Fix released"}
+        ]);
+        let (status, view) = app
+            .send_json(
+                Method::PUT,
+                &format!("/api/v1/reports/{id}/record"),
+                Some(&app.member_a),
+                &record,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{b}: {view}");
+        let saved = view.to_string();
+        assert!(
+            saved.contains("Reported to the security team") && saved.contains("CWE-20"),
+            "{b}: the record reads back: {view}"
+        );
+        step(&app, &app.member_a, &id, json!({"to": "reporter_review"})).await;
+        step(&app, &app.member_a, &id, json!({"to": "fixed", "fix_ref": "https://git.example.org/alpha/pull/43", "release_ref": "3.7.1"})).await;
+        step(&app, &app.member_a, &id, json!({"to": "announced"})).await;
+
+        let (status, _, body) = get_raw(&app, &format!("/advisories/{DEEP}.json")).await;
+        assert_eq!(status, StatusCode::OK, "{b}: {body}");
+        let cve: Value = serde_json::from_str(&body).expect("CVE JSON");
+        let cna = &cve["containers"]["cna"];
+        let product = &cna["affected"][0];
+        assert_eq!(product["defaultStatus"], "unknown", "{b}: {cna}");
+        assert_eq!(
+            product["versions"][0]["changes"],
+            json!([{"at": "3.7.1", "status": "unaffected"}]),
+            "{b}"
+        );
+        assert_eq!(product["versions"][2]["status"], "unaffected", "{b}");
+        assert_eq!(
+            cna["problemTypes"][1]["descriptions"][0]["description"],
+            "CWE-20 Improper Input Validation",
+            "{b}"
+        );
+        assert_eq!(
+            cna["timeline"],
+            json!([
+                {"time": "2026-01-05T00:00:00.000Z", "lang": "en", "value": "Reported to the security team"},
+                {"time": "2026-02-03T09:00:00Z", "lang": "en", "value": "Fix released"}
+            ]),
+            "{b}"
+        );
+        let (status, _, osv) = get_raw(&app, &format!("/advisories/{DEEP}.osv.json")).await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+        let osv: Value = serde_json::from_str(&osv).expect("OSV");
+        assert_eq!(
+            osv["database_specific"]["cwe_ids"],
+            json!(["CWE-502", "CWE-20"]),
+            "{b}: {osv}"
+        );
+        assert!(
+            osv["affected"][0]["ranges"]
+                .to_string()
+                .contains(r#"{"fixed":"3.7.1"}"#),
+            "{b}: the fix inside the range is an OSV fix: {osv}"
+        );
+        let (status, _, csaf) = get_raw(&app, &format!("/advisories/{DEEP}.csaf.json")).await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+        let csaf: Value = serde_json::from_str(&csaf).expect("CSAF");
+        assert!(
+            csaf["vulnerabilities"][0]["product_status"]
+                .get("known_not_affected")
+                .is_some(),
+            "{b}: the unaffected range is known_not_affected: {csaf}"
+        );
+        if let Some(corpus) = corpus_or_skip("deeper record schemas") {
+            assert_valid("cve", &corpus, &cve, "/advisories/{cve}.json");
+            assert_valid("osv", &corpus, &osv, "/advisories/{cve}.osv.json");
+            assert_valid("csaf", &corpus, &csaf, "/advisories/{cve}.csaf.json");
+        }
+        let (status, page) = app.get(&format!("/advisories/{DEEP}"), None).await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+        assert!(
+            page.contains("- Example Alpha 3.0.0 before 4.0.0, fixed in 3.7.1")
+                && page.contains("Unaffected versions:"),
+            "{b}: the announcement: {page}"
+        );
+    }
+}

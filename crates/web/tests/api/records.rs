@@ -256,6 +256,9 @@ async fn the_no_script_form_takes_the_new_fields_and_shows_what_is_wrong() {
             ("references", "https://alpha.example.org/a [vendor-advisory, patch]\nhttps://alpha.example.org/b [nonsense]".into()),
             ("date_public", String::new()),
             ("version_type", String::new()),
+            ("default_status", "unknown".into()),
+            ("further_cwes", "CWE-20 Improper Input Validation\r\nCWE-116".into()),
+            ("timeline", "2026-01-05 Reported to the security team".into()),
         ];
         let res = member
             .post(app.url(&format!("/reports/{id}/record")))
@@ -282,6 +285,12 @@ async fn the_no_script_form_takes_the_new_fields_and_shows_what_is_wrong() {
         assert!(
             page.contains("3.0.0 through 3.7.0\nbefore 2.9.9</textarea>"),
             "{b}: ranges shown as typed"
+        );
+        assert!(
+            page.contains(r#"<option value="unknown" selected>"#)
+                && page.contains("CWE-20 Improper Input Validation\nCWE-116</textarea>")
+                && page.contains("2026-01-05 Reported to the security team</textarea>"),
+            "{b}: default status, further CWEs and timeline shown as typed"
         );
         assert!(
             page.contains("https://alpha.example.org/a [vendor-advisory, patch]"),
@@ -320,6 +329,22 @@ async fn the_no_script_form_takes_the_new_fields_and_shows_what_is_wrong() {
                 && body.contains("3.0 till 3.7</textarea>"),
             "{b}: {body}"
         );
+        // So is a timeline line without a date, named in the message.
+        fields[6].1 = "3.0.0 through 3.7.0, fixed in 3.6.9".into();
+        fields[20].1 = "soon Reported".into();
+        let res = member
+            .post(app.url(&format!("/reports/{id}/record")))
+            .form(&fields)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{b}");
+        let body = res.text().await.expect("body");
+        assert!(
+            body.contains(r#"<p class="error">timeline:"#) && body.contains("soon Reported"),
+            "{b}: {body}"
+        );
+        fields[20].1 = "2026-01-05 Reported to the security team".into();
         // Fixed, it goes to review.
         fields[6].1 = "3.0.0 through 3.7.0".into();
         fields[15].1 = "https://alpha.example.org/a [vendor-advisory, patch]".into();

@@ -211,3 +211,39 @@ pub async fn route(
     let report = service::route(&state, &auth.actor, &report, &r.project).await?;
     Ok(full_view(&state, &report).await?.into_response())
 }
+
+#[derive(Debug, Deserialize)]
+pub struct MergeBody {
+    into: String,
+}
+
+/// `POST /api/v1/reports/{id}/merge` (organisation team): merges this report into
+/// `into`; answers the merged report's view (state `merged`, `merged_into`).
+pub async fn merge(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Body<MergeBody>,
+) -> Result<Response, AppError> {
+    let report = team_report(&state, &auth, &id).await?;
+    let ApiJson(m) = body?;
+    let (merged, _) = service::merge(&state, &auth.actor, &report, &m.into).await?;
+    Ok(full_view(&state, &merged).await?.into_response())
+}
+
+/// `POST /api/v1/reports/{id}/split`: a second report for a second vulnerability;
+/// answers 201 with the new report's id.
+pub async fn split(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let report = team_report(&state, &auth, &id).await?;
+    let (original, created) = service::split(&state, &auth.actor, &report).await?;
+    let answer = serde_json::json!({
+        "id": created.id,
+        "split_from": original.id,
+        "state": created.state,
+    });
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
+}

@@ -185,3 +185,45 @@ pub async fn route(
     let result = service::route(&state, &auth.actor, &report, &f.project).await;
     finish(&state, &auth, &report, result, None).await
 }
+
+#[derive(Debug, Deserialize)]
+pub struct MergeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    into: String,
+}
+
+/// Merges this report into the one named in the form; shows the merged report.
+pub async fn merge(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<MergeForm>,
+) -> Result<Response, AppError> {
+    let report = load(&state, &auth, &id, &f.csrf).await?;
+    let result = service::merge(&state, &auth.actor, &report, &f.into)
+        .await
+        .map(|(merged, _)| merged);
+    finish(&state, &auth, &report, result, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SplitForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Splits this report; goes to the new report's page.
+pub async fn split(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<SplitForm>,
+) -> Result<Response, AppError> {
+    let report = load(&state, &auth, &id, &f.csrf).await?;
+    let result = service::split(&state, &auth.actor, &report)
+        .await
+        .map(|(_, created)| created);
+    finish(&state, &auth, &report, result, None).await
+}

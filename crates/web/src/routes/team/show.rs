@@ -6,7 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use embargo_domain::access::Actor;
-use embargo_domain::cna::{CnaRecord, RecordState, Reference, VersionRange};
+use embargo_domain::cna::{
+    CnaRecord, Cwe, RecordState, Reference, TimelineEntry, VersionRange, VersionStatus,
+};
 use embargo_domain::ids::CveId;
 use embargo_domain::lifecycle::{Command, decide};
 use embargo_domain::record::{Credit, Severity};
@@ -44,6 +46,12 @@ pub struct RecordFields {
     pub cvss_v4_0: String,
     pub workarounds: String,
     pub date_public: String,
+    /// "affected", "unaffected" or "unknown"; empty is unaffected.
+    pub default_status: String,
+    /// CWEs after the first, one per line ("CWE-20 Improper Input Validation").
+    pub further_cwes: String,
+    /// One event per line ("2024-01-05 Reported to the security team").
+    pub timeline: String,
 }
 
 fn lines(s: &str) -> impl Iterator<Item = &str> {
@@ -94,6 +102,22 @@ impl RecordFields {
             cvss_v4_0: opt(&r.cvss_v4_0),
             workarounds: opt(&r.workarounds),
             date_public: r.date_public.map(|d| d.to_string()).unwrap_or_default(),
+            default_status: r
+                .default_status
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            further_cwes: r
+                .further_cwes
+                .iter()
+                .map(Cwe::describe)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            timeline: r
+                .timeline
+                .iter()
+                .map(TimelineEntry::describe)
+                .collect::<Vec<_>>()
+                .join("\n"),
         }
     }
 
@@ -136,6 +160,15 @@ impl RecordFields {
                     })
                 })
                 .transpose()?,
+            default_status: optional(&self.default_status)
+                .map(|s| VersionStatus::parse("default_status", &s))
+                .transpose()?,
+            further_cwes: lines(&self.further_cwes)
+                .map(Cwe::parse_line)
+                .collect::<Result<_, _>>()?,
+            timeline: lines(&self.timeline)
+                .map(TimelineEntry::parse_line)
+                .collect::<Result<_, _>>()?,
         })
     }
 }
@@ -263,6 +296,12 @@ struct ReportPage {
     diff_title: String,
     diff: Vec<crate::diff::Line>,
     route_projects: Vec<ProjectLink>,
+    /// The domain allows this member to merge this report into another one.
+    merge_allowed: bool,
+    /// The domain allows this member to split this report.
+    split_allowed: bool,
+    merged_into: String,
+    split_from: String,
     audit: Vec<AuditView>,
     outbox: Vec<OutboxView>,
     attachments: Vec<AttachmentView>,
@@ -274,7 +313,8 @@ struct ReportPage {
 /// member may take that step now; the real inputs come with the form.
 fn probe(to: ReportState, today_plus_year: jiff::civil::Date) -> Option<Command> {
     Some(match to {
-        ReportState::Received => return None,
+        // Merging has its own form (it needs a second report).
+        ReportState::Received | ReportState::Merged => return None,
         ReportState::Acknowledged => Command::Acknowledge { message: None },
         ReportState::Rejected => Command::Reject {
             reason: "probe".into(),
@@ -390,6 +430,7 @@ pub async fn render(
                 &auth.actor,
                 Command::Route {
                     project: p.as_ref(),
+                    team: cfg.contacts(Some(p), None).team,
                 },
             ) =>
         {
@@ -397,6 +438,9 @@ pub async fn render(
         }
         _ => vec![],
     };
+    // Merging and splitting touch two reports; the domain answers for this one alone.
+    let merge_allowed = embargo_domain::lifecycle::may_merge(report, &auth.actor).is_ok();
+    let split_allowed = embargo_domain::lifecycle::may_split(report, &auth.actor).is_ok();
     let check = service::record_check(state, report)?;
     let (findings, scores) = check
         .as_ref()
@@ -550,6 +594,18 @@ pub async fn render(
             diff_title,
             diff,
             route_projects,
+            merge_allowed,
+            split_allowed,
+            merged_into: report
+                .merged_into
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            split_from: report
+                .split_from
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             audit: audit
                 .into_iter()
                 .map(|a| AuditView {
