@@ -779,13 +779,7 @@ impl CnaRecord {
     pub fn announcement(&self, cve: &CveId) -> Announcement {
         let title = self.title.trim();
         let product = self.product.trim();
-        // Record titles usually start with the product already ("Apache Foo: ..."), as
-        // the subject wants; don't say it twice.
-        let subject = if title.starts_with(&format!("{product}:")) {
-            format!("{cve}: {title}")
-        } else {
-            format!("{cve}: {product}: {title}")
-        };
+        let subject = crate::record::announcement_subject(cve, product, title);
         let mut body = String::new();
         if let Some(s) = self.severity {
             body.push_str(&format!("Severity: {}\n\n", s.as_str()));

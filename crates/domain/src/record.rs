@@ -284,17 +284,26 @@ pub struct Announcement {
     pub body: String,
 }
 
+/// The announcement's subject, `CVE-YYYY-NNNN: Apache Foo: title`. Record titles
+/// usually start with the product already ("Apache Foo: …", "Apache Foo Beeline RCE"),
+/// and then the ASF does not say it twice (compare `corpus/announcements/`).
+pub fn announcement_subject(cve: &CveId, product: &str, title: &str) -> String {
+    let (p, t) = (product.trim().to_lowercase(), title.trim().to_lowercase());
+    let names_product = !p.is_empty()
+        && t.strip_prefix(&p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', ' ', ',']));
+    if names_product {
+        format!("{cve}: {}", title.trim())
+    } else {
+        format!("{cve}: {}: {}", product.trim(), title.trim())
+    }
+}
+
 /// Writes the announcement in the format of the ASF's Vulnogram "email" output.
 pub fn announcement(cve: &CveId, record: &RecordDraft) -> Announcement {
     let title = record.title.trim();
     let product = record.product.trim();
-    // Record titles usually start with the product already ("Apache Foo: ..."), as
-    // the subject wants; don't say it twice.
-    let subject = if title.starts_with(&format!("{product}:")) {
-        format!("{cve}: {title}")
-    } else {
-        format!("{cve}: {product}: {title}")
-    };
+    let subject = announcement_subject(cve, product, title);
     let mut body = String::new();
     if let Some(s) = record.severity {
         body.push_str(&format!("Severity: {}\n\n", s.as_str()));
@@ -350,7 +359,8 @@ pub(crate) mod tests {
         let a = announcement(&CveId::parse("CVE-2023-35797").unwrap(), &sample());
         assert_eq!(
             a.subject,
-            "CVE-2023-35797: Apache Airflow Hive Provider: Apache Airflow Hive Provider Beeline RCE with Principal"
+            // Exactly the subject of the real announcement in the corpus.
+            "CVE-2023-35797: Apache Airflow Hive Provider Beeline RCE with Principal"
         );
         assert!(a.body.starts_with("Severity: moderate\n\nAffected versions:\n\n- Apache Airflow Hive Provider before 6.1.1\n"));
         assert!(
@@ -368,6 +378,20 @@ pub(crate) mod tests {
         assert_eq!(
             a.subject,
             "CVE-2023-35797: Apache Airflow Hive Provider: RCE"
+        );
+        let cve = CveId::parse("CVE-2023-35797").unwrap();
+        assert_eq!(
+            announcement_subject(&cve, "Apache Foo", "XSS in login"),
+            "CVE-2023-35797: Apache Foo: XSS in login"
+        );
+        assert_eq!(
+            announcement_subject(&cve, "Apache Foo", "Apache Foobar: XSS"),
+            "CVE-2023-35797: Apache Foo: Apache Foobar: XSS",
+            "a longer name is another product"
+        );
+        assert_eq!(
+            announcement_subject(&cve, "apache foo", "Apache Foo XSS"),
+            "CVE-2023-35797: Apache Foo XSS"
         );
     }
 
