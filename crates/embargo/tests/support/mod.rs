@@ -1,0 +1,285 @@
+//! What both browser tests need: chromedriver and Chromium found and started, the
+//! `embargo` server run as a process, and the small waits and reads that drive pages.
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses its own part of this module"
+)]
+#![allow(clippy::unwrap_used)]
+
+use std::fs::File;
+use std::io::Read;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, Locator};
+
+/// The longest any single step may take before the test gives up on it.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// How long a server or driver may take to start answering.
+pub const START: Duration = Duration::from_secs(90);
+
+pub const POLL: Duration = Duration::from_millis(100);
+
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+}
+
+pub struct BrowserTools {
+    pub chromium: PathBuf,
+    pub chromedriver: PathBuf,
+}
+
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+pub fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
+    dirs.push(PathBuf::from("/usr/bin"));
+    for name in names {
+        for dir in &dirs {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+pub async fn wait_for(c: &Client, css: &str) -> Element {
+    match c
+        .wait()
+        .at_most(WAIT)
+        .every(POLL)
+        .for_element(Locator::Css(css))
+        .await
+    {
+        Ok(e) => e,
+        Err(e) => panic!(
+            "{css} did not appear within {WAIT:?} ({e}); {}",
+            describe(c).await
+        ),
+    }
+}
+
+/// Types into the named field of `form` as a person would: clear it, then type.
+pub async fn type_in(form: &Element, name: &str, value: &str) {
+    let field = form
+        .find(Locator::Css(&format!("[name=\"{name}\"]")))
+        .await
+        .unwrap_or_else(|e| panic!("no field named {name:?} in the form: {e}"));
+    field.clear().await.unwrap();
+    if !value.is_empty() {
+        field.send_keys(value).await.unwrap();
+    }
+    let got = field.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(
+        got.replace("\r\n", "\n"),
+        value,
+        "typing into {name:?} did not give the expected value"
+    );
+}
+
+pub async fn field_value(form: &Element, name: &str) -> Option<String> {
+    let field = form
+        .find(Locator::Css(&format!("[name=\"{name}\"]")))
+        .await
+        .ok()?;
+    field.prop("value").await.ok().flatten()
+}
+
+pub async fn visible_errors(c: &Client) -> Vec<String> {
+    visible_texts(c, "p.error").await
+}
+
+/// The non-empty texts of the displayed elements matching `css`.
+pub async fn visible_texts(c: &Client, css: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in c.find_all(Locator::Css(css)).await.unwrap_or_default() {
+        if e.is_displayed().await.unwrap_or(false) {
+            let t = e.text().await.unwrap_or_default();
+            if !t.trim().is_empty() {
+                out.push(t.trim().to_string());
+            }
+        }
+    }
+    out
+}
+
+pub async fn body_text(c: &Client) -> String {
+    match c.find(Locator::Css("body")).await {
+        Ok(b) => b.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+pub async fn describe(c: &Client) -> String {
+    let url = c
+        .current_url()
+        .await
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    format!(
+        "browser at {url}, page text:\n{}",
+        truncate(&body_text(c).await, 3000)
+    )
+}
+
+/// A child process killed (with its process group, for chromedriver's browsers) when the
+/// test ends; when the test fails, the end of its log is printed.
+pub struct Proc {
+    pub name: &'static str,
+    pub child: Child,
+    pub log: PathBuf,
+    pub group: bool,
+}
+
+impl Proc {
+    pub fn spawn(name: &'static str, mut cmd: Command, log: &Path, group: bool) -> Proc {
+        let out = File::create(log).unwrap();
+        cmd.stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out);
+        if group {
+            cmd.process_group(0);
+        }
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {name}: {e}"));
+        Proc {
+            name,
+            child,
+            log: log.to_path_buf(),
+            group,
+        }
+    }
+
+    pub fn log_tail(&self) -> String {
+        let mut s = String::new();
+        if let Ok(mut f) = File::open(&self.log) {
+            let _ = f.read_to_string(&mut s);
+        }
+        let start = s.len().saturating_sub(6000);
+        let start = (start..s.len())
+            .find(|i| s.is_char_boundary(*i))
+            .unwrap_or(s.len());
+        s[start..].to_string()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.group {
+            // chromedriver's chromium processes share its process group.
+            let _ = Command::new("kill")
+                .args(["-TERM", "--", &format!("-{}", self.child.id())])
+                .stderr(Stdio::null())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.child.id())])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!(
+                "----- last output of {} -----\n{}\n----- end of {} -----",
+                self.name,
+                self.log_tail(),
+                self.name
+            );
+        }
+    }
+}
+
+pub async fn wait_until_ok(http: &reqwest::Client, url: &str, within: Duration, proc: &mut Proc) {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Ok(r) = http.get(url).timeout(Duration::from_secs(2)).send().await
+            && r.status().is_success()
+        {
+            return;
+        }
+        let exited = proc.child.try_wait().unwrap();
+        assert!(
+            exited.is_none() && Instant::now() < deadline,
+            "{} did not answer {url} with 200 within {within:?}{}:\n{}",
+            proc.name,
+            exited
+                .map(|s| format!(" (it exited: {s})"))
+                .unwrap_or_default(),
+            proc.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn random_hex() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+    );
+    h.write_u32(std::process::id());
+    format!("{:016x}", h.finish())
+}
+
+/// Today (UTC) plus `days`, as YYYY-MM-DD.
+pub fn date_in_days(days: i64) -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // Howard Hinnant's civil_from_days.
+    let z = secs.div_euclid(86_400) + days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+pub fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
