@@ -87,6 +87,7 @@ async fn start(store: embargo_store::SqlStore) -> App {
             },
             // One client address sends everything here: measure the server, not the limiter.
             rate_limits: embargo_web::limit::RateLimits::unlimited(),
+            record_schema: None,
             cve_services: None,
         }),
     };

@@ -101,6 +101,8 @@ struct CnaSection {
     short_name: Option<String>,
     org_id: Option<String>,
     vendor: Option<String>,
+    /// The CVE Program's `CVE_Record_Format_bundled.json`, checked on every record save.
+    record_schema: Option<PathBuf>,
 }
 
 /// Everything a command needs to know about this installation.
@@ -112,6 +114,8 @@ pub struct Settings {
     pub org_name: String,
     pub org_security_email: Email,
     pub cna: Cna,
+    /// Where the official CVE record schema is, when the site provides it.
+    pub record_schema: Option<PathBuf>,
     pub default_policy: Policy,
     pub mail: MailSettings,
     pub rate_limits: RateLimits,
@@ -214,6 +218,9 @@ impl Settings {
                     .or(file.cna.vendor)
                     .unwrap_or_else(|| "Example Organisation".into()),
             },
+            record_schema: env("EMBARGO_CVE_SCHEMA")
+                .map(PathBuf::from)
+                .or(file.cna.record_schema.clone()),
             default_policy: file.policy.apply_to(&Policy::default()),
             rate_limits: file.rate_limits.resolve()?,
             mail: MailSettings {

@@ -11,6 +11,7 @@ pub mod container;
 mod draft;
 pub mod lint;
 pub mod model;
+pub mod schema;
 
 pub use container::to_cna_record;
 pub use draft::to_record_draft;

@@ -208,7 +208,19 @@ pub fn record_check(state: &AppState, report: &Report) -> Result<Option<Built>, 
         return Ok(None);
     };
     let cve = report.cve.clone().unwrap_or_else(|| CveId::new(1999, 1));
-    publish::build(&cve, &record, &state.config.cna, Timestamp::now()).map(Some)
+    let mut built = publish::build(&cve, &record, &state.config.cna, Timestamp::now())?;
+    if let Some(schema) = &state.config.record_schema {
+        // The structural check, behind the domain's and the lint's: errors keep the
+        // record in DRAFT like theirs.
+        let official = schema.check(&embargo_formats::cve5::export(&built.record));
+        let warnings_at = built
+            .findings
+            .iter()
+            .position(|f| f.level != "error")
+            .unwrap_or(built.findings.len());
+        built.findings.splice(warnings_at..warnings_at, official);
+    }
+    Ok(Some(built))
 }
 
 /// Moves the CVE record to `to` ("review", "ready", "published", "rejected", "draft"),

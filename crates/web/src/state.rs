@@ -19,6 +19,8 @@ pub struct WebConfig {
     pub default_policy: Policy,
     /// The CNA named in exported CVE records.
     pub cna: Cna,
+    /// The CVE Program's record schema, checked on every record save when configured.
+    pub record_schema: Option<Arc<embargo_formats::cve5::schema::OfficialSchema>>,
     /// Rate limits per client address on intake and sign-in.
     pub rate_limits: crate::limit::RateLimits,
     /// The CVE Program's API with the organisation's credentials, when configured:

@@ -25,6 +25,15 @@ pub async fn run(
         .await?
         .context("the organisation is missing after initialisation")?;
     let store: Arc<dyn Store> = Arc::new(store);
+    let record_schema = match &settings.record_schema {
+        Some(path) => {
+            let schema = embargo_formats::cve5::schema::OfficialSchema::load(path)
+                .context("EMBARGO_CVE_SCHEMA / [cna] record_schema")?;
+            tracing::info!(schema = %schema.name, "records are checked against the official CVE schema");
+            Some(Arc::new(schema))
+        }
+        None => None,
+    };
     let mail_tasks = super::mail::start(&settings, Arc::clone(&store), &organisation).await?;
     let state = AppState {
         store,
@@ -34,6 +43,7 @@ pub async fn run(
             default_policy: settings.default_policy.clone(),
             cna: settings.cna.clone(),
             rate_limits: settings.rate_limits,
+            record_schema,
             cve_services: super::cve_services::client_from_env()?.map(Arc::new),
         }),
     };

@@ -385,3 +385,58 @@ async fn the_no_script_form_takes_the_new_fields_and_shows_what_is_wrong() {
         );
     }
 }
+
+/// The structural half of validation: what the domain and the lint let through but the
+/// CVE Program's own schema refuses (a title over its 256 characters) is a finding at
+/// the record's JSON path and keeps the record in DRAFT.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_official_schema_is_checked_on_every_save() {
+    if crate::support::official_schema().is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "the corpus is missing under CI=true"
+        );
+        return eprintln!("SKIPPED: official schema check (the corpus not found)");
+    }
+    for app in apps().await {
+        let b = app.backend;
+        let (id, _) = app.submit("Schema check", Some("alpha")).await;
+        app.walk_to(&id, "cve_assigned", "CVE-2026-20001").await;
+        let mut long = rich_record();
+        long["title"] = json!(format!(
+            "Example Alpha: {}",
+            "very long title ".repeat(17).trim()
+        ));
+        assert!(long["title"].as_str().expect("title").chars().count() > 256);
+        assert!(long["title"].as_str().expect("title").chars().count() <= 300);
+        let (status, view) = put_record(&app, &app.member_a, &id, &long).await;
+        assert_eq!(status, StatusCode::OK, "{b}: {view}");
+        let findings = view["record_findings"].as_array().expect("findings");
+        let schema_error = findings
+            .iter()
+            .find(|f| f["path"] == "/containers/cna/title")
+            .unwrap_or_else(|| panic!("{b}: no schema finding at the title: {findings:?}"));
+        assert_eq!(schema_error["level"], "error");
+        assert!(
+            schema_error["message"]
+                .as_str()
+                .expect("message")
+                .starts_with("official schema: "),
+            "{b}"
+        );
+        let (status, err) = move_record(&app, &app.member_a, &id, "review").await;
+        assert_eq!(status, StatusCode::CONFLICT, "{b}: {err}");
+
+        let (_, view) = put_record(&app, &app.member_a, &id, &rich_record()).await;
+        assert!(
+            !view["record_findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .any(|f| f["level"] == "error"),
+            "{b}: {view}"
+        );
+        let (status, _) = move_record(&app, &app.member_a, &id, "review").await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+    }
+}

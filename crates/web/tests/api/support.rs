@@ -149,6 +149,9 @@ pub async fn spawn_app_full(
         },
         rate_limits,
         cve_services,
+        // Every test app checks records against the official schema when the corpus
+        // has it, so the structural check runs under every record test.
+        record_schema: official_schema(),
     };
     let app = router(AppState {
         store: store.clone(),
@@ -397,4 +400,27 @@ pub fn csrf_of(html: &str) -> String {
 /// The status token at the end of a status URL.
 pub fn token_of(status_url: &str) -> &str {
     status_url.rsplit('/').next().expect("token")
+}
+
+/// The CVE Program's record schema from the corpus, compiled once per test binary.
+pub fn official_schema() -> Option<Arc<embargo_formats::cve5::schema::OfficialSchema>> {
+    static SCHEMA: OnceLock<Option<Arc<embargo_formats::cve5::schema::OfficialSchema>>> =
+        OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            let corpus = std::env::var_os("EMBARGO_CORPUS")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| {
+                    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                        .join("../../../shared/corpus")
+                });
+            let path = corpus.join("schemas/cve/CVE_Record_Format_bundled_5.1.1.json");
+            path.is_file().then(|| {
+                Arc::new(
+                    embargo_formats::cve5::schema::OfficialSchema::load(&path)
+                        .expect("the official schema compiles"),
+                )
+            })
+        })
+        .clone()
 }
