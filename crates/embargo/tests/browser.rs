@@ -19,8 +19,7 @@ use std::time::{Duration, Instant};
 
 use embargo_store::test_support::{self, TestBackend};
 use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
 mod support;
@@ -41,14 +40,18 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_to_advisory_in_the_browser_on_sqlite() {
-    let Some(tools) = browser_tools() else { return };
+    let Some(tools) = browser_tools("browser test") else {
+        return;
+    };
     let _one = ONE_AT_A_TIME.lock().await;
     story(&tools, Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_to_advisory_in_the_browser_on_postgres() {
-    let Some(tools) = browser_tools() else { return };
+    let Some(tools) = browser_tools("browser test") else {
+        return;
+    };
     // Prints the SKIPPED line without EMBARGO_TEST_POSTGRES, and fails under CI=true.
     if !test_support::backends().contains(&TestBackend::Postgres) {
         return;
@@ -171,12 +174,14 @@ async fn story(tools: &BrowserTools, backend: Backend) {
         &driver_url,
         &tools.chromium,
         &tmp.path().join("reporter-profile"),
+        1400,
     )
     .await;
     let team = browser(
         &driver_url,
         &tools.chromium,
         &tmp.path().join("team-profile"),
+        1400,
     )
     .await;
 
@@ -758,78 +763,6 @@ team = ["dev@gadget.example.org"]
 // ---------------------------------------------------------------------------------------
 // Browser helpers
 // ---------------------------------------------------------------------------------------
-
-fn browser_tools() -> Option<BrowserTools> {
-    let chromium = find_program(&["chromium", "chromium-browser"]);
-    let chromedriver = find_program(&["chromedriver"]);
-    match (chromium, chromedriver) {
-        (Some(chromium), Some(chromedriver)) => Some(BrowserTools {
-            chromium,
-            chromedriver,
-        }),
-        _ => {
-            assert!(
-                !in_ci(),
-                "CI=true but chromium/chromedriver are not installed: the browser test must run in CI"
-            );
-            println!("SKIPPED: browser test (chromium/chromedriver not installed)");
-            None
-        }
-    }
-}
-
-async fn browser(driver_url: &str, chromium: &Path, profile: &Path) -> Client {
-    std::fs::create_dir_all(profile).unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("chrome"));
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chromium.display().to_string(),
-            "args": [
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--window-size=1280,1400",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(driver_url)
-        .await
-        .unwrap_or_else(|e| panic!("could not start a chromium session: {e}"))
-}
-
-/// Clicks a submit button and waits until the browser has loaded the answer: the old
-/// page's elements go stale, and the new document is complete.
-async fn press(c: &Client, button: &Element) {
-    button.click().await.unwrap();
-    let deadline = Instant::now() + WAIT;
-    while button.is_displayed().await.is_ok() {
-        assert!(
-            Instant::now() < deadline,
-            "clicking the button did not load a new page within {WAIT:?}; {}",
-            describe(c).await
-        );
-        tokio::time::sleep(POLL).await;
-    }
-    loop {
-        let ready = c.execute("return document.readyState", vec![]).await;
-        if matches!(ready, Ok(Value::String(ref s)) if s == "complete") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the page did not finish loading");
-        tokio::time::sleep(POLL).await;
-    }
-}
 
 /// Fills and submits the transition form to `to`. `required` fields must be there;
 /// `optional` ones (the message to the reporter) are filled when the form has them.

@@ -22,9 +22,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use embargo_store::test_support::{self, TestBackend};
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
 mod support;
@@ -48,14 +46,18 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn record_review_ready_publish_in_the_browser_on_sqlite() {
-    let Some(tools) = browser_tools() else { return };
+    let Some(tools) = browser_tools("CNA browser test") else {
+        return;
+    };
     let _one = ONE_AT_A_TIME.lock().await;
     story(&tools, Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn record_review_ready_publish_in_the_browser_on_postgres() {
-    let Some(tools) = browser_tools() else { return };
+    let Some(tools) = browser_tools("CNA browser test") else {
+        return;
+    };
     // Prints the SKIPPED line without EMBARGO_TEST_POSTGRES, and fails under CI=true.
     if !test_support::backends().contains(&TestBackend::Postgres) {
         return;
@@ -261,8 +263,20 @@ async fn story(tools: &BrowserTools, backend: Backend) {
     );
     let driver_url = format!("http://127.0.0.1:{driver_port}");
     wait_until_ok(&s.http, &format!("{driver_url}/status"), START, &mut driver).await;
-    let member = browser(&driver_url, &tools.chromium, &tmp.path().join("member")).await;
-    let admin = browser(&driver_url, &tools.chromium, &tmp.path().join("admin")).await;
+    let member = browser(
+        &driver_url,
+        &tools.chromium,
+        &tmp.path().join("member"),
+        2400,
+    )
+    .await;
+    let admin = browser(
+        &driver_url,
+        &tools.chromium,
+        &tmp.path().join("admin"),
+        2400,
+    )
+    .await;
 
     // --- 1. The member sets a password through the setup link and logs in ---------------
     s.step("member: setting the password through the setup link");
@@ -694,77 +708,6 @@ async fn submit_for_review_refused(c: &Client) {
 // ---------------------------------------------------------------------------------------
 // Browser helpers
 // ---------------------------------------------------------------------------------------
-
-fn browser_tools() -> Option<BrowserTools> {
-    let chromium = find_program(&["chromium", "chromium-browser"]);
-    let chromedriver = find_program(&["chromedriver"]);
-    match (chromium, chromedriver) {
-        (Some(chromium), Some(chromedriver)) => Some(BrowserTools {
-            chromium,
-            chromedriver,
-        }),
-        _ => {
-            assert!(
-                !in_ci(),
-                "CI=true but chromium/chromedriver are not installed: the browser test must run in CI"
-            );
-            println!("SKIPPED: CNA browser test (chromium/chromedriver not installed)");
-            None
-        }
-    }
-}
-
-async fn browser(driver_url: &str, chromium: &Path, profile: &Path) -> Client {
-    std::fs::create_dir_all(profile).unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("chrome"));
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chromium.display().to_string(),
-            "args": [
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--window-size=1280,2400",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(driver_url)
-        .await
-        .unwrap_or_else(|e| panic!("could not start a chromium session: {e}"))
-}
-
-/// Clicks a submit button and waits until the browser has loaded the answer.
-async fn press(c: &Client, button: &Element) {
-    button.click().await.unwrap();
-    let deadline = Instant::now() + WAIT;
-    while button.is_displayed().await.is_ok() {
-        assert!(
-            Instant::now() < deadline,
-            "clicking the button did not load a new page within {WAIT:?}; {}",
-            describe(c).await
-        );
-        tokio::time::sleep(POLL).await;
-    }
-    loop {
-        let ready = c.execute("return document.readyState", vec![]).await;
-        if matches!(ready, Ok(Value::String(ref s)) if s == "complete") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the page did not finish loading");
-        tokio::time::sleep(POLL).await;
-    }
-}
 
 async fn attr_of(c: &Client, css: &str, attr: &str) -> Option<String> {
     let el = c.find(Locator::Css(css)).await.ok()?;

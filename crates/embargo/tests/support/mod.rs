@@ -16,7 +16,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use fantoccini::elements::Element;
-use fantoccini::{Client, Locator};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
 
 /// The longest any single step may take before the test gives up on it.
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -281,5 +283,77 @@ pub fn truncate(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],
         None => s,
+    }
+}
+
+pub fn browser_tools(test: &str) -> Option<BrowserTools> {
+    let chromium = find_program(&["chromium", "chromium-browser"]);
+    let chromedriver = find_program(&["chromedriver"]);
+    match (chromium, chromedriver) {
+        (Some(chromium), Some(chromedriver)) => Some(BrowserTools {
+            chromium,
+            chromedriver,
+        }),
+        _ => {
+            assert!(
+                !in_ci(),
+                "CI=true but chromium/chromedriver are not installed: the browser test must run in CI"
+            );
+            println!("SKIPPED: {test} (chromium/chromedriver not installed)");
+            None
+        }
+    }
+}
+
+pub async fn browser(driver_url: &str, chromium: &Path, profile: &Path, height: u32) -> Client {
+    std::fs::create_dir_all(profile).unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("chrome"));
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium.display().to_string(),
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                &format!("--window-size=1280,{height}"),
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(driver_url)
+        .await
+        .unwrap_or_else(|e| panic!("could not start a chromium session: {e}"))
+}
+
+/// Clicks a submit button and waits until the browser has loaded the answer: the old
+/// page's elements go stale, and the new document is complete.
+pub async fn press(c: &Client, button: &Element) {
+    button.click().await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    while button.is_displayed().await.is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "clicking the button did not load a new page within {WAIT:?}; {}",
+            describe(c).await
+        );
+        tokio::time::sleep(POLL).await;
+    }
+    loop {
+        let ready = c.execute("return document.readyState", vec![]).await;
+        if matches!(ready, Ok(Value::String(ref s)) if s == "complete") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the page did not finish loading");
+        tokio::time::sleep(POLL).await;
     }
 }
