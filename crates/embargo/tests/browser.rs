@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use embargo_store::test_support::{self, TestBackend};
+use embargo_store::test_support::TestBackend;
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -34,34 +34,20 @@ const CVE: &str = "CVE-2026-10000";
 const AFFECTED_1: &str = "3.0.0 before 3.7.1";
 const AFFECTED_2: &str = "4.0.0 before 4.0.2";
 
-/// One browser story at a time in this process: two headless chromiums, a chromedriver and
-/// a server per story are plenty for a small machine.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_to_advisory_in_the_browser_on_sqlite() {
-    let Some(tools) = browser_tools("browser test") else {
-        return;
-    };
-    let _one = ONE_AT_A_TIME.lock().await;
-    story(&tools, Backend::Sqlite).await;
+    run_story("browser test", TestBackend::Sqlite, |t, b| async move {
+        story(&t, b).await
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_to_advisory_in_the_browser_on_postgres() {
-    let Some(tools) = browser_tools("browser test") else {
-        return;
-    };
-    // Prints the SKIPPED line without EMBARGO_TEST_POSTGRES, and fails under CI=true.
-    if !test_support::backends().contains(&TestBackend::Postgres) {
-        return;
-    }
-    let _one = ONE_AT_A_TIME.lock().await;
-    // `_db` drops the database after the story (and its server) is done.
-    let (url, _db) = test_support::fresh_database_url(TestBackend::Postgres)
-        .await
-        .unwrap();
-    story(&tools, Backend::Postgres(url)).await;
+    run_story("browser test", TestBackend::Postgres, |t, b| async move {
+        story(&t, b).await
+    })
+    .await;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use embargo_store::test_support::{self, TestBackend};
+use embargo_store::test_support::TestBackend;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
@@ -41,32 +41,22 @@ const CVSS_V4: &str = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:
 /// What FIRST's calculator gives for `CVSS_V4`.
 const CVSS_V4_SCORE: &str = "9.3";
 
-/// One browser story at a time in this process.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn record_review_ready_publish_in_the_browser_on_sqlite() {
-    let Some(tools) = browser_tools("CNA browser test") else {
-        return;
-    };
-    let _one = ONE_AT_A_TIME.lock().await;
-    story(&tools, Backend::Sqlite).await;
+    run_story("CNA browser test", TestBackend::Sqlite, |t, b| async move {
+        story(&t, b).await
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn record_review_ready_publish_in_the_browser_on_postgres() {
-    let Some(tools) = browser_tools("CNA browser test") else {
-        return;
-    };
-    // Prints the SKIPPED line without EMBARGO_TEST_POSTGRES, and fails under CI=true.
-    if !test_support::backends().contains(&TestBackend::Postgres) {
-        return;
-    }
-    let _one = ONE_AT_A_TIME.lock().await;
-    let (url, _db) = test_support::fresh_database_url(TestBackend::Postgres)
-        .await
-        .unwrap();
-    story(&tools, Backend::Postgres(url)).await;
+    run_story(
+        "CNA browser test",
+        TestBackend::Postgres,
+        |t, b| async move { story(&t, b).await },
+    )
+    .await;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -411,27 +411,8 @@ fn transition_requests_name_missing_fields() {
 #[test]
 fn the_record_is_gated_as_at_the_asf() {
     use crate::cna::RecordState as S;
-    let org = member(1, true);
-    let team = member(2, false);
-    let mut r = received();
-    for (cmd, actor) in [
-        (Command::Acknowledge { message: None }, &team),
-        (
-            Command::Accept {
-                disclosure_date: "2026-12-15".parse().unwrap(),
-                message: None,
-            },
-            &team,
-        ),
-        (
-            Command::AssignCve {
-                cve: CveId::parse("CVE-2026-10000").unwrap(),
-            },
-            &org,
-        ),
-    ] {
-        r = step(&r, cmd, actor).unwrap().report;
-    }
+    let (org, team) = (member(1, true), member(2, false));
+    let mut r = with_cve_assigned();
     assert_eq!(r.record_state(), Some(S::Reserved));
     let mv = |to: S| Command::MoveRecord {
         to,
@@ -530,27 +511,8 @@ fn the_record_is_gated_as_at_the_asf() {
 #[test]
 fn a_rejected_cve_lets_the_report_be_rejected() {
     use crate::cna::RecordState as S;
-    let org = member(1, true);
-    let team = member(2, false);
-    let mut r = received();
-    for (cmd, actor) in [
-        (Command::Acknowledge { message: None }, &team),
-        (
-            Command::Accept {
-                disclosure_date: "2026-12-15".parse().unwrap(),
-                message: None,
-            },
-            &team,
-        ),
-        (
-            Command::AssignCve {
-                cve: CveId::parse("CVE-2026-10000").unwrap(),
-            },
-            &org,
-        ),
-    ] {
-        r = step(&r, cmd, actor).unwrap().report;
-    }
+    let (org, team) = (member(1, true), member(2, false));
+    let mut r = with_cve_assigned();
     assert!(
         step(
             &r,
@@ -915,4 +877,30 @@ fn the_handling_team_splits_an_accepted_report() {
     let mut announced = a.clone();
     announced.state = ReportState::Announced;
     assert!(split(&announced, ReportId::generate(), &team, now(), &contacts()).is_err());
+}
+
+/// A received report acknowledged and accepted by the team, with CVE-2026-10000
+/// assigned by the organisation team.
+fn with_cve_assigned() -> Report {
+    let (org, team) = (member(1, true), member(2, false));
+    let mut r = received();
+    for (cmd, actor) in [
+        (Command::Acknowledge { message: None }, &team),
+        (
+            Command::Accept {
+                disclosure_date: "2026-12-15".parse().unwrap(),
+                message: None,
+            },
+            &team,
+        ),
+        (
+            Command::AssignCve {
+                cve: CveId::parse("CVE-2026-10000").unwrap(),
+            },
+            &org,
+        ),
+    ] {
+        r = step(&r, cmd, actor).unwrap().report;
+    }
+    r
 }

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use embargo_store::test_support::{self, TestBackend};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -355,5 +356,38 @@ pub async fn press(c: &Client, button: &Element) {
         }
         assert!(Instant::now() < deadline, "the page did not finish loading");
         tokio::time::sleep(POLL).await;
+    }
+}
+
+/// One browser story at a time in this process: two headless Chromiums, a chromedriver
+/// and a server per story are plenty for a small machine.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Runs `story` on `backend` (a fresh PostgreSQL database for that backend). Without
+/// Chromium or PostgreSQL it prints its SKIPPED line, and fails under `CI=true`.
+pub async fn run_story<F, Fut>(test: &str, backend: TestBackend, story: F)
+where
+    F: FnOnce(BrowserTools, Backend) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(tools) = browser_tools(test) else {
+        return;
+    };
+    match backend {
+        TestBackend::Sqlite => {
+            let _one = ONE_AT_A_TIME.lock().await;
+            story(tools, Backend::Sqlite).await;
+        }
+        TestBackend::Postgres => {
+            if !test_support::backends().contains(&TestBackend::Postgres) {
+                return;
+            }
+            let _one = ONE_AT_A_TIME.lock().await;
+            // `_db` drops the database after the story (and its server) is done.
+            let (url, _db) = test_support::fresh_database_url(TestBackend::Postgres)
+                .await
+                .unwrap();
+            story(tools, Backend::Postgres(url)).await;
+        }
     }
 }

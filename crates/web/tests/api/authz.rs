@@ -3,6 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::support::page_text;
 use crate::support::{TestApp, apps, token_of};
 
 async fn call(
@@ -340,14 +341,7 @@ async fn each_role_against_each_report_endpoint() {
         );
         assert_eq!(res.headers()["location"], "/login");
         let alice = app.login(crate::support::MEMBER_A).await;
-        let page = alice
-            .get(app.url("/dashboard"))
-            .send()
-            .await
-            .expect("dashboard")
-            .text()
-            .await
-            .expect("body");
+        let page = page_text(&alice, app.url("/dashboard")).await;
         assert!(
             page.contains(&format!(
                 r#"<a class="report-link" href="/reports/{ra}">Alpha private problem</a>"#

@@ -4,6 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::{TestApp, apps, date_in};
+use crate::support::{page_text, post_form};
 
 async fn count(app: &TestApp) -> usize {
     let (_, list) = app.get_json("/api/v1/reports", Some(&app.admin)).await;
@@ -109,26 +110,24 @@ async fn bad_input_is_refused_clearly_and_stores_nothing() {
             "{b}: {page}"
         );
         assert!(page.contains("kept text"), "{b}");
-        let res = app
-            .http
-            .post(app.url("/report"))
-            .form(&[("title", "Too big"), ("description", big.as_str())])
-            .send()
-            .await
-            .expect("form");
+        let res = post_form(
+            &app.http,
+            app.url("/report"),
+            &[("title", "Too big"), ("description", big.as_str())],
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{b}");
         assert!(
             res.text().await.expect("body").contains("description: is"),
             "{b}"
         );
 
-        let res = app
-            .http
-            .post(app.url("/report"))
-            .form(&[("title", "Far too big"), ("description", huge.as_str())])
-            .send()
-            .await
-            .expect("form");
+        let res = post_form(
+            &app.http,
+            app.url("/report"),
+            &[("title", "Far too big"), ("description", huge.as_str())],
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE, "{b}");
         assert!(
             res.headers()["content-type"]
@@ -226,28 +225,14 @@ async fn bad_input_is_refused_clearly_and_stores_nothing() {
 
         // Hostile HTML is shown as text on the team's page and the reporter's.
         let alice = app.login(crate::support::MEMBER_A).await;
-        let page = alice
-            .get(app.url(&format!("/reports/{id}")))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let page = page_text(&alice, app.url(&format!("/reports/{id}"))).await;
         assert!(
             !page.contains("<script>alert") && !page.contains("<img src=x"),
             "{b}: unescaped HTML"
         );
         let escaped = |s: &str| s.contains("&#60;script&#62;") || s.contains("&lt;script&gt;");
         assert!(escaped(&page), "{b}: escaped title shown: {page}");
-        let dashboard = alice
-            .get(app.url("/dashboard"))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let dashboard = page_text(&alice, app.url("/dashboard")).await;
         assert!(
             !dashboard.contains("<script>alert") && escaped(&dashboard),
             "{b}"

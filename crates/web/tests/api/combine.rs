@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::{ADMIN, MEMBER_A, TestApp, apps, csrf_of, date_in, record_json, token_of};
+use crate::support::{page_text, post_form};
 
 /// A report of alpha by another reporter, with their own credit wish.
 async fn submit_other(app: &TestApp, title: &str) -> (String, String) {
@@ -132,34 +133,20 @@ async fn several_reports_of_one_vulnerability_are_merged() {
 
         // The page offers the form to the organisation team only.
         let admin = app.login(ADMIN).await;
-        let page = admin
-            .get(app.url(&format!("/reports/{src}")))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let page = page_text(&admin, app.url(&format!("/reports/{src}"))).await;
         assert!(page.contains(r#"id="merge-form""#), "{b}");
         // A refused merge from the page shows the page again with the domain's reason.
-        let res = admin
-            .post(app.url(&format!("/reports/{src}/merge")))
-            .form(&[("csrf", csrf_of(&page).as_str()), ("into", src.as_str())])
-            .send()
-            .await
-            .expect("merge form");
+        let res = post_form(
+            &admin,
+            app.url(&format!("/reports/{src}/merge")),
+            &[("csrf", csrf_of(&page).as_str()), ("into", src.as_str())],
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::CONFLICT, "{b}");
         let refused = res.text().await.expect("body");
         assert!(refused.contains("cannot be merged into itself"), "{b}");
         let member = app.login(MEMBER_A).await;
-        let page = member
-            .get(app.url(&format!("/reports/{src}")))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let page = page_text(&member, app.url(&format!("/reports/{src}"))).await;
         assert!(!page.contains(r#"id="merge-form""#), "{b}");
 
         let (status, view) = app
@@ -269,14 +256,7 @@ async fn one_report_of_two_vulnerabilities_is_split() {
 
         // The handling team sees the form and splits.
         let member = app.login(MEMBER_A).await;
-        let page = member
-            .get(app.url(&format!("/reports/{a}")))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let page = page_text(&member, app.url(&format!("/reports/{a}"))).await;
         assert!(page.contains(r#"id="split-form""#), "{b}");
         let (status, body) = app.post_json(&split, Some(&app.member_a), &json!({})).await;
         assert_eq!(status, StatusCode::CREATED, "{b}: {body}");
@@ -324,12 +304,12 @@ async fn one_report_of_two_vulnerabilities_is_split() {
 
         // The page form works too, and lands on the new report.
         let csrf = csrf_of(&page);
-        let res = member
-            .post(app.url(&format!("/reports/{a}/split")))
-            .form(&[("csrf", csrf.as_str())])
-            .send()
-            .await
-            .expect("split form");
+        let res = post_form(
+            &member,
+            app.url(&format!("/reports/{a}/split")),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{b}");
         let location = res.headers()["location"]
             .to_str()

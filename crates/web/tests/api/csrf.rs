@@ -3,6 +3,7 @@
 use reqwest::StatusCode;
 
 use crate::support::{MEMBER_A, apps, csrf_of};
+use crate::support::{page_text, post_form};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn session_posts_without_the_csrf_token_are_refused_and_change_nothing() {
@@ -10,14 +11,7 @@ async fn session_posts_without_the_csrf_token_are_refused_and_change_nothing() {
         let b = app.backend;
         let (id, _) = app.submit("CSRF target", Some("alpha")).await;
         let alice = app.login(MEMBER_A).await;
-        let page = alice
-            .get(app.url(&format!("/reports/{id}")))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let page = page_text(&alice, app.url(&format!("/reports/{id}"))).await;
         let csrf = csrf_of(&page);
         assert_eq!(csrf.len(), 64, "{b}");
         let url = app.url(&format!("/reports/{id}/note"));
@@ -30,12 +24,12 @@ async fn session_posts_without_the_csrf_token_are_refused_and_change_nothing() {
             let res = alice.post(&url).form(&form).send().await.expect("post");
             assert_eq!(res.status(), StatusCode::FORBIDDEN, "{b}: {form:?}");
         }
-        let res = alice
-            .post(&transition)
-            .form(&[("to", "acknowledged"), ("csrf", "wrong")])
-            .send()
-            .await
-            .expect("post");
+        let res = post_form(
+            &alice,
+            &transition,
+            &[("to", "acknowledged"), ("csrf", "wrong")],
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{b}");
         // The right token, but sent from another site.
         let res = alice
@@ -84,12 +78,12 @@ async fn session_posts_without_the_csrf_token_are_refused_and_change_nothing() {
         assert!(view.to_string().contains("real note"), "{b}");
 
         // A refused step shows the page again with the reason.
-        let res = alice
-            .post(&transition)
-            .form(&[("to", "rejected"), ("csrf", csrf.as_str()), ("reason", "")])
-            .send()
-            .await
-            .expect("post");
+        let res = post_form(
+            &alice,
+            &transition,
+            &[("to", "rejected"), ("csrf", csrf.as_str()), ("reason", "")],
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{b}");
         let page = res.text().await.expect("body");
         assert!(
@@ -98,19 +92,9 @@ async fn session_posts_without_the_csrf_token_are_refused_and_change_nothing() {
         );
 
         // Logging out needs the token too, then the session is gone.
-        let res = alice
-            .post(app.url("/logout"))
-            .form(&[("csrf", "nope")])
-            .send()
-            .await
-            .expect("post");
+        let res = post_form(&alice, app.url("/logout"), &[("csrf", "nope")]).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{b}");
-        let res = alice
-            .post(app.url("/logout"))
-            .form(&[("csrf", csrf.as_str())])
-            .send()
-            .await
-            .expect("post");
+        let res = post_form(&alice, app.url("/logout"), &[("csrf", csrf.as_str())]).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{b}");
         let res = alice.get(app.url("/dashboard")).send().await.expect("get");
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{b}: signed out");

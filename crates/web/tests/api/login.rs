@@ -4,6 +4,7 @@ use embargo_domain::token::Token;
 use embargo_store::{CredentialKind, NewCredential, NewUser, Users};
 use reqwest::StatusCode;
 
+use crate::support::post_form;
 use crate::support::{MEMBER_A, PASSWORD, TestApp, apps, client, csrf_of, email};
 
 async fn login_page(app: &TestApp, who: &str, password: &str) -> (StatusCode, String) {
@@ -122,12 +123,12 @@ async fn a_setup_link_sets_a_password_once() {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{b}: no password yet");
 
         let c = client();
-        let res = c
-            .post(app.url(&path))
-            .form(&[("password", "short"), ("password_confirm", "short")])
-            .send()
-            .await
-            .expect("post");
+        let res = post_form(
+            &c,
+            app.url(&path),
+            &[("password", "short"), ("password_confirm", "short")],
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{b}");
         assert!(
             res.text()

@@ -8,6 +8,7 @@ use embargo_store::{IncomingMail, MailEffect, Mailbox, NewAttachment, Reports};
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 
+use crate::support::page_text;
 use crate::support::{ADMIN, MEMBER_A, MEMBER_B, apps, client};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n<script>alert(1)</script>";
@@ -108,14 +109,7 @@ Message-ID: <held-1@elsewhere.example>\r\n\r\nsee the screenshot\r\n";
             .expect("sent");
 
         let team = app.login(ADMIN).await;
-        let page = team
-            .get(app.url(&format!("/reports/{id}")))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let page = page_text(&team, app.url(&format!("/reports/{id}"))).await;
         for needle in [
             r#"<table id="incoming-mail">"#,
             "Eve &#60;eve@elsewhere.example&#62;",

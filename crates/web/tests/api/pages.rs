@@ -3,20 +3,14 @@
 use reqwest::StatusCode;
 
 use crate::support::{ADMIN, apps, client, csrf_of, date_in};
+use crate::support::{page_text, post_form};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_public_form_and_team_pages_carry_a_report_to_announcement() {
     for app in apps().await {
         let b = app.backend;
         let anon = client();
-        let form = anon
-            .get(app.url("/report"))
-            .send()
-            .await
-            .expect("form")
-            .text()
-            .await
-            .expect("body");
+        let form = page_text(&anon, app.url("/report")).await;
         for needle in [
             r#"<form id="report-form" method="post""#,
             r#"<option value="">I don't know</option>"#,
@@ -44,14 +38,7 @@ async fn the_public_form_and_team_pages_carry_a_report_to_announcement() {
             .expect("location")
             .to_string();
         assert!(receipt_path.starts_with("/report/received?"), "{b}");
-        let receipt = anon
-            .get(app.url(&receipt_path))
-            .send()
-            .await
-            .expect("receipt")
-            .text()
-            .await
-            .expect("body");
+        let receipt = page_text(&anon, app.url(&receipt_path)).await;
         let marker = r#"<a id="status-link" href=""#;
         let start = receipt.find(marker).expect("status link") + marker.len();
         let status_url = receipt[start..]
@@ -64,14 +51,7 @@ async fn the_public_form_and_team_pages_carry_a_report_to_announcement() {
             "{b}: {status_url}"
         );
 
-        let status = anon
-            .get(&status_url)
-            .send()
-            .await
-            .expect("status")
-            .text()
-            .await
-            .expect("body");
+        let status = page_text(&anon, &status_url).await;
         assert!(
             status.contains(r#"<span id="state" data-state="received">"#),
             "{b}"
@@ -80,21 +60,9 @@ async fn the_public_form_and_team_pages_carry_a_report_to_announcement() {
             status.contains(r#"<li class="message system">"#),
             "{b}: the receipt"
         );
-        let res = anon
-            .post(&status_url)
-            .form(&[("body", "Any news?")])
-            .send()
-            .await
-            .expect("reply");
+        let res = post_form(&anon, &status_url, &[("body", "Any news?")]).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{b}");
-        let status = anon
-            .get(&status_url)
-            .send()
-            .await
-            .expect("status")
-            .text()
-            .await
-            .expect("body");
+        let status = page_text(&anon, &status_url).await;
         assert!(
             status.contains(r#"<li class="message reporter">"#) && status.contains("Any news?"),
             "{b}"
@@ -102,14 +70,7 @@ async fn the_public_form_and_team_pages_carry_a_report_to_announcement() {
 
         // The team: dashboard row, then every step through the page's forms.
         let admin = app.login(ADMIN).await;
-        let dash = admin
-            .get(app.url("/dashboard"))
-            .send()
-            .await
-            .expect("dash")
-            .text()
-            .await
-            .expect("body");
+        let dash = page_text(&admin, app.url("/dashboard")).await;
         let link = r#"<a class="report-link" href="/reports/"#;
         let start = dash.find(link).expect("a report row") + link.len();
         let id = dash[start..].split('"').next().expect("id").to_string();
@@ -123,14 +84,7 @@ async fn the_public_form_and_team_pages_carry_a_report_to_announcement() {
             let url = app.url(&format!("/reports/{id}/{action}"));
             let page_url = page_url.clone();
             async move {
-                let page = admin
-                    .get(&page_url)
-                    .send()
-                    .await
-                    .expect("page")
-                    .text()
-                    .await
-                    .expect("body");
+                let page = page_text(&admin, &page_url).await;
                 let mut form = fields;
                 form.push(("csrf", csrf_of(&page)));
                 let res = admin.post(&url).form(&form).send().await.expect("post");
@@ -138,14 +92,7 @@ async fn the_public_form_and_team_pages_carry_a_report_to_announcement() {
                 (status, res.text().await.expect("body"))
             }
         };
-        let page = admin
-            .get(&page_url)
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let page = page_text(&admin, &page_url).await;
         assert!(
             page.contains(r#"data-to="acknowledged" method="post" action="/reports/"#),
             "{b}"
@@ -186,14 +133,7 @@ async fn the_public_form_and_team_pages_carry_a_report_to_announcement() {
             )
             .await
             .expect("pool");
-        let page = admin
-            .get(&page_url)
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let page = page_text(&admin, &page_url).await;
         assert!(
             page.contains(r#"placeholder="next free id from the pool""#),
             "{b}"
@@ -228,14 +168,7 @@ async fn the_public_form_and_team_pages_carry_a_report_to_announcement() {
         record[3].1 = "1.0.0 before 1.9.1\n2.0 and later".into();
         let (status, body) = post(record, "record").await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{b}: {body}");
-        let page = admin
-            .get(&page_url)
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let page = page_text(&admin, &page_url).await;
         assert!(page.contains(r#"<pre id="announcement-preview">Subject: CVE-2026-30000: Example Alpha: path traversal in file handler"#), "{b}: {page}");
         assert!(
             page.contains("1.0.0 before 1.9.1\n2.0 and later"),
@@ -257,14 +190,7 @@ async fn the_public_form_and_team_pages_carry_a_report_to_announcement() {
             let (status, body) = post(fields, "transition").await;
             assert_eq!(status, StatusCode::SEE_OTHER, "{b}: {body}");
         }
-        let page = admin
-            .get(&page_url)
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let page = page_text(&admin, &page_url).await;
         assert!(page.contains(r#"data-state="announced""#), "{b}");
         assert!(page.contains(r#"<table id="audit">"#), "{b}");
         assert!(
@@ -275,14 +201,7 @@ async fn the_public_form_and_team_pages_carry_a_report_to_announcement() {
             page.contains(r#"<table id="outbox">"#) && page.contains("pat@example.net"),
             "{b}: the queued mails"
         );
-        let public = anon
-            .get(app.url("/projects/alpha"))
-            .send()
-            .await
-            .expect("project")
-            .text()
-            .await
-            .expect("body");
+        let public = page_text(&anon, app.url("/projects/alpha")).await;
         assert!(
             public.contains(r#"<a class="advisory" href="/advisories/CVE-2026-30000">CVE-2026-30000: Example Alpha: path traversal in file handler</a>"#),
             "{b}: {public}"

@@ -8,6 +8,7 @@ use embargo_web::limit::{Rate, RateLimits};
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::support::post_form;
 use crate::support::spawn_app_with;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -56,13 +57,12 @@ async fn a_flood_of_reports_is_refused_after_the_burst() {
         );
 
         // The form door shares the bucket; the page says so in HTML.
-        let r = app
-            .http
-            .post(app.url("/report"))
-            .form(&[("title", "flood"), ("description", "d")])
-            .send()
-            .await
-            .expect("post");
+        let r = post_form(
+            &app.http,
+            app.url("/report"),
+            &[("title", "flood"), ("description", "d")],
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
         assert!(r.text().await.expect("text").contains("try again"));
 

@@ -5,6 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+use crate::support::post_form;
 use crate::support::{ADMIN, MEMBER_A, TestApp, apps, csrf_of};
 
 async fn page(c: &reqwest::Client, app: &TestApp, id: &str) -> String {
@@ -52,12 +53,12 @@ async fn the_organisation_publishes_from_the_page_after_the_announcement() {
             "{b}: publishing is offered"
         );
         assert!(!html.contains(r#"id="record-form""#), "{b}: no editing");
-        let res = admin
-            .post(app.url(&format!("/reports/{id}/record/transition")))
-            .form(&[("csrf", csrf_of(&html).as_str()), ("to", "published")])
-            .send()
-            .await
-            .expect("post");
+        let res = post_form(
+            &admin,
+            app.url(&format!("/reports/{id}/record/transition")),
+            &[("csrf", csrf_of(&html).as_str()), ("to", "published")],
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{b}");
         let html = page(&admin, &app, &id).await;
         assert!(

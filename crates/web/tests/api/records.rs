@@ -7,6 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::support::{TestApp, apps, csrf_of};
+use crate::support::{page_text, post_form};
 
 pub const CVSS4: &str = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
 pub const CVSS3: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
@@ -190,14 +191,7 @@ async fn a_record_is_written_checked_reviewed_and_kept_in_versions() {
 
         // The page: state, scores, purl, findings, and the diff of version 2.
         let member = app.login(crate::support::MEMBER_A).await;
-        let page = member
-            .get(app.url(&format!("/reports/{id}?diff=2")))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let page = page_text(&member, app.url(&format!("/reports/{id}?diff=2"))).await;
         assert!(
             page.contains(r#"id="record-state" data-state="ready""#),
             "{b}: {page}"
@@ -228,14 +222,7 @@ async fn the_no_script_form_takes_the_new_fields_and_shows_what_is_wrong() {
         app.walk_to(&id, "cve_assigned", "CVE-2026-20001").await;
         let member = app.login(crate::support::MEMBER_A).await;
         let page_url = app.url(&format!("/reports/{id}"));
-        let page = member
-            .get(&page_url)
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let page = page_text(&member, &page_url).await;
         let csrf = csrf_of(&page);
         let mut fields = vec![
             ("csrf", csrf.clone()),
@@ -260,21 +247,9 @@ async fn the_no_script_form_takes_the_new_fields_and_shows_what_is_wrong() {
             ("further_cwes", "CWE-20 Improper Input Validation\r\nCWE-116".into()),
             ("timeline", "2026-01-05 Reported to the security team".into()),
         ];
-        let res = member
-            .post(app.url(&format!("/reports/{id}/record")))
-            .form(&fields)
-            .send()
-            .await
-            .expect("post");
+        let res = post_form(&member, app.url(&format!("/reports/{id}/record")), &fields).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{b}");
-        let page = member
-            .get(&page_url)
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let page = page_text(&member, &page_url).await;
         assert!(
             page.contains(r#"id="record-problem""#),
             "{b}: a bad tag is flagged: {page}"
@@ -301,12 +276,12 @@ async fn the_no_script_form_takes_the_new_fields_and_shows_what_is_wrong() {
             page.contains(r#"class="record-transition" data-to="review""#),
             "{b}"
         );
-        let res = member
-            .post(app.url(&format!("/reports/{id}/record/transition")))
-            .form(&[("csrf", csrf.as_str()), ("to", "review")])
-            .send()
-            .await
-            .expect("post");
+        let res = post_form(
+            &member,
+            app.url(&format!("/reports/{id}/record/transition")),
+            &[("csrf", csrf.as_str()), ("to", "review")],
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::CONFLICT, "{b}");
         let body = res.text().await.expect("body");
         assert!(
@@ -316,12 +291,7 @@ async fn the_no_script_form_takes_the_new_fields_and_shows_what_is_wrong() {
         );
         // A malformed range is refused with the typed values kept.
         fields[6].1 = "3.0 till 3.7".into();
-        let res = member
-            .post(app.url(&format!("/reports/{id}/record")))
-            .form(&fields)
-            .send()
-            .await
-            .expect("post");
+        let res = post_form(&member, app.url(&format!("/reports/{id}/record")), &fields).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{b}");
         let body = res.text().await.expect("body");
         assert!(
@@ -332,12 +302,7 @@ async fn the_no_script_form_takes_the_new_fields_and_shows_what_is_wrong() {
         // So is a timeline line without a date, named in the message.
         fields[6].1 = "3.0.0 through 3.7.0, fixed in 3.6.9".into();
         fields[20].1 = "soon Reported".into();
-        let res = member
-            .post(app.url(&format!("/reports/{id}/record")))
-            .form(&fields)
-            .send()
-            .await
-            .expect("post");
+        let res = post_form(&member, app.url(&format!("/reports/{id}/record")), &fields).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{b}");
         let body = res.text().await.expect("body");
         assert!(
@@ -348,33 +313,21 @@ async fn the_no_script_form_takes_the_new_fields_and_shows_what_is_wrong() {
         // Fixed, it goes to review.
         fields[6].1 = "3.0.0 through 3.7.0".into();
         fields[15].1 = "https://alpha.example.org/a [vendor-advisory, patch]".into();
-        let res = member
-            .post(app.url(&format!("/reports/{id}/record")))
-            .form(&fields)
-            .send()
-            .await
-            .expect("post");
+        let res = post_form(&member, app.url(&format!("/reports/{id}/record")), &fields).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{b}");
-        let res = member
-            .post(app.url(&format!("/reports/{id}/record/transition")))
-            .form(&[("csrf", csrf.as_str()), ("to", "review")])
-            .send()
-            .await
-            .expect("post");
+        let res = post_form(
+            &member,
+            app.url(&format!("/reports/{id}/record/transition")),
+            &[("csrf", csrf.as_str()), ("to", "review")],
+        )
+        .await;
         assert_eq!(
             res.status(),
             StatusCode::SEE_OTHER,
             "{b}: {}",
             res.text().await.unwrap_or_default()
         );
-        let page = member
-            .get(&page_url)
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let page = page_text(&member, &page_url).await;
         assert!(
             page.contains(r#"data-state="review""#) && !page.contains(r#"id="record-problem""#),
             "{b}"

@@ -424,3 +424,24 @@ pub fn official_schema() -> Option<Arc<embargo_formats::cve5::schema::OfficialSc
         })
         .clone()
 }
+
+/// The body of a page fetched with `client` (its cookies, no redirects followed).
+pub async fn page_text(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> String {
+    client
+        .get(url)
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body")
+}
+
+/// A form posted as a browser would, with `client`'s cookies.
+pub async fn post_form<T: serde::Serialize + ?Sized>(
+    client: &reqwest::Client,
+    url: impl reqwest::IntoUrl,
+    form: &T,
+) -> reqwest::Response {
+    client.post(url).form(form).send().await.expect("post")
+}
