@@ -1,10 +1,14 @@
-//! E-mail rules that are not about transport: mail held for the team, and the
-//! polite request to resubmit as plain text (seeds 000 and 001).
+//! E-mail rules that are not about transport: mail held for the team, what a team
+//! member's mail on a thread becomes (a reply to the reporter only when it answers a
+//! mail the reporter got), automatic answers withheld from lists and auto-senders, and
+//! the polite request to resubmit as plain text (docs/mail.md explains each rule).
 
 use jiff::Timestamp;
 
 use crate::DomainError;
-use crate::lifecycle::{Change, Contacts};
+use crate::access::{Actor, Member};
+use crate::lifecycle::{Change, Command, Contacts, decide};
+use crate::policy::Policy;
 use crate::report::{
     AuditEntry, MessageKind, NewMessage, Notice, NoticeKind, OutgoingMail, Report,
 };
@@ -26,6 +30,109 @@ pub enum HoldReason {
     UnknownSender,
     /// An auto-reply or a bounce: shown to the team, never answered (mail loops).
     Automatic,
+}
+
+/// What a team member's mail on a report's thread answers, as far as intake can tell
+/// from its `In-Reply-To` (or, without one, its last `References` entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answers {
+    /// A mail of ours that went to the reporter of this report.
+    MailToReporter,
+    /// A mail of ours that went to the team only (a notice, a CVE request...).
+    TeamOnlyMail,
+    /// Anything else: a mail we did not send, another report's mail, no reference at
+    /// all (threaded by the subject token only).
+    Unknown,
+}
+
+/// What became of a team member's mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberMail {
+    /// Posted as a team reply and mailed to the reporter.
+    Relayed,
+    /// Kept as an internal note; the member was told so by mail.
+    KeptAsNote,
+}
+
+/// A mail from `member` (who handles `report`) on the report's thread. It is relayed to
+/// the reporter only when it answers a mail the reporter got: pressing Reply on a
+/// team-only notice is how colleagues talk to each other, and a wrong relay cannot be
+/// taken back, while a wrong note costs one click on the report page. `own_text` is the
+/// member's text without what it quotes.
+pub fn member_mail(
+    report: &Report,
+    member: &Member,
+    own_text: &str,
+    answers: Answers,
+    now: Timestamp,
+    policy: &Policy,
+    contacts: &Contacts,
+) -> Result<(Change, MemberMail), DomainError> {
+    let actor = Actor::Member(member.clone());
+    let body = own_text.to_string();
+    if answers == Answers::MailToReporter {
+        let change = decide(
+            report,
+            Command::Reply { body },
+            &actor,
+            now,
+            policy,
+            contacts,
+        )?;
+        return Ok((change, MemberMail::Relayed));
+    }
+    let mut change = decide(
+        report,
+        Command::Note { body },
+        &actor,
+        now,
+        policy,
+        contacts,
+    )?;
+    change.audit.detail.push_str(
+        "; by mail, answering a mail the reporter did not get: kept internal, not relayed",
+    );
+    change.mails.push(OutgoingMail {
+        to: vec![member.email.clone()],
+        cc: vec![],
+        subject: format!("[{}] Your mail was kept as an internal note", report.id),
+        body: format!(
+            "Your mail on report {id} answered a message that went to the team only, so it \
+             was kept as an internal note and was NOT sent to the reporter.\n\n\
+             To write to the reporter, use the reply form on the report page, or reply to \
+             a mail that the reporter received.",
+            id = report.id
+        ),
+        notice: None,
+    });
+    Ok((change, MemberMail::KeptAsNote))
+}
+
+/// Why no automatic answer may go out for a message (RFC 3834): it came through a
+/// mailing list or from an automatic sender, which must not be answered by a machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoAutoAnswer {
+    /// Relayed by a mailing list and its author's own address is unknown.
+    ListWithoutAuthor,
+    /// Sent by a machine (`Auto-Submitted`, `Precedence: bulk/junk`, a no-reply sender).
+    AutomaticSender,
+}
+
+/// Removes from a new report's change the automatic answers to its sender (the receipt
+/// and the request for plain text), keeping everything else: the report, the team's
+/// notice, the lines on the status page. Human answers later still reach the reporter.
+pub fn withhold_automatic_answers(change: &mut Change, why: NoAutoAnswer) {
+    change.mails.retain(|m| {
+        !m.notice
+            .as_ref()
+            .is_some_and(|n| matches!(n.kind, NoticeKind::Receipt | NoticeKind::PlainText))
+    });
+    change.audit.detail.push_str(match why {
+        NoAutoAnswer::ListWithoutAuthor => {
+            "; no automatic answer (relayed by a list, author unknown)"
+        }
+        NoAutoAnswer::AutomaticSender => "; no automatic answer (automatic sender)",
+    });
 }
 
 /// Adds to a new report's change the request to resubmit as plain text: a line on the
@@ -218,6 +325,100 @@ mod tests {
         assert!(
             auto.mails.is_empty(),
             "an automatic message is never answered"
+        );
+    }
+
+    fn member() -> Member {
+        Member {
+            id: crate::ids::UserId(7),
+            email: Email::parse("alice@example.org").unwrap(),
+            name: "Alice".into(),
+            org_team: true,
+            projects: vec![],
+        }
+    }
+
+    #[test]
+    fn a_member_reaches_the_reporter_only_by_answering_a_mail_the_reporter_got() {
+        let c = new_change(Some("ann@example.net"));
+        let report = &c.report;
+        let (relayed, what) = member_mail(
+            report,
+            &member(),
+            "Fixed in 1.2.",
+            Answers::MailToReporter,
+            Timestamp::now(),
+            &Policy::default(),
+            &contacts(),
+        )
+        .unwrap();
+        assert_eq!(what, MemberMail::Relayed);
+        assert_eq!(relayed.messages[0].kind, MessageKind::Team);
+        assert!(relayed.mails.iter().any(|m| m.reaches_reporter(report)));
+
+        for answers in [Answers::TeamOnlyMail, Answers::Unknown] {
+            let (kept, what) = member_mail(
+                report,
+                &member(),
+                "team only: we think this is a dup of EMB-OTHER",
+                answers,
+                Timestamp::now(),
+                &Policy::default(),
+                &contacts(),
+            )
+            .unwrap();
+            assert_eq!(what, MemberMail::KeptAsNote, "{answers:?}");
+            assert_eq!(kept.messages.len(), 1);
+            assert!(!kept.messages[0].kind.visible_to_reporter());
+            assert!(
+                kept.mails.iter().all(|m| !m.reaches_reporter(report)),
+                "{answers:?}: nothing goes to the reporter"
+            );
+            assert_eq!(kept.mails.len(), 1, "the member is told");
+            assert_eq!(kept.mails[0].to[0].as_str(), "alice@example.org");
+            assert!(
+                !kept.mails[0].body.contains("dup of"),
+                "the notice does not repeat the note"
+            );
+        }
+    }
+
+    #[test]
+    fn reaching_the_reporter_ignores_case_and_looks_at_cc() {
+        let c = new_change(Some("Ann@Example.net"));
+        let mut m = OutgoingMail {
+            to: vec![Email::parse("security@example.org").unwrap()],
+            cc: vec![Email::parse("ann@example.net").unwrap()],
+            subject: "s".into(),
+            body: "b".into(),
+            notice: None,
+        };
+        assert!(m.reaches_reporter(&c.report));
+        m.cc.clear();
+        assert!(!m.reaches_reporter(&c.report));
+        assert!(!m.reaches_reporter(&new_change(None).report));
+    }
+
+    #[test]
+    fn automatic_answers_are_withheld_but_the_team_is_still_told() {
+        let mut c = new_change(Some("ann@example.net"));
+        ask_for_plain_text(&mut c, PlainTextReason::HtmlOnly);
+        let team_mails = c
+            .mails
+            .iter()
+            .filter(|m| !m.reaches_reporter(&c.report))
+            .count();
+        assert!(c.mails.iter().any(|m| m.reaches_reporter(&c.report)));
+        withhold_automatic_answers(&mut c, NoAutoAnswer::AutomaticSender);
+        assert!(
+            c.mails.iter().all(|m| !m.reaches_reporter(&c.report)),
+            "no receipt, no plain-text request"
+        );
+        assert_eq!(c.mails.len(), team_mails, "the team's notice stays");
+        assert!(c.audit.detail.contains("no automatic answer"));
+        assert_eq!(
+            c.report.reporter.email.as_ref().unwrap().as_str(),
+            "ann@example.net"
         );
     }
 }

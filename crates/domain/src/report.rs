@@ -211,6 +211,28 @@ pub struct OutgoingMail {
     pub notice: Option<Notice>,
 }
 
+impl OutgoingMail {
+    /// Whether `address` is among the recipients (To or Cc). Addresses compare without
+    /// case: a reporter who typed their address in capitals is still the reporter.
+    pub fn reaches(&self, address: &Email) -> bool {
+        self.to
+            .iter()
+            .chain(&self.cc)
+            .any(|e| e.as_str().eq_ignore_ascii_case(address.as_str()))
+    }
+
+    /// Whether this mail goes to the report's reporter. A member's mail answering it
+    /// may be relayed to the reporter; a member's answer to any other mail stays
+    /// internal (see `mail::member_mail`).
+    pub fn reaches_reporter(&self, report: &Report) -> bool {
+        report
+            .reporter
+            .email
+            .as_ref()
+            .is_some_and(|e| self.reaches(e))
+    }
+}
+
 /// A lifecycle mail a site may word its own way (see [`NoticeKind`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {

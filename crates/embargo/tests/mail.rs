@@ -1,6 +1,7 @@
 //! E-mail end to end, through the real binary: Python's smtplib as the client of the
 //! SMTP receiver, aiosmtpd (PyPI) as the relay the outbox worker delivers to.
-//! Without python3 + aiosmtpd these tests print SKIPPED (and fail under CI=true).
+//! Without python3 + aiosmtpd these tests print SKIPPED (and fail under CI=true); the
+//! smuggling test writes its malformed session on a raw socket and needs neither.
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Write};
@@ -376,17 +377,36 @@ async fn mail_in_and_out_through_smtp() {
             "Also affects 3.6.",
         );
         assert_eq!(server.send(dir, ann, ORG, &reply), 250);
-        relay.wait_for("the reporter's reply", |m| {
+        let notice = relay.wait_for("the reporter's reply", |m| {
             m.contains("Reply from the reporter") && m.contains("Also affects 3.6.")
         });
+        let notice_id = header(&notice, "Message-ID").unwrap().to_string();
 
-        // A team member answers by mail: relayed to the reporter.
+        // A member presses Reply on that team-only notice, Outlook style: it becomes an
+        // internal note, the member is told, and nothing reaches the reporter.
+        let internal = message(
+            "alice@example.org",
+            ORG,
+            &format!("RE: {token} Reply from the reporter"),
+            "t0@example.org",
+            &format!("In-Reply-To: {notice_id}\r\n"),
+            "Team only: I think this is a dup of EMB-0123456789AB.\r\n\r\n\
+             ________________________________\r\nFrom: security@example.org\r\n\
+             Sent: Monday, June 1, 2026 10:00 AM\r\nTo: security@kafka.example.org\r\n\
+             Subject: Reply from the reporter\r\n\r\nAlso affects 3.6.",
+        );
+        assert_eq!(server.send(dir, "alice@example.org", ORG, &internal), 250);
+        relay.wait_for("the member's notice", |m| {
+            m.contains("X-Rcpt: alice@example.org") && m.contains("internal note")
+        });
+
+        // A team member answers a mail the reporter got (the receipt): relayed.
         let team = message(
             "alice@example.org",
             ORG,
-            &format!("Re: {token} Reply from the reporter"),
+            &format!("Re: {token} Report received"),
             "t1@example.org",
-            "",
+            &format!("In-Reply-To: {receipt_id}\r\n"),
             "Confirmed, fixing.\r\n\r\nOn Mon, 1 Jun 2026, Ann wrote:\r\n> Also affects 3.6.",
         );
         assert_eq!(server.send(dir, "alice@example.org", ORG, &team), 250);
@@ -401,6 +421,13 @@ async fn mail_in_and_out_through_smtp() {
             header(&relayed, "In-Reply-To"),
             Some("<r2@researcher.example>"),
             "{name}: threaded on the reporter's latest mail"
+        );
+        assert!(
+            !relay
+                .messages()
+                .iter()
+                .any(|m| m.contains(&format!("X-Rcpt: {ann}")) && m.contains("Team only")),
+            "{name}: the internal note never reached the reporter"
         );
 
         // A stranger on the thread: held; the team is told, the reporter gets nothing.
@@ -751,5 +778,85 @@ fn a_broken_mail_template_stops_the_start_with_file_and_line() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{args:?}: {stderr}");
         assert!(stderr.contains(&expected), "{args:?}: {stderr}");
+    }
+}
+
+/// SMTP smuggling: a second transaction hidden in the data behind `<LF>.<LF>`,
+/// `<LF>.<CRLF>` or `<CRLF>.<LF>` is text of the first message, never a message of its
+/// own. A raw socket, not smtplib, which would repair the bare line feeds.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_smuggled_behind_a_bare_lf_dot_is_text_of_the_first() {
+    use std::io::Read;
+    for backend in backends() {
+        let Some((dir, url, _db)) = database(backend).await else {
+            continue;
+        };
+        let dir = dir.path();
+        let server = Server::start(dir, url.as_deref(), None, None);
+        let store = open_store(dir, url.as_deref()).await;
+        let name = backend.name();
+        for (i, separator) in ["\n.\n", "\n.\r\n", "\r\n.\n"].into_iter().enumerate() {
+            let session = format!(
+                "EHLO client.test\r\nMAIL FROM:<ann@researcher.example>\r\nRCPT TO:<{ORG}>\r\nDATA\r\n\
+                 From: ann@researcher.example\r\nTo: {ORG}\r\nSubject: Smuggling {i}\r\n\
+                 Message-ID: <outer{i}@researcher.example>\r\n\r\nText of the report.{separator}\
+                 MAIL FROM:<admin@example.org>\r\nRCPT TO:<{ORG}>\r\nDATA\r\n\
+                 From: admin@example.org\r\nTo: {ORG}\r\nSubject: Smuggled {i}\r\n\
+                 Message-ID: <inner{i}@example.org>\r\n\r\nsmuggled-text\r\n.\r\nQUIT\r\n"
+            );
+            let mut conn = std::net::TcpStream::connect(server.smtp).unwrap();
+            conn.set_read_timeout(Some(Duration::from_secs(30)))
+                .unwrap();
+            // All at once, as a pipelining client may: the server reads line by line.
+            conn.write_all(session.as_bytes()).unwrap();
+            let mut replies = String::new();
+            conn.read_to_string(&mut replies).unwrap();
+            let codes: Vec<&str> = replies
+                .lines()
+                .filter(|l| l.as_bytes().get(3) == Some(&b' '))
+                .map(|l| &l[..3])
+                .collect();
+            assert_eq!(
+                codes,
+                ["220", "250", "250", "250", "354", "250", "221"],
+                "{name}: {separator:?}: one transaction\n{replies}"
+            );
+            assert!(
+                store
+                    .mail_seen(&format!("outer{i}@researcher.example"))
+                    .await
+                    .unwrap(),
+                "{name}"
+            );
+            assert!(
+                !store
+                    .mail_seen(&format!("inner{i}@example.org"))
+                    .await
+                    .unwrap(),
+                "{name}: {separator:?}: smuggled"
+            );
+        }
+        let all = ReportFilter {
+            include_closed: true,
+            ..Default::default()
+        };
+        let reports = store.list_reports(&all).await.unwrap();
+        assert_eq!(reports.len(), 3, "{name}: {reports:?}");
+        for summary in reports {
+            assert!(
+                summary.title.starts_with("Smuggling "),
+                "{name}: {summary:?}"
+            );
+            let report = store.report(&summary.id).await.unwrap().unwrap();
+            assert!(
+                report.description.contains("Text of the report.")
+                    && report.description.contains("MAIL FROM:<admin@example.org>")
+                    && report.description.contains("smuggled-text"),
+                "{name}: {}",
+                report.description
+            );
+        }
+        drop(server);
+        store.close().await;
     }
 }

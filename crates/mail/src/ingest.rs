@@ -3,23 +3,29 @@
 
 use std::sync::Arc;
 
+use embargo_domain::DomainError;
 use embargo_domain::access::{Actor, Member};
 use embargo_domain::ids::{Email, ReportId};
 use embargo_domain::intake::Submission;
 use embargo_domain::lifecycle::{Change, Command, Contacts, decide, receive};
-use embargo_domain::mail::{HoldReason, PlainTextReason, ask_for_plain_text, hold};
+use embargo_domain::mail::{
+    HoldReason, MemberMail, NoAutoAnswer, PlainTextReason, ask_for_plain_text, hold, member_mail,
+    withhold_automatic_answers,
+};
 use embargo_domain::policy::Policy;
 use embargo_domain::report::{Channel, Report};
 use embargo_domain::text::{MAX_DESCRIPTION_BYTES, MAX_LINE_CHARS};
 use embargo_domain::token::Token;
 use embargo_store::{
-    IncomingMail, MailEffect, NewAttachment, Organisation, Project, Store, StoreError, Taken,
+    HeldState, IncomingMail, MailEffect, NewAttachment, NewHeldMail, Organisation, Project,
+    Release, Store, StoreError, Taken,
 };
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
 use crate::MailError;
-use crate::parse::{Attachment, ParsedMail};
+use crate::parse::{Attachment, AutoKind, Automatic, ParsedMail};
+use crate::quote::strip_quoted;
 use crate::route::route;
 use crate::smtp::Envelope;
 
@@ -69,9 +75,15 @@ impl MailConfig {
 pub enum Outcome {
     NewReport(ReportId),
     ReporterReply(ReportId),
+    /// A team member's mail answering a mail the reporter got: relayed to the reporter.
     TeamReply(ReportId),
+    /// A team member's mail answering anything else: kept as an internal note.
+    TeamNote(ReportId),
+    /// Kept on the report for the team, not relayed (a stranger, an auto-reply).
     Held(ReportId),
-    /// Kept but not acted on (an automatic message with no thread, our own mail).
+    /// A bounce or auto-reply on no thread: in the organisation team's held-mail list.
+    HeldForReview(i64),
+    /// Kept but not acted on (our own mail coming back).
     Ignored(&'static str),
     /// The same Message-ID was taken before.
     Duplicate,
@@ -119,35 +131,27 @@ impl Ingestor {
             // Our own mail back through a list that includes us: never a report.
             return Ok(Outcome::Ignored("our own mail"));
         }
+        // RFC 5321: the null reverse-path is for delivery reports.
         let automatic = mail.automatic.or_else(|| {
             envelope
                 .filter(|e| e.mail_from.is_empty())
-                .map(|_| "null sender")
+                .map(|_| Automatic {
+                    kind: AutoKind::Bounce,
+                    sign: "null envelope sender",
+                })
         });
         let attachments = self.attachments(&mail.attachments);
 
         for _ in 0..CONFLICT_RETRIES {
             let now = Timestamp::now();
-            let result = match self.thread(&mail).await? {
-                Some(report) => {
+            let result = match (self.thread(&mail).await?, automatic) {
+                (Some(report), _) => {
                     self.on_thread(&mail, raw, &report, automatic, &attachments, now)
                         .await
                 }
-                None if automatic.is_some() => {
-                    let taken = IncomingMail {
-                        message_id: &mail.message_id,
-                        raw,
-                        disposition: "ignored",
-                        received_at: now,
-                        attachments: &[],
-                    };
-                    return Ok(match store.take_mail(&taken, MailEffect::Nothing).await? {
-                        Taken::Duplicate => Outcome::Duplicate,
-                        Taken::Stored(_) => Outcome::Ignored("automatic message with no thread"),
-                    });
-                }
-                None => {
-                    self.new_report(&mail, raw, envelope, &attachments, now)
+                (None, Some(auto)) => return self.hold_for_review(&mail, raw, auto, now).await,
+                (None, None) => {
+                    self.new_report(&mail, raw, envelope, &attachments, now, None)
                         .await
                 }
             };
@@ -159,6 +163,79 @@ impl Ingestor {
         Err(MailError::Unavailable(
             "the report kept changing under us; try again".into(),
         ))
+    }
+
+    /// Releases a held mail into a new report, by a member of the organisation team.
+    /// Automatic answers stay withheld: the sender is a machine.
+    pub async fn release(&self, held: i64, by: &Member) -> Result<ReportId, MailError> {
+        if !by.org_team {
+            return Err(DomainError::Forbidden(
+                "only the organisation security team releases held mail".into(),
+            )
+            .into());
+        }
+        let (info, raw) = self
+            .store
+            .held_mail(held)
+            .await?
+            .ok_or_else(|| StoreError::NotFound("no such held mail".into()))?;
+        if info.state != HeldState::Held {
+            return Err(StoreError::Conflict(format!(
+                "this held mail was {} already",
+                info.state.as_str()
+            ))
+            .into());
+        }
+        let mail = ParsedMail::parse(&raw)?;
+        if self.store.mail_seen(&mail.message_id).await? {
+            return Err(StoreError::Conflict(
+                "another copy of this message was taken in already; discard this one".into(),
+            )
+            .into());
+        }
+        let attachments = self.attachments(&mail.attachments);
+        let release = Release { held, by: by.id };
+        let outcome = self
+            .new_report(
+                &mail,
+                &raw,
+                None,
+                &attachments,
+                Timestamp::now(),
+                Some(release),
+            )
+            .await?;
+        match outcome {
+            Outcome::NewReport(id) => Ok(id),
+            _ => Err(StoreError::Conflict(
+                "another copy of this message was taken in already; discard this one".into(),
+            )
+            .into()),
+        }
+    }
+
+    /// A bounce or auto-reply that belongs to no report: kept for the organisation
+    /// team, never answered.
+    async fn hold_for_review(
+        &self,
+        mail: &ParsedMail,
+        raw: &[u8],
+        auto: Automatic,
+        now: Timestamp,
+    ) -> Result<Outcome, MailError> {
+        let reason = auto.reason();
+        let held = NewHeldMail {
+            message_id: &mail.message_id,
+            raw,
+            reason: &reason,
+            from: mail.from.as_ref().map(|f| f.address.as_str()),
+            subject: &mail.subject,
+            received_at: now,
+        };
+        Ok(match self.store.hold_mail(&held).await? {
+            Some(id) => Outcome::HeldForReview(id),
+            None => Outcome::Duplicate,
+        })
     }
 
     /// The report this message replies to: a Message-ID we took or sent, or the
@@ -179,7 +256,7 @@ impl Ingestor {
         mail: &ParsedMail,
         raw: &[u8],
         report: &Report,
-        automatic: Option<&'static str>,
+        automatic: Option<Automatic>,
         attachments: &[NewAttachment],
         now: Timestamp,
     ) -> Result<Outcome, MailError> {
@@ -190,9 +267,11 @@ impl Ingestor {
         let policy = self.config.policy(project.as_ref());
         // Later mails do not repeat the status link: only its digest is stored.
         let contacts = self.config.contacts(project.as_ref(), None);
+        // A list relays its members' mail: the author, not the list, is who wrote.
         let sender = mail
-            .from
+            .author
             .as_ref()
+            .or(mail.from.as_ref())
             .map_or("an unknown sender", |s| s.address.as_str());
         let body = body_with_attachments(&mail.text, &mail.attachments);
         let (change, disposition, outcome): (Change, &str, fn(ReportId) -> Outcome) =
@@ -222,25 +301,19 @@ impl Ingestor {
                     Outcome::ReporterReply,
                 )
             } else if let Some(member) = self.member(sender).await?.filter(|m| m.handles(report)) {
-                (
-                    decide(
-                        report,
-                        // Relayed to the reporter: without the quoted thread, which
-                        // may hold team-internal text the member replied to.
-                        Command::Reply {
-                            body: body_with_attachments(
-                                &crate::parse::strip_quoted(&mail.text),
-                                &mail.attachments,
-                            ),
-                        },
-                        &Actor::Member(member),
-                        now,
-                        &policy,
-                        &contacts,
-                    )?,
-                    "team_reply",
-                    Outcome::TeamReply,
-                )
+                // Without the quoted thread: it may hold team-internal text, and the
+                // original is kept whole anyway.
+                let own = body_with_attachments(&strip_quoted(&mail.text), &mail.attachments);
+                let answers = self
+                    .store
+                    .answers(&report.id, mail.in_reply_to.as_deref())
+                    .await?;
+                let (change, what) =
+                    member_mail(report, &member, &own, answers, now, &policy, &contacts)?;
+                match what {
+                    MemberMail::Relayed => (change, "team_reply", Outcome::TeamReply),
+                    MemberMail::KeptAsNote => (change, "team_note", Outcome::TeamNote),
+                }
             } else {
                 (
                     hold(
@@ -261,6 +334,7 @@ impl Ingestor {
             disposition,
             received_at: now,
             attachments,
+            released_from: None,
         };
         Ok(
             match self
@@ -281,6 +355,7 @@ impl Ingestor {
         envelope: Option<&Envelope>,
         attachments: &[NewAttachment],
         now: Timestamp,
+        release: Option<Release>,
     ) -> Result<Outcome, MailError> {
         let projects = self.store.list_projects().await?;
         let mut recipients: Vec<String> = envelope
@@ -318,14 +393,15 @@ impl Ingestor {
             description,
             affected_versions: None,
             reporter_name: mail
-                .from
+                .author
                 .as_ref()
                 .and_then(|s| s.name.as_deref())
                 .map(|n| truncate_chars(n, MAX_LINE_CHARS)),
             // An address the domain does not accept is no address: no receipt, and the
-            // team answers through the status page only.
+            // team answers through the status page only. A list's own address is never
+            // the reporter's (`author` is `None` then).
             reporter_email: mail
-                .from
+                .author
                 .as_ref()
                 .filter(|s| Email::parse(&s.address).is_ok())
                 .map(|s| s.address.clone()),
@@ -352,12 +428,26 @@ impl Ingestor {
         } else if mail.html_only {
             ask_for_plain_text(&mut change, PlainTextReason::HtmlOnly);
         }
+        // RFC 3834: no machine answers a machine or a list; the author is answered
+        // directly when the list kept their address.
+        if release.is_some() || mail.no_auto_answer.is_some() {
+            withhold_automatic_answers(&mut change, NoAutoAnswer::AutomaticSender);
+        } else if mail.list && mail.author.is_none() {
+            withhold_automatic_answers(&mut change, NoAutoAnswer::ListWithoutAuthor);
+        }
+        if let Some(r) = release {
+            change.audit.detail.push_str(&format!(
+                "; released from held mail #{} by user #{}",
+                r.held, r.by.0
+            ));
+        }
         let taken = IncomingMail {
             message_id: &mail.message_id,
             raw,
             disposition: "new_report",
             received_at: now,
             attachments,
+            released_from: release,
         };
         let effect = MailEffect::NewReport {
             change: &change,

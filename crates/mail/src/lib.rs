@@ -8,6 +8,7 @@
 pub mod ingest;
 pub mod outbound;
 pub mod parse;
+pub mod quote;
 pub mod route;
 pub mod server;
 pub mod smtp;

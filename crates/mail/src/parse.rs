@@ -35,12 +35,211 @@ pub struct Sender {
     pub address: String,
 }
 
+/// What kind of automatic message this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoKind {
+    /// A delivery failure report.
+    Bounce,
+    /// An out-of-office or other auto-reply, or a read receipt.
+    AutoReply,
+}
+
+/// A bounce or an auto-reply, with the sign that gave it away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Automatic {
+    pub kind: AutoKind,
+    /// The header or pattern seen, e.g. `Auto-Submitted: auto-replied`.
+    pub sign: &'static str,
+}
+
+impl Automatic {
+    /// `bounce: …` or `auto_reply: …`: the held-mail list's reason, never content.
+    pub fn reason(&self) -> String {
+        let kind = match self.kind {
+            AutoKind::Bounce => "bounce",
+            AutoKind::AutoReply => "auto_reply",
+        };
+        format!("{kind}: {}", self.sign)
+    }
+}
+
+/// Subject prefixes of out-of-office replies of the common mail systems, lower case.
+const AUTO_REPLY_SUBJECTS: [&str; 8] = [
+    "automatic reply:",
+    "autoreply:",
+    "auto-reply:",
+    "out of office:",
+    "out of office reply",
+    "abwesenheitsnotiz",
+    "r\u{e9}ponse automatique",
+    "respuesta autom\u{e1}tica",
+];
+
+/// What the headers say about who sent a message and whether a machine may answer it.
+struct Signs {
+    author: Option<Sender>,
+    automatic: Option<Automatic>,
+    no_auto_answer: Option<&'static str>,
+    list: bool,
+}
+
+impl Signs {
+    fn read(msg: &mail_parser::Message<'_>, from: Option<&Sender>) -> Self {
+        let header_text = |name: &str| {
+            msg.header(name)
+                .and_then(HeaderValue::as_text)
+                .map(|s| s.trim().to_ascii_lowercase())
+        };
+        let has = |name: &str| msg.header(name).is_some();
+        let from_local = from
+            .and_then(|s| s.address.split('@').next())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let subject = msg.subject().map(str::to_lowercase).unwrap_or_default();
+        let auto_submitted = header_text("Auto-Submitted").filter(|v| v != "no");
+        let precedence = header_text("Precedence").unwrap_or_default();
+        let report_type = msg.root_part().content_type().and_then(|ct| {
+            (ct.ctype().eq_ignore_ascii_case("multipart")
+                && ct
+                    .subtype()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("report")))
+            .then(|| {
+                ct.attribute("report-type")
+                    .unwrap_or_default()
+                    .to_ascii_lowercase()
+            })
+        });
+
+        let bounce = if msg
+            .header_raw("Return-Path")
+            .is_some_and(|v| v.trim() == "<>")
+        {
+            Some("null return path")
+        } else if matches!(from_local.as_str(), "mailer-daemon" | "postmaster") {
+            Some("mailer-daemon sender")
+        } else if report_type.as_deref() == Some("delivery-status") {
+            Some("delivery status report")
+        } else {
+            None
+        };
+        let auto_reply = if auto_submitted.as_deref() == Some("auto-replied") {
+            Some("Auto-Submitted: auto-replied")
+        } else if has("X-Autoreply") || has("X-Autorespond") {
+            Some("X-Autoreply")
+        } else if report_type.as_deref() == Some("disposition-notification") {
+            Some("read receipt")
+        } else if AUTO_REPLY_SUBJECTS.iter().any(|p| subject.starts_with(p)) {
+            Some("out-of-office subject")
+        } else {
+            None
+        };
+        let automatic = bounce
+            .map(|sign| Automatic {
+                kind: AutoKind::Bounce,
+                sign,
+            })
+            .or(auto_reply.map(|sign| Automatic {
+                kind: AutoKind::AutoReply,
+                sign,
+            }));
+
+        let no_auto_answer = if auto_submitted.is_some() {
+            Some("Auto-Submitted")
+        } else if matches!(precedence.as_str(), "bulk" | "junk") {
+            Some("Precedence: bulk/junk")
+        } else if matches!(
+            from_local.replace(['-', '_', '.'], "").as_str(),
+            "noreply" | "donotreply" | "notifications" | "notification"
+        ) {
+            Some("no-reply sender")
+        } else {
+            None
+        };
+        let list_post = msg
+            .header_raw("List-Post")
+            .and_then(|v| {
+                let v = v.trim();
+                let start = v.to_ascii_lowercase().find("mailto:")? + "mailto:".len();
+                v[start..].split(['>', '?', ',']).next().map(str::trim)
+            })
+            .map(str::to_ascii_lowercase);
+        let list = precedence == "list"
+            || list_post.is_some()
+            || [
+                "List-Id",
+                "Mailing-List",
+                "X-Mailing-List",
+                "List-Unsubscribe",
+            ]
+            .iter()
+            .any(|h| has(h));
+        Self {
+            author: author(msg, from, list, list_post.as_deref()),
+            automatic,
+            no_auto_answer,
+            list,
+        }
+    }
+}
+
+/// The message's author. A list that rewrites From to its own address (as lists do for
+/// senders whose domain publishes a strict DMARC policy) keeps the author in
+/// `X-Original-From` or `Reply-To`; without either the author is unknown, and the list
+/// address is never taken for the reporter's.
+fn author(
+    msg: &mail_parser::Message<'_>,
+    from: Option<&Sender>,
+    list: bool,
+    list_post: Option<&str>,
+) -> Option<Sender> {
+    let first = |name: &str| -> Option<Sender> {
+        let value = msg.header(name)?;
+        let addr = match value {
+            HeaderValue::Address(a) => a.first()?.clone(),
+            _ => return None,
+        };
+        Some(Sender {
+            name: addr.name().map(one_line).filter(|n| !n.is_empty()),
+            address: addr.address()?.trim().to_string(),
+        })
+    };
+    let from = from?;
+    let rewritten = list
+        && (list_post.is_some_and(|p| p.eq_ignore_ascii_case(&from.address))
+            || from
+                .name
+                .as_deref()
+                .is_some_and(|n| n.to_ascii_lowercase().contains(" via ")));
+    if !rewritten {
+        return Some(from.clone());
+    }
+    let original = msg
+        .header_raw("X-Original-From")
+        .and_then(|raw| {
+            let header = format!("From: {}\r\n\r\n", raw.trim());
+            let parsed = MessageParser::default().parse(header.as_bytes())?;
+            let a = parsed.from()?.first()?;
+            Some(Sender {
+                name: a.name().map(one_line).filter(|n| !n.is_empty()),
+                address: a.address()?.trim().to_string(),
+            })
+        })
+        .or_else(|| first("Reply-To"));
+    original.filter(|o| {
+        !list_post.is_some_and(|p| p.eq_ignore_ascii_case(&o.address))
+            && !o.address.eq_ignore_ascii_case(&from.address)
+    })
+}
+
 /// What intake needs from one message.
 #[derive(Debug, Clone)]
 pub struct ParsedMail {
     /// Without angle brackets; a digest of the bytes when the message has none, so that
     /// the same bytes delivered twice still count once.
     pub message_id: String,
+    /// The message this one answers (In-Reply-To, else the newest of References),
+    /// without brackets.
+    pub in_reply_to: Option<String>,
     /// In-Reply-To then References, without brackets, oldest first.
     pub thread_ids: Vec<String>,
     /// Decoded, one line (folding and control characters removed).
@@ -48,8 +247,16 @@ pub struct ParsedMail {
     pub from: Option<Sender>,
     /// To, Cc, Delivered-To and X-Original-To addresses, lower case.
     pub recipients: Vec<String>,
-    /// Why this looks like an automatic message (auto-reply, bounce, bulk), if it does.
-    pub automatic: Option<&'static str>,
+    /// Who wrote it: the From address, or, when a mailing list rewrote From to its own
+    /// address, the author's (Reply-To, X-Original-From); `None` when unknown.
+    pub author: Option<Sender>,
+    /// A bounce or an auto-reply: never a report, never answered.
+    pub automatic: Option<Automatic>,
+    /// A sender machines must not answer (RFC 3834: `Auto-Submitted`, `Precedence:
+    /// bulk/junk`, a no-reply address). Still a report; only automatic answers are withheld.
+    pub no_auto_answer: Option<&'static str>,
+    /// Relayed by a mailing list (`List-Id`, `List-Post`, `Precedence: list`...).
+    pub list: bool,
     /// The text for reading: the plain-text bodies, or the HTML converted to text.
     pub text: String,
     /// There was an HTML body and no plain-text one.
@@ -101,41 +308,7 @@ impl ParsedMail {
             }
         }
 
-        let header_text = |name: &str| {
-            msg.header(name)
-                .and_then(HeaderValue::as_text)
-                .map(|s| s.trim().to_ascii_lowercase())
-        };
-        let from_local = from
-            .as_ref()
-            .and_then(|s| s.address.split('@').next())
-            .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
-        let return_path_null = msg
-            .header_raw("Return-Path")
-            .is_some_and(|v| v.trim() == "<>");
-        let automatic = if header_text("Auto-Submitted").is_some_and(|v| v != "no") {
-            Some("Auto-Submitted")
-        } else if header_text("Precedence")
-            .is_some_and(|v| matches!(v.as_str(), "bulk" | "junk" | "list"))
-        {
-            Some("Precedence")
-        } else if msg.header("X-Autoreply").is_some() || msg.header("X-Autorespond").is_some() {
-            Some("X-Autoreply")
-        } else if return_path_null {
-            Some("null return path")
-        } else if matches!(from_local.as_str(), "mailer-daemon" | "postmaster") {
-            Some("mailer-daemon")
-        } else if msg.root_part().content_type().is_some_and(|ct| {
-            ct.ctype().eq_ignore_ascii_case("multipart")
-                && ct
-                    .subtype()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("report"))
-        }) {
-            Some("delivery report")
-        } else {
-            None
-        };
+        let signs = Signs::read(&msg, from.as_ref());
 
         let mut texts = Vec::new();
         let mut has_plain = false;
@@ -179,13 +352,21 @@ impl ParsedMail {
             });
         }
 
+        // The message this one answers: In-Reply-To, else the newest reference.
+        let in_reply_to = ids(msg.in_reply_to())
+            .pop()
+            .or_else(|| ids(msg.references()).pop());
         Ok(Self {
             message_id,
+            in_reply_to,
             thread_ids,
             subject: msg.subject().map(one_line).unwrap_or_default(),
             from,
             recipients,
-            automatic,
+            author: signs.author,
+            automatic: signs.automatic,
+            no_auto_answer: signs.no_auto_answer,
+            list: signs.list,
             text,
             html_only: has_html && !has_plain,
             attachments,
@@ -257,55 +438,6 @@ pub fn clean_text(s: &str) -> String {
         .to_string()
 }
 
-/// A reply's own text: without the quoted message below an attribution line ("On …
-/// wrote:", possibly wrapped over two lines, or "-----Original Message-----") and
-/// without `>` lines. The text unchanged if nothing of its own would be left.
-pub fn strip_quoted(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let attribution = |i: usize| -> bool {
-        let line = lines[i].trim();
-        let lower = line.to_ascii_lowercase();
-        if lower.starts_with("-----original message-----") {
-            return true;
-        }
-        if !lower.ends_with("wrote:") && !lower.ends_with("writes:") {
-            return false;
-        }
-        // "On Mon, 1 Jan 2026, Ann <ann@example.org> wrote:", or its second half.
-        lower.starts_with("on ")
-            || (i > 0 && lines[i - 1].trim().to_ascii_lowercase().starts_with("on "))
-            || lines
-                .get(i + 1)
-                .is_some_and(|n| n.trim_start().starts_with('>'))
-    };
-    let mut end = lines.len();
-    for i in 0..lines.len() {
-        if attribution(i) {
-            // A wrapped attribution starts on the line before.
-            end = if i > 0
-                && !lines[i].trim().to_ascii_lowercase().starts_with("on ")
-                && lines[i - 1].trim().to_ascii_lowercase().starts_with("on ")
-            {
-                i - 1
-            } else {
-                i
-            };
-            break;
-        }
-    }
-    let own: Vec<&str> = lines[..end]
-        .iter()
-        .filter(|l| !l.trim_start().starts_with('>'))
-        .copied()
-        .collect();
-    let own = own.join("\n").trim_end().to_string();
-    if own.trim().is_empty() {
-        text.to_string()
-    } else {
-        own
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![expect(clippy::unwrap_used, reason = "tests")]
@@ -364,25 +496,103 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--XX\r\nContent-Type: i
     }
 
     #[test]
-    fn automatic_mail_is_recognised() {
-        for header in [
-            "Auto-Submitted: auto-replied",
-            "Precedence: bulk",
-            "Return-Path: <>",
-            "X-Autoreply: yes",
-            "From: MAILER-DAEMON@mx.example.net",
+    fn bounces_and_auto_replies_are_recognised() {
+        for (header, kind) in [
+            ("Auto-Submitted: auto-replied", AutoKind::AutoReply),
+            ("Return-Path: <>", AutoKind::Bounce),
+            ("X-Autoreply: yes", AutoKind::AutoReply),
+            ("From: MAILER-DAEMON@mx.example.net", AutoKind::Bounce),
+            ("From: postmaster@mx.example.net", AutoKind::Bounce),
+            (
+                "Content-Type: multipart/report; report-type=delivery-status; boundary=b",
+                AutoKind::Bounce,
+            ),
+            (
+                "Content-Type: multipart/report; report-type=disposition-notification; boundary=b",
+                AutoKind::AutoReply,
+            ),
         ] {
             let raw = format!("{header}\r\nSubject: away\r\n\r\nI am away\r\n");
+            let m = ParsedMail::parse(raw.as_bytes()).unwrap();
+            assert_eq!(m.automatic.map(|a| a.kind), Some(kind), "{header}");
+        }
+        let ooo = b"From: a@example.net\r\nSubject: Automatic reply: Re: [EMB-0123456789AB]\r\n\r\naway\r\n";
+        assert_eq!(
+            ParsedMail::parse(ooo).unwrap().automatic.map(|a| a.kind),
+            Some(AutoKind::AutoReply)
+        );
+        let raw = b"Auto-Submitted: no\r\nFrom: a@example.net\r\n\r\nhi\r\n";
+        let m = ParsedMail::parse(raw).unwrap();
+        assert!(m.automatic.is_none() && m.no_auto_answer.is_none());
+    }
+
+    #[test]
+    fn list_and_platform_mail_is_a_report_that_no_machine_answers() {
+        for header in [
+            "Auto-Submitted: auto-generated",
+            "Precedence: bulk",
+            "Precedence: junk",
+            "From: no-reply@platform.example",
+            "From: do_not_reply@platform.example",
+        ] {
+            let raw = format!("{header}\r\nSubject: RCE\r\n\r\nthe bug\r\n");
+            let m = ParsedMail::parse(raw.as_bytes()).unwrap();
+            assert!(m.automatic.is_none(), "{header}: not a bounce");
+            assert!(m.no_auto_answer.is_some(), "{header}");
+        }
+        for header in ["Precedence: list", "List-Id: <sec.example.org>"] {
+            let raw = format!(
+                "From: Ann <ann@example.net>\r\n{header}\r\nSubject: RCE\r\n\r\nthe bug\r\n"
+            );
+            let m = ParsedMail::parse(raw.as_bytes()).unwrap();
             assert!(
-                ParsedMail::parse(raw.as_bytes())
-                    .unwrap()
-                    .automatic
-                    .is_some(),
+                m.list && m.automatic.is_none() && m.no_auto_answer.is_none(),
                 "{header}"
             );
+            assert_eq!(m.author.unwrap().address, "ann@example.net", "{header}");
         }
-        let raw = b"Auto-Submitted: no\r\nFrom: a@example.net\r\n\r\nhi\r\n";
-        assert!(ParsedMail::parse(raw).unwrap().automatic.is_none());
+    }
+
+    #[test]
+    fn the_author_behind_a_list_that_rewrote_from() {
+        let list =
+            "List-Post: <mailto:sec@lists.example.org>\r\nList-Id: <sec.lists.example.org>\r\n";
+        let parse = |extra: &str| {
+            let raw = format!(
+                "From: \"Ann via sec\" <sec@lists.example.org>\r\n{list}{extra}Subject: RCE\r\n\r\nthe bug\r\n"
+            );
+            ParsedMail::parse(raw.as_bytes()).unwrap()
+        };
+        let m = parse("X-Original-From: Ann Example <ann@example.net>\r\n");
+        let a = m.author.unwrap();
+        assert_eq!(a.address, "ann@example.net");
+        assert_eq!(a.name.as_deref(), Some("Ann Example"));
+        assert_eq!(
+            parse("Reply-To: ann@example.net\r\n")
+                .author
+                .unwrap()
+                .address,
+            "ann@example.net"
+        );
+        assert!(
+            parse("Reply-To: sec@lists.example.org\r\n")
+                .author
+                .is_none(),
+            "the list is never the author"
+        );
+        assert!(parse("").author.is_none());
+    }
+
+    #[test]
+    fn the_parent_is_in_reply_to_else_the_newest_reference() {
+        let m = ParsedMail::parse(
+            b"From: a@example.net\r\nIn-Reply-To: <p@x>\r\nReferences: <a@x> <p@x>\r\n\r\nhi\r\n",
+        )
+        .unwrap();
+        assert_eq!(m.in_reply_to.as_deref(), Some("p@x"));
+        let m = ParsedMail::parse(b"From: a@example.net\r\nReferences: <a@x> <b@x>\r\n\r\nhi\r\n")
+            .unwrap();
+        assert_eq!(m.in_reply_to.as_deref(), Some("b@x"));
     }
 
     #[test]
@@ -405,34 +615,5 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--XX\r\nContent-Type: i
             "a\u{FFFD}[31mred\nb\u{FFFD}"
         );
         assert_eq!(one_line(" a\r\n\tb  c "), "a b c");
-    }
-
-    #[test]
-    fn quoted_text_is_stripped_from_replies() {
-        assert_eq!(
-            strip_quoted(
-                "Fixed in 1.2.\n\nOn Sat, 21 Nov 2026 at 10:00, Rita <rita@example.net> wrote:\n> the bug\n> more\n"
-            ),
-            "Fixed in 1.2."
-        );
-        assert_eq!(
-            strip_quoted(
-                "Thanks.\nOn Sat, 21 Nov 2026 at 10:00, Rita\n<rita@example.net> wrote:\n> x\n"
-            ),
-            "Thanks."
-        );
-        assert_eq!(
-            strip_quoted("> point one\nagreed\n> point two\nalso\n"),
-            "agreed\nalso"
-        );
-        assert_eq!(
-            strip_quoted("Yes.\n-----Original Message-----\nFrom: x\n"),
-            "Yes."
-        );
-        assert_eq!(strip_quoted("> only quotes\n"), "> only quotes\n");
-        assert_eq!(
-            strip_quoted("Plain text, nothing quoted."),
-            "Plain text, nothing quoted."
-        );
     }
 }

@@ -5,6 +5,11 @@
 //! database, which is async. Here the session hands the message to the caller
 //! ([`Step::Deliver`]) and the caller writes the reply once the commit is done.
 //! The size limit is enforced while reading (RFC 1870 `SIZE`, 552 above it).
+//!
+//! Only `<CRLF>.<CRLF>` ends the data (RFC 5321 §4.1.1.4). Servers that also take
+//! `<LF>.<LF>` or `<LF>.<CRLF>` see the end of a message where the MTA in front of
+//! them saw message text, so a sender can smuggle a second message, with an envelope
+//! of its choosing, inside the first one ("SMTP smuggling", CVE-2023-51764/5/6).
 
 /// The envelope of one transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -48,7 +53,11 @@ pub struct Session {
     envelope: Option<Envelope>,
     data: Vec<u8>,
     overflow: bool,
+    /// The next data piece starts an SMTP line: the data has just begun, or the last
+    /// piece ended in CRLF. Not after a bare LF, which does not end an SMTP line.
     at_line_start: bool,
+    /// The last data piece was a fragment ending in CR, so a piece `\n` completes a CRLF.
+    after_cr: bool,
     errors: u32,
 }
 
@@ -64,6 +73,7 @@ impl Session {
             data: Vec::new(),
             overflow: false,
             at_line_start: true,
+            after_cr: false,
             errors: 0,
         }
     }
@@ -91,8 +101,15 @@ impl Session {
 
     fn data_piece(&mut self, piece: &[u8]) -> Step {
         let line_start = self.at_line_start;
-        self.at_line_start = piece.ends_with(b"\n");
-        if line_start && (piece == b".\r\n" || piece == b".\n") {
+        self.at_line_start = piece.ends_with(b"\r\n") || (piece == b"\n" && self.after_cr);
+        self.after_cr = piece.last() == Some(&b'\r');
+        // The end of data is `.` CRLF on a line of its own, the CRLF before it being the
+        // end of the previous line (or of DATA). `.` LF, or `.` CRLF after a bare LF, is
+        // message text: an MTA in front of us that reads only CRLF as a line break (as
+        // it must) relayed it as text, and ending here would run the rest of that text
+        // as our commands. A client that ends its data with `.` LF waits for a reply
+        // until it times out; conforming clients send CRLF.
+        if line_start && piece == b".\r\n" {
             self.state = State::Command;
             let envelope = self.envelope.take().unwrap_or_default();
             let data = std::mem::take(&mut self.data);
@@ -104,7 +121,12 @@ impl Session {
             }
             return Step::Deliver(envelope, data);
         }
-        // RFC 5321 §4.5.2: a leading dot of a data line was doubled by the client.
+        // RFC 5321 §4.5.2: a leading dot of a data line was doubled by the client. Only
+        // at the start of an SMTP line, which is after CRLF: the client stuffed the lines
+        // it sent, and text after a bare LF is, to it, the middle of a line it did not
+        // stuff, so a dot there is the message's own. By the same rule the dot of a
+        // `.` LF right after CRLF is a stuffing dot (the line is not `.` CRLF) and goes;
+        // what follows it stays in the message either way.
         let piece = if line_start && piece.first() == Some(&b'.') {
             &piece[1..]
         } else {
@@ -150,6 +172,7 @@ impl Session {
                     self.data.clear();
                     self.overflow = false;
                     self.at_line_start = true;
+                    self.after_cr = false;
                     "354 End data with <CR><LF>.<CR><LF>\r\n".into()
                 }
                 Some(_) => self.error("503 5.5.1 RCPT first"),
@@ -354,6 +377,148 @@ mod tests {
                 },
                 b"abc.def\r\n".to_vec()
             )
+        );
+    }
+
+    /// Feeds `input` as the server reads it: piece by piece, each through an LF.
+    fn feed_stream(session: &mut Session, input: &[u8]) -> Vec<Step> {
+        input
+            .split_inclusive(|&b| b == b'\n')
+            .map(|piece| session.feed(piece))
+            .collect()
+    }
+
+    const SMUGGLED: &str = "MAIL FROM:<ceo@victim.test>\r\n\
+        RCPT TO:<security@x.test>\r\n\
+        DATA\r\n\
+        From: ceo@victim.test\r\n\
+        Subject: smuggled\r\n\
+        \r\n\
+        Please close EMB-0123456789AB as invalid.\r\n\
+        .\r\n";
+
+    /// One transaction whose data holds `separator` and then a whole second
+    /// transaction, as a smuggling sender writes it.
+    fn smuggling_attempt(separator: &str) -> String {
+        format!(
+            "EHLO attacker.test\r\n\
+             MAIL FROM:<a@attacker.test>\r\n\
+             RCPT TO:<security@x.test>\r\n\
+             DATA\r\n\
+             From: a@attacker.test\r\n\
+             Subject: hello\r\n\
+             \r\n\
+             first message{separator}{SMUGGLED}QUIT\r\n"
+        )
+    }
+
+    #[test]
+    fn only_crlf_dot_crlf_ends_the_data_so_nothing_is_smuggled() {
+        for separator in ["\n.\n", "\n.\r\n", "\r\n.\n"] {
+            let mut s = Session::new("mx.test", 10_000);
+            let steps = feed_stream(&mut s, smuggling_attempt(separator).as_bytes());
+            let delivered: Vec<_> = steps
+                .iter()
+                .filter_map(|st| match st {
+                    Step::Deliver(e, d) => Some((e, String::from_utf8_lossy(d).into_owned())),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(delivered.len(), 1, "{separator:?}: {steps:?}");
+            let (envelope, data) = &delivered[0];
+            assert_eq!(envelope.mail_from, "a@attacker.test", "{separator:?}");
+            assert_eq!(envelope.recipients, vec!["security@x.test".to_string()]);
+            // The smuggled transaction is text of the one message, not commands: no
+            // replies to its MAIL, RCPT and DATA, and the message holds all of it.
+            assert!(data.starts_with("From: a@attacker.test\r\n"), "{data:?}");
+            assert!(data.contains("first message"), "{separator:?}: {data:?}");
+            assert!(
+                data.contains(
+                    "MAIL FROM:<ceo@victim.test>\r\nRCPT TO:<security@x.test>\r\nDATA\r\n"
+                ),
+                "{separator:?}: {data:?}"
+            );
+            assert!(
+                data.ends_with(
+                    "Subject: smuggled\r\n\r\nPlease close EMB-0123456789AB as invalid.\r\n"
+                ),
+                "{separator:?}: {data:?}"
+            );
+            let replies: Vec<&String> = steps
+                .iter()
+                .filter_map(|st| match st {
+                    Step::Reply(r) => Some(r),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(replies.len(), 4, "EHLO, MAIL, RCPT, DATA only: {replies:?}");
+            assert!(
+                matches!(steps.last(), Some(Step::Close(r)) if r.starts_with("221")),
+                "{separator:?}: after the data, QUIT is a command again: {steps:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn dots_after_a_bare_lf_are_text_and_are_not_unstuffed() {
+        let mut s = Session::new("mx.test", 1000);
+        feed_stream(
+            &mut s,
+            b"HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n",
+        );
+        let steps = feed_stream(&mut s, b"a\n.\n..b\n.\r\n..c\r\n.\n..d\r\n.\r\n");
+        assert_eq!(
+            steps.last(),
+            Some(&Step::Deliver(
+                Envelope {
+                    mail_from: "a@b".into(),
+                    recipients: vec!["c@d".into()]
+                },
+                // After a bare LF every dot stays; after CRLF one leading dot goes,
+                // also from `.` LF, which is no end of data.
+                b"a\n.\n..b\n.\r\n.c\r\n\n..d\r\n".to_vec()
+            )),
+            "{steps:?}"
+        );
+        assert_eq!(
+            steps.iter().filter(|st| **st != Step::Nothing).count(),
+            1,
+            "{steps:?}"
+        );
+    }
+
+    #[test]
+    fn a_crlf_split_across_fragments_still_ends_a_line() {
+        let mut s = Session::new("mx.test", 1000);
+        feed_stream(
+            &mut s,
+            b"HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n",
+        );
+        // A long line cut by the reader between its CR and its LF.
+        assert_eq!(s.feed(b"long line\r"), Step::Nothing);
+        assert_eq!(s.feed(b"\n"), Step::Nothing);
+        assert!(matches!(s.feed(b".\r\n"), Step::Deliver(_, d) if d == b"long line\r\n"),);
+        // A fragment that happens to look like the end of data is in mid-line.
+        let mut s = Session::new("mx.test", 1000);
+        feed_stream(
+            &mut s,
+            b"HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n",
+        );
+        assert_eq!(s.feed(b"cut here"), Step::Nothing);
+        assert_eq!(s.feed(b".\r\n"), Step::Nothing);
+        assert!(matches!(s.feed(b".\r\n"), Step::Deliver(_, d) if d == b"cut here.\r\n"));
+    }
+
+    #[test]
+    fn an_empty_message_ends_at_the_first_line() {
+        let mut s = Session::new("mx.test", 1000);
+        let steps = feed_stream(
+            &mut s,
+            b"HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n.\r\n",
+        );
+        assert!(
+            matches!(steps.last(), Some(Step::Deliver(_, d)) if d.is_empty()),
+            "{steps:?}"
         );
     }
 }

@@ -7,6 +7,7 @@
 
 mod cve_records;
 mod error;
+mod held;
 mod mailbox;
 pub mod model;
 mod records;
@@ -16,6 +17,7 @@ pub mod test_support;
 
 pub use cve_records::{CveImportOutcome, CveRecords, StoredCveRecord};
 pub use error::StoreError;
+pub use held::{HeldMail, HeldMailInfo, HeldState, MAX_HELD_LISTED, NewHeldMail, Release};
 pub use mailbox::{
     AttachmentInfo, Delivery, IncomingMail, IncomingSummary, MAX_THREAD_IDS, MailEffect,
     MailRenderer, Mailbox, NewAttachment, OutboxStats, QueuedMail, Taken,
@@ -122,11 +124,29 @@ pub trait Advisories: Send + Sync {
 
 /// Everything Embargo stores.
 pub trait Store:
-    Organisations + Users + Projects + Reports + Cves + Advisories + Mailbox + Records + CveRecords
+    Organisations
+    + Users
+    + Projects
+    + Reports
+    + Cves
+    + Advisories
+    + Mailbox
+    + HeldMail
+    + Records
+    + CveRecords
 {
 }
 impl<
-    T: Organisations + Users + Projects + Reports + Cves + Advisories + Mailbox + Records + CveRecords,
+    T: Organisations
+        + Users
+        + Projects
+        + Reports
+        + Cves
+        + Advisories
+        + Mailbox
+        + HeldMail
+        + Records
+        + CveRecords,
 > Store for T
 {
 }

@@ -44,6 +44,9 @@ pub struct IncomingMail<'a> {
     pub disposition: &'a str,
     pub received_at: Timestamp,
     pub attachments: &'a [NewAttachment],
+    /// The held mail this message is released from (with a new report only): marked
+    /// released in the same transaction, refused if it was resolved meanwhile.
+    pub released_from: Option<crate::Release>,
 }
 
 /// What an incoming message changes besides its own row.
@@ -166,6 +169,13 @@ pub trait Mailbox: Send + Sync {
     /// The report one of these Message-IDs (without brackets; at most
     /// [`MAX_THREAD_IDS`] are looked at) belongs to: a message taken in or one we sent.
     async fn thread_of(&self, message_ids: &[String]) -> Result<Option<ReportId>>;
+    /// What a message replying to `message_id` (without brackets) on `report`'s thread
+    /// answers: a mail we sent the reporter, one we sent the team only, or neither.
+    async fn answers(
+        &self,
+        report: &ReportId,
+        message_id: Option<&str>,
+    ) -> Result<embargo_domain::mail::Answers>;
     /// A report's attachments, oldest first.
     async fn attachments(&self, report: &ReportId) -> Result<Vec<AttachmentInfo>>;
     /// One attachment of a report with its content (`None` content when not stored).
@@ -314,6 +324,10 @@ impl Mailbox for SqlStore {
             MailEffect::Nothing => None,
         };
         let report_id = report.as_ref().map(|r| r.id.as_str().to_string());
+        if let (Some(release), Some(report)) = (mail.released_from, &report_id) {
+            self.release_held_in(&mut tx, release, report, mail.received_at)
+                .await?;
+        }
         let Some(mail_id) = self
             .insert_mail_row(&mut tx, mail, report_id.as_deref())
             .await?
@@ -384,6 +398,33 @@ impl Mailbox for SqlStore {
             )?));
         }
         Ok(None)
+    }
+
+    async fn answers(
+        &self,
+        report: &ReportId,
+        message_id: Option<&str>,
+    ) -> Result<embargo_domain::mail::Answers> {
+        use embargo_domain::mail::Answers;
+        let Some(message_id) = message_id else {
+            return Ok(Answers::Unknown);
+        };
+        let row =
+            sqlx::query("SELECT audience FROM outbox WHERE report_id = $1 AND message_id = $2")
+                .bind(report.as_str())
+                .bind(format!("<{message_id}>"))
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(
+            match row
+                .map(|r| r.try_get::<String, _>("audience"))
+                .transpose()?
+            {
+                Some(a) if a == "reporter" => Answers::MailToReporter,
+                Some(_) => Answers::TeamOnlyMail,
+                None => Answers::Unknown,
+            },
+        )
     }
 
     async fn attachments(&self, report: &ReportId) -> Result<Vec<AttachmentInfo>> {

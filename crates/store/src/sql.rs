@@ -286,10 +286,17 @@ impl SqlStore {
                 Some(r) => r.render(&change.report, mail),
                 None => (mail.subject.clone(), mail.body.clone()),
             };
+            // Kept in clear (no address): whether the reporter got it, so that a member's
+            // mail answering it may be relayed and an answer to anything else may not.
+            let audience = if mail.reaches_reporter(&change.report) {
+                "reporter"
+            } else {
+                "team"
+            };
             sqlx::query(
                 "INSERT INTO outbox (report_id, message_id, to_sealed, cc_sealed, subject_sealed, body_sealed, \
-                 state, attempts, next_attempt_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8)",
+                 state, attempts, next_attempt_at, created_at, audience) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $9)",
             )
             .bind(report_id)
             .bind(&message_id)
@@ -299,6 +306,7 @@ impl SqlStore {
             .bind(self.sealer.seal_str(&outbox_body_aad(&message_id), &body)?)
             .bind(now)
             .bind(now)
+            .bind(audience)
             .execute(&mut **tx)
             .await?;
         }
@@ -540,7 +548,7 @@ pub(crate) fn unique_conflict(e: sqlx::Error, message: impl FnOnce() -> String) 
     }
 }
 
-async fn insert_audit(tx: &mut Tx, report_id: &str, entry: &AuditEntry) -> Result<()> {
+pub(crate) async fn insert_audit(tx: &mut Tx, report_id: &str, entry: &AuditEntry) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit (report_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)",
     )

@@ -113,7 +113,20 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::Conflict(m) if m.contains("reload") => Self::Conflict(m),
             StoreError::Conflict(m) => Self::Conflict(format!("{m}; reload and try again")),
+            StoreError::NotFound(_) => Self::NotFound,
             other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<embargo_mail::MailError> for AppError {
+    fn from(e: embargo_mail::MailError) -> Self {
+        use embargo_mail::MailError;
+        match e {
+            MailError::Domain(d) => d.into(),
+            MailError::Store(s) => s.into(),
+            MailError::Refused(m) => Self::Conflict(m),
+            MailError::TooLarge { .. } | MailError::Unavailable(_) => Self::Internal(e.to_string()),
         }
     }
 }

@@ -46,7 +46,10 @@ pub fn router(state: AppState) -> Router {
         .route("/status/{token}", get(api::status::show))
         .route("/status/{token}/messages", post(api::status::reply))
         .route("/advisories", get(api::advisories::list))
-        .route("/openapi.json", get(api::openapi::document));
+        .route("/openapi.json", get(api::openapi::document))
+        // Bearer tokens only: a session cookie is no credential here, by construction
+        // rather than by the path, which the nesting below strips of `/api/v1`.
+        .layer(middleware::from_fn(crate::extract::bearer_only));
 
     Router::new()
         .route("/", get(public::home::page))
@@ -104,6 +107,9 @@ pub fn router(state: AppState) -> Router {
             get(auth::setup::page).post(auth::setup::submit),
         )
         .route("/dashboard", get(team::dashboard::page))
+        .route("/held", get(team::held::page))
+        .route("/held/{id}/release", post(team::held::release))
+        .route("/held/{id}/discard", post(team::held::discard))
         .route("/reports/{id}", get(team::show::page))
         .route("/reports/{id}/reply", post(team::actions::reply))
         .route("/reports/{id}/note", post(team::actions::note))

@@ -391,3 +391,61 @@ pub async fn list(
     });
     Ok(rows)
 }
+
+/// The organisation team's held-mail list (bounces and auto-replies that belong to no
+/// report); 404 for anyone else, as for a page that does not exist.
+pub async fn held_mails(
+    state: &AppState,
+    member: &Member,
+    filter: embargo_store::HeldState,
+) -> Result<(Vec<embargo_store::HeldMailInfo>, i64), AppError> {
+    require_org_team(member)?;
+    let list = state
+        .store
+        .held_mails(filter, embargo_store::MAX_HELD_LISTED)
+        .await?;
+    Ok((list, state.store.held_count().await?))
+}
+
+/// Releases a held mail into a new report, through the same intake as mail.
+pub async fn release_held(
+    state: &AppState,
+    member: &Member,
+    id: i64,
+) -> Result<ReportId, AppError> {
+    require_org_team(member)?;
+    let cfg = &state.config;
+    let ingestor = embargo_mail::Ingestor::new(
+        state.store.clone(),
+        embargo_mail::MailConfig {
+            base_url: cfg.base_url.clone(),
+            organisation: cfg.organisation.clone(),
+            default_policy: cfg.default_policy.clone(),
+            max_message_bytes: embargo_mail::ingest::DEFAULT_MAX_MESSAGE_BYTES,
+            max_attachment_bytes: embargo_mail::ingest::DEFAULT_MAX_ATTACHMENT_BYTES,
+        },
+    );
+    Ok(ingestor.release(id, member).await?)
+}
+
+/// Discards a held mail (audited).
+pub async fn discard_held(state: &AppState, member: &Member, id: i64) -> Result<(), AppError> {
+    require_org_team(member)?;
+    Ok(state
+        .store
+        .discard_held(
+            id,
+            member.id,
+            &Actor::Member(member.clone()).audit_name(),
+            Timestamp::now(),
+        )
+        .await?)
+}
+
+fn require_org_team(member: &Member) -> Result<(), AppError> {
+    if member.org_team {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}

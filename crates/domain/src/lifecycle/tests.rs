@@ -3,6 +3,11 @@ use crate::access::Member;
 use crate::ids::{ProjectSlug, UserId};
 use crate::intake::Submission;
 use crate::record::{AffectedRange, Credit, CreditKind, Severity};
+use crate::report::{Channel, MessageKind, NoticeKind, Reporter};
+use crate::state::ReportState;
+
+// `available_steps` against `decide`, on these fixtures.
+mod steps;
 
 fn now() -> Timestamp {
     "2026-11-19T10:00:00Z".parse().unwrap()

@@ -1,9 +1,12 @@
 //! Who is asking: a team member by `Authorization: Bearer` API token or by session
 //! cookie, or nobody. Reporters are recognised by their status link, in its routes.
+//! The JSON API takes bearer tokens only ([`BearerOnly`]).
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OriginalUri, Request};
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
 use embargo_domain::access::{Actor, Member};
 use embargo_domain::ids::UserId;
 use embargo_domain::token::{Token, TokenDigest};
@@ -57,6 +60,31 @@ impl Auth {
             None => Ok(()),
         }
     }
+}
+
+/// Marks a request that only a bearer token may authenticate: every request to the JSON
+/// API, which has no CSRF tokens, so that a browser session can never be ridden into it
+/// from another site. Set by [`bearer_only`], layered on the API's router.
+#[derive(Debug, Clone, Copy)]
+pub struct BearerOnly;
+
+/// Middleware for the JSON API's router: marks its requests [`BearerOnly`].
+pub async fn bearer_only(mut req: Request, next: Next) -> Response {
+    req.extensions_mut().insert(BearerOnly);
+    next.run(req).await
+}
+
+/// Whether the session cookie must be ignored. The marker is the rule. The path is a
+/// second line, for an API route that ends up outside the API's router: the path the
+/// client asked for, since inside a nested router `parts.uri` has lost its `/api/v1`.
+fn bearer_only_request(parts: &Parts) -> bool {
+    let api = |path: &str| path == "/api" || path.starts_with("/api/");
+    parts.extensions.get::<BearerOnly>().is_some()
+        || parts
+            .extensions
+            .get::<OriginalUri>()
+            .is_some_and(|original| api(original.path()))
+        || api(parts.uri.path())
 }
 
 /// A cookie's value from the request.
@@ -121,9 +149,7 @@ impl FromRequestParts<AppState> for Auth {
                 session: None,
             });
         }
-        // The JSON API takes bearer tokens only, so a browser session can never be
-        // ridden into it from another site.
-        if !parts.uri.path().starts_with("/api/")
+        if !bearer_only_request(parts)
             && let Some(token) = cookie(parts, SESSION_COOKIE).and_then(Token::from_presented)
         {
             let digest = token.digest();
@@ -146,5 +172,43 @@ impl FromRequestParts<AppState> for Auth {
             actor: Actor::Anonymous,
             session: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::Request;
+
+    use super::*;
+
+    fn parts(uri: &str, original: Option<&str>, marked: bool) -> Parts {
+        let mut req = Request::builder().uri(uri);
+        if let Some(o) = original {
+            req = req.extension(OriginalUri(o.parse().expect("uri")));
+        }
+        if marked {
+            req = req.extension(BearerOnly);
+        }
+        req.body(()).expect("request").into_parts().0
+    }
+
+    #[test]
+    fn the_api_is_bearer_only_by_marker_or_by_the_path_the_client_asked_for() {
+        // Inside the nested router the path has lost `/api/v1`: the marker decides.
+        assert!(bearer_only_request(&parts("/reports", None, true)));
+        // Without the marker, the original path still gives it away.
+        assert!(bearer_only_request(&parts(
+            "/reports",
+            Some("/api/v1/reports"),
+            false
+        )));
+        assert!(bearer_only_request(&parts("/api/v2/reports", None, false)));
+        // The pages take the session.
+        assert!(!bearer_only_request(&parts(
+            "/reports/EMB-0123456789AB",
+            Some("/reports/EMB-0123456789AB"),
+            false
+        )));
+        assert!(!bearer_only_request(&parts("/apiary", None, false)));
     }
 }

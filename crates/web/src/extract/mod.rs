@@ -4,5 +4,5 @@
 mod auth;
 mod body;
 
-pub use auth::{Auth, session_cookie};
+pub use auth::{Auth, bearer_only, session_cookie};
 pub use body::{ApiJson, PageForm};

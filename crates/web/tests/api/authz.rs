@@ -1,10 +1,11 @@
-//! Each role against each report endpoint: invisible reports are 404, never 403.
+//! Each role against each report endpoint: invisible reports are 404, never 403; and
+//! a browser session never authenticates the JSON API.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::page_text;
-use crate::support::{TestApp, apps, token_of};
+use crate::support::{ADMIN, page_text};
+use crate::support::{TestApp, apps, record_json, token_of};
 
 async fn call(
     app: &TestApp,
@@ -41,30 +42,7 @@ async fn each_role_against_each_report_endpoint() {
 
         // Anonymous and a reporter presenting their status token as a bearer: 401 on every team endpoint.
         for token in [None, Some(token_x.as_str()), Some("not-a-token")] {
-            for (m, path, body) in [
-                (Method::GET, format!("/api/v1/reports/{ra}"), Value::Null),
-                (Method::GET, "/api/v1/reports".to_string(), Value::Null),
-                (
-                    Method::POST,
-                    format!("/api/v1/reports/{ra}/transitions"),
-                    ack.clone(),
-                ),
-                (
-                    Method::POST,
-                    format!("/api/v1/reports/{ra}/messages"),
-                    note.clone(),
-                ),
-                (
-                    Method::PUT,
-                    format!("/api/v1/reports/{ra}/record"),
-                    record.clone(),
-                ),
-                (
-                    Method::POST,
-                    format!("/api/v1/reports/{ru}/route"),
-                    route.clone(),
-                ),
-            ] {
+            for (m, path, body, _) in member_routes(&ra, &ru, &rb) {
                 let (status, err) = app.send_json(m.clone(), &path, token, &body).await;
                 assert_eq!(
                     status,
@@ -352,5 +330,210 @@ async fn each_role_against_each_report_endpoint() {
             !page.contains(&rb) && !page.contains("Beta private problem"),
             "{b}"
         );
+    }
+}
+
+/// `method path` with `body`, sent by `client` (with whatever cookies it holds) and,
+/// given `token`, an `Authorization: Bearer` header.
+async fn send_as(
+    app: &TestApp,
+    client: &reqwest::Client,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: &Value,
+) -> (StatusCode, Value) {
+    let mut req = client.request(method, app.url(path)).json(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status();
+    let text = res.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// Every `/api/v1` route that needs a team member (see router.rs), with a body and the
+/// status the organisation admin's bearer token gets when they are sent in this order:
+/// `ra` is an alpha report with a CVE assigned, `ru` an unrouted one, `rs` one of alpha
+/// to merge into `ra`. Other callers get their refusal before any body is looked at.
+fn member_routes(ra: &str, ru: &str, rs: &str) -> Vec<(Method, String, Value, StatusCode)> {
+    vec![
+        (
+            Method::GET,
+            "/api/v1/reports".into(),
+            Value::Null,
+            StatusCode::OK,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/reports/{ra}"),
+            Value::Null,
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/reports/{ra}/messages"),
+            json!({"kind": "note", "body": "note-by-cookie-5521"}),
+            StatusCode::CREATED,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/reports/{ra}/record"),
+            record_json(),
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/reports/{ra}/transitions"),
+            json!({"to": "reporter_review"}),
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/reports/{ra}/record/transitions"),
+            json!({"to": "review"}),
+            StatusCode::OK,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/reports/{ra}/record/versions"),
+            Value::Null,
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/reports/{ru}/route"),
+            json!({"project": "beta"}),
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/reports/{rs}/merge"),
+            json!({"into": ra}),
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/reports/{ra}/split"),
+            json!({}),
+            StatusCode::CREATED,
+        ),
+    ]
+}
+
+/// A signed-in browser session is no credential for `/api/v1`: the API has no CSRF
+/// tokens, so a session that authenticated it could be ridden from any page the
+/// member visits. Only the bearer token counts there, and the cookie changes nothing
+/// on the public API routes either.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_cookie_never_authenticates_the_api() {
+    for app in apps().await {
+        let b = app.backend;
+        let (ra, link_a) = app.submit("Cookie-ridden report", Some("alpha")).await;
+        app.walk_to(&ra, "cve_assigned", "CVE-2026-47001").await;
+        let (ru, _) = app.submit("Cookie-ridden unrouted report", None).await;
+        let (rs, _) = app.submit("Cookie-ridden duplicate", Some("alpha")).await;
+        let id = |r: &str| format!("/api/v1/reports/{r}");
+        let (_, before) = app.get_json(&id(&ra), Some(&app.admin)).await;
+
+        // The organisation admin, signed in: the session works where sessions belong.
+        let admin = app.login(ADMIN).await;
+        let res = admin.get(app.url(&format!("/reports/{ra}"))).send().await;
+        assert_eq!(
+            res.expect("page").status(),
+            StatusCode::OK,
+            "{b}: the session is valid"
+        );
+
+        // The same session, with no Authorization header: 401 in JSON on every member
+        // route, reads and writes alike.
+        let routes = member_routes(&ra, &ru, &rs);
+        for (m, path, body, _) in &routes {
+            let (status, err) = send_as(&app, &admin, m.clone(), path, None, body).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{b}: {m} {path} with a session cookie: {err}"
+            );
+            assert_eq!(err["error"]["code"], "unauthenticated", "{b}: {m} {path}");
+            assert!(err["error"]["message"].is_string(), "{b}: {err}");
+        }
+        // ... and none of those writes happened.
+        let (_, after) = app.get_json(&id(&ra), Some(&app.admin)).await;
+        assert_eq!(after, before, "{b}: the report is untouched");
+        let (_, unrouted) = app.get_json(&id(&ru), Some(&app.admin)).await;
+        assert!(unrouted["project"].is_null(), "{b}: {unrouted}");
+        let (_, source) = app.get_json(&id(&rs), Some(&app.admin)).await;
+        assert_eq!(source["state"], "received", "{b}: {source}");
+        let (_, all) = app.get_json("/api/v1/reports", Some(&app.admin)).await;
+        assert_eq!(ids(&all).len(), 3, "{b}: nothing split off: {all}");
+
+        // The same routes with the bearer token work, cookie or no cookie.
+        for (m, path, body, expected) in &routes {
+            let (status, view) =
+                send_as(&app, &admin, m.clone(), path, Some(&app.admin), body).await;
+            assert_eq!(status, *expected, "{b}: {m} {path} with a token: {view}");
+        }
+        let (_, merged) = app.get_json(&id(&rs), Some(&app.admin)).await;
+        assert_eq!(merged["state"], "merged", "{b}: {merged}");
+
+        // The public API routes answer the cookie exactly as they answer nobody.
+        let anonymous = crate::support::client();
+        let token_a = token_of(&link_a);
+        for path in [
+            format!("/api/v1/status/{token_a}"),
+            "/api/v1/advisories".to_string(),
+            "/api/v1/openapi.json".to_string(),
+            format!("/api/v1/status/{}", "0".repeat(64)),
+        ] {
+            let without = send_as(&app, &anonymous, Method::GET, &path, None, &Value::Null).await;
+            let with = send_as(&app, &admin, Method::GET, &path, None, &Value::Null).await;
+            assert_eq!(with, without, "{b}: GET {path}");
+        }
+        let reply = json!({"body": "a reply from the reporter"});
+        let path = format!("/api/v1/status/{token_a}/messages");
+        let (s1, v1) = send_as(&app, &anonymous, Method::POST, &path, None, &reply).await;
+        let (s2, v2) = send_as(&app, &admin, Method::POST, &path, None, &reply).await;
+        assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED), "{b}");
+        let messages = |v: &Value| v["messages"].as_array().map_or(0, Vec::len);
+        assert_eq!(messages(&v2), messages(&v1) + 1, "{b}: {v2}");
+        assert_eq!(v1["state"], v2["state"], "{b}");
+        let submission = json!({
+            "project": "beta",
+            "title": "Submitted with and without a cookie",
+            "description": "Steps to reproduce: none needed.",
+            "reporter_name": "Rita Reporter",
+            "reporter_email": "rita@research.example.net",
+        });
+        for client in [&anonymous, &admin] {
+            let (status, created) = send_as(
+                &app,
+                client,
+                Method::POST,
+                "/api/v1/reports",
+                None,
+                &submission,
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{b}: {created}");
+            assert_eq!(created["state"], "received", "{b}");
+        }
+        let bad = json!({"title": ""});
+        let without = send_as(
+            &app,
+            &anonymous,
+            Method::POST,
+            "/api/v1/reports",
+            None,
+            &bad,
+        )
+        .await;
+        let with = send_as(&app, &admin, Method::POST, "/api/v1/reports", None, &bad).await;
+        assert_eq!(with, without, "{b}: a refused submission");
+        assert_eq!(with.0, StatusCode::BAD_REQUEST, "{b}: {}", with.1);
     }
 }

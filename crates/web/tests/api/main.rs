@@ -8,6 +8,7 @@ mod csrf;
 mod cve_publish;
 mod delegation;
 mod embargo;
+mod held;
 mod login;
 mod mail;
 mod pages;

@@ -47,6 +47,8 @@ struct StateOption {
 struct Dashboard {
     csrf: String,
     user: String,
+    /// The organisation team also sees the way to held mail.
+    org_team: bool,
     rows: Vec<Row>,
     states: Vec<StateOption>,
     state: String,
@@ -84,6 +86,7 @@ pub async fn page(
     html(&Dashboard {
         csrf: auth.csrf(),
         user: member.name.clone(),
+        org_team: member.org_team,
         rows: rows
             .iter()
             .map(|r| Row {

@@ -1,6 +1,7 @@
-//! The team UI: dashboard, report page and the report page's forms.
+//! The team UI: dashboard, report page and the report page's forms, held mail.
 
 pub mod actions;
 pub mod attachments;
 pub mod dashboard;
+pub mod held;
 pub mod show;

@@ -5,16 +5,14 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use embargo_domain::access::Actor;
 use embargo_domain::cna::{
     CnaRecord, Cwe, RecordState, Reference, TimelineEntry, VersionRange, VersionStatus,
 };
-use embargo_domain::ids::CveId;
-use embargo_domain::lifecycle::{Command, decide};
+use embargo_domain::lifecycle::{Step, available_steps};
 use embargo_domain::record::{Credit, Severity};
 use embargo_domain::report::Report;
 use embargo_domain::state::ReportState;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::Deserialize;
 
 use crate::error::AppError;
@@ -309,35 +307,6 @@ struct ReportPage {
     error: Option<String>,
 }
 
-/// A stand-in command for each target state, used only to ask the domain whether this
-/// member may take that step now; the real inputs come with the form.
-fn probe(to: ReportState, today_plus_year: jiff::civil::Date) -> Option<Command> {
-    Some(match to {
-        // Merging has its own form (it needs a second report).
-        ReportState::Received | ReportState::Merged => return None,
-        ReportState::Acknowledged => Command::Acknowledge { message: None },
-        ReportState::Rejected => Command::Reject {
-            reason: "probe".into(),
-        },
-        ReportState::Accepted => Command::Accept {
-            disclosure_date: today_plus_year,
-            message: None,
-        },
-        ReportState::CveRequested => Command::RequestCve {
-            summary: "probe".into(),
-        },
-        ReportState::CveAssigned => Command::AssignCve {
-            cve: CveId::new(9999, 99_999),
-        },
-        ReportState::ReporterReview => Command::SendDraft { message: None },
-        ReportState::Fixed => Command::RecordFix {
-            fix_ref: "probe".into(),
-            release_ref: "probe".into(),
-        },
-        ReportState::Announced => Command::Announce,
-    })
-}
-
 /// Renders the report page, optionally with the error of a refused form and the
 /// record form as the member typed it.
 pub async fn render(
@@ -375,18 +344,14 @@ pub async fn render(
     }
     let cfg = &state.config;
     let policy = cfg.policy(project.as_ref());
-    let contacts = cfg.contacts(project.as_ref(), None);
     let now = Timestamp::now();
-    let next_year = (now + SignedDuration::from_hours(24 * 366))
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date();
-    let allowed = |actor: &Actor, command: Command| {
-        decide(report, command, actor, now, &policy, &contacts).is_ok()
-    };
+    // The forms this member may use now; the domain derives them from its own rules.
+    let steps = available_steps(report, &auth.actor, now, &policy);
+    let offered = |step: Step| steps.contains(&step);
 
     let transitions = ReportState::ALL
         .into_iter()
-        .filter(|to| probe(*to, next_year).is_some_and(|c| allowed(&auth.actor, c)))
+        .filter(|to| Step::transition_to(*to).is_some_and(offered))
         .map(|to| TransitionView {
             to: to.as_str(),
             label: to.label(),
@@ -401,17 +366,7 @@ pub async fn render(
             refs: to == ReportState::Fixed,
         })
         .collect();
-    let probe_record = CnaRecord {
-        title: "probe".into(),
-        ..CnaRecord::default()
-    };
-    let record = allowed(
-        &auth.actor,
-        Command::SaveRecord {
-            record: probe_record,
-        },
-    )
-    .then(|| {
+    let record = offered(Step::SaveRecord).then(|| {
         record_input.unwrap_or_else(|| {
             report
                 .cve_record()
@@ -424,23 +379,14 @@ pub async fn render(
         .as_ref()
         .map(|r| r.severity.clone())
         .unwrap_or_default();
-    let route_projects: Vec<ProjectLink> = match projects.first() {
-        Some(p)
-            if allowed(
-                &auth.actor,
-                Command::Route {
-                    project: p.as_ref(),
-                    team: cfg.contacts(Some(p), None).team,
-                },
-            ) =>
-        {
-            projects.iter().map(ProjectLink::from).collect()
-        }
-        _ => vec![],
+    let route_projects: Vec<ProjectLink> = if offered(Step::Route) {
+        projects.iter().map(ProjectLink::from).collect()
+    } else {
+        vec![]
     };
     // Merging and splitting touch two reports; the domain answers for this one alone.
-    let merge_allowed = embargo_domain::lifecycle::may_merge(report, &auth.actor).is_ok();
-    let split_allowed = embargo_domain::lifecycle::may_split(report, &auth.actor).is_ok();
+    let merge_allowed = offered(Step::Merge);
+    let split_allowed = offered(Step::Split);
     let check = service::record_check(state, report)?;
     let (findings, scores) = check
         .as_ref()
@@ -463,20 +409,9 @@ pub async fn render(
     let record_state = report.record_state();
     let record_moves = RecordState::ALL
         .into_iter()
-        .filter(|to| *to != RecordState::Reserved)
-        .filter(|to| {
-            // Ask the domain with no findings: a move refused only for problems is
-            // still offered, and its refusal names them.
-            let probe = Command::MoveRecord {
-                to: *to,
-                reason: Some("probe".into()),
-                problems: vec![],
-            };
-            match decide(report, probe, &auth.actor, now, &policy, &contacts) {
-                Ok(_) => true,
-                Err(e) => e.to_string().contains("cannot leave DRAFT"),
-            }
-        })
+        // A move the record's findings still block is offered too (`Step::MoveRecord`),
+        // and its refusal names them.
+        .filter(|to| offered(Step::MoveRecord(*to)))
         .map(|to| RecordMove {
             to: to.as_str(),
             label: match to {

@@ -16,6 +16,9 @@ use embargo_store::{
 };
 use jiff::{SignedDuration, Timestamp};
 
+mod lists;
+mod team_mail;
+
 const ORG: &str = "security@example.org";
 const KAFKA: &str = "security@kafka.example.org";
 const ALICE: &str = "alice@example.org";
@@ -217,12 +220,13 @@ async fn replies_thread_and_go_where_they_belong() {
             "{backend}"
         );
 
-        // A team member answers by mail, threaded by the subject token only: relayed.
+        // A team member answers a mail the reporter got (here the receipt): relayed.
+        // (Answers to team-only mail stay internal: see `team_mail`.)
         let team = mail(
             ALICE,
             ORG,
-            &format!("Re: [{id}] Reply from the reporter"),
-            "",
+            &format!("Re: [{id}] Report received"),
+            &format!("In-Reply-To: {receipt_id}\r\n"),
             "Thanks, we are on it.\r\n",
         );
         assert_eq!(
@@ -288,7 +292,8 @@ async fn replies_thread_and_go_where_they_belong() {
         assert!(held.iter().all(|m| !m.kind.visible_to_reporter()));
         assert!(held[0].body.contains("Give me the details"));
 
-        // An automatic message with no thread makes no report and no mail.
+        // A bounce with no thread makes no report and no mail: it is held for the
+        // organisation team (see `lists`).
         let bounce = mail(
             "MAILER-DAEMON@mx.example",
             ORG,
@@ -299,7 +304,7 @@ async fn replies_thread_and_go_where_they_belong() {
         assert!(
             matches!(
                 ingestor.ingest(&bounce, None).await.unwrap(),
-                Outcome::Ignored(_)
+                Outcome::HeldForReview(_)
             ),
             "{backend}"
         );
@@ -312,7 +317,7 @@ async fn replies_thread_and_go_where_they_belong() {
                 .ingest(&mail(ANN, ORG, "x", "", "y"), Some(&null_sender))
                 .await
                 .unwrap(),
-            Outcome::Ignored(_)
+            Outcome::HeldForReview(_)
         ));
     }
 }
@@ -485,20 +490,25 @@ async fn the_real_announcements_ingest_and_read_back() {
                 "{name}"
             );
             parsed_all.push((name.clone(), parsed));
-            let id = match outcome {
-                Outcome::NewReport(id) => id,
-                // List traffic as delivered (Precedence: bulk) is kept, never answered,
-                // and makes no report: taking it again is a duplicate.
-                Outcome::Ignored(_) => {
-                    assert_eq!(
-                        ingestor.ingest(&raw, None).await.unwrap(),
-                        Outcome::Duplicate,
-                        "{name}"
-                    );
-                    continue;
-                }
-                other => panic!("{}: {other:?}", file.display()),
+            let Outcome::NewReport(id) = outcome else {
+                panic!("{}: {outcome:?}", file.display());
             };
+            // List traffic as delivered (Precedence: bulk) is a report like any other,
+            // but no machine answers it (RFC 3834); taking it again is a duplicate.
+            if parsed_all.last().unwrap().1.no_auto_answer.is_some() {
+                let outbox = store.outbox_for_report(&id).await.unwrap();
+                assert!(
+                    outbox
+                        .iter()
+                        .all(|m| !m.subject.contains("Report received")),
+                    "{backend} {name}: list traffic is not answered: {outbox:?}"
+                );
+                assert_eq!(
+                    ingestor.ingest(&raw, None).await.unwrap(),
+                    Outcome::Duplicate,
+                    "{name}"
+                );
+            }
             let report = store.report(&id).await.unwrap().unwrap();
             eprintln!(
                 "{backend} {name}: {:?} from {:?} <{:?}>",
@@ -529,9 +539,10 @@ async fn the_real_announcements_ingest_and_read_back() {
                 report.title
             );
         }
-        assert!(
-            seen.len() >= files.len() - 1,
-            "{backend}: the announcements made reports"
+        assert_eq!(
+            seen.len(),
+            files.len(),
+            "{backend}: every announcement made a report"
         );
         let find = |part: &str| &seen.iter().find(|(n, _)| n.contains(part)).unwrap().1;
         // CJK in the Credit section, a non-ASCII sender name, a folded subject.
@@ -604,12 +615,14 @@ async fn replies_to_the_reporter_thread_on_their_last_mail_without_quotes() {
             "{backend}"
         );
 
-        // A team member's reply by mail is relayed without the text it quotes.
+        // A team member's reply by mail to a mail the reporter got is relayed without
+        // the text it quotes.
+        let receipt_id = last_sent_to(&store, &id, ANN).await;
         let team = mail(
             ALICE,
             ORG,
-            &format!("Re: [{id}] Reply from the reporter"),
-            "",
+            &format!("Re: [{id}] Report received"),
+            &format!("In-Reply-To: {receipt_id}\r\n"),
             "Fixed in 1.2.\r\n\r\nOn Mon, 1 Jun 2026 at 10:00, Ann <ann@researcher.example> wrote:\r\n> More.\r\n> internal: do not relay\r\n",
         );
         assert_eq!(

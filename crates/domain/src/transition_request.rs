@@ -1,0 +1,108 @@
+//! The shape of an HTTP transition request (the API's `POST .../transition` body and
+//! the report page's step forms): a target state and the loose text fields that come
+//! with it, turned into a lifecycle [`Command`].
+//!
+//! This is the front ends' vocabulary, not a lifecycle rule, so it is kept out of
+//! `lifecycle`'s logic. It lives here, re-exported as
+//! `embargo_domain::lifecycle::TransitionRequest`, only until it moves to the
+//! application crate; the web crate keeps importing it from `lifecycle` until then.
+
+use jiff::civil::Date;
+
+use crate::DomainError;
+use crate::ids::CveId;
+use crate::lifecycle::Command;
+use crate::state::ReportState;
+
+/// The fields of an API or form transition request, before they are checked.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct TransitionRequest {
+    pub to: String,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub disclosure_date: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub cve: Option<String>,
+    #[serde(default)]
+    pub fix_ref: Option<String>,
+    #[serde(default)]
+    pub release_ref: Option<String>,
+}
+
+impl TransitionRequest {
+    /// The command this request stands for. `cve_assigned` without a `cve` means
+    /// "the next free id of the pool"; the caller resolves that first.
+    pub fn command(
+        &self,
+        next_pool_id: impl FnOnce() -> Option<CveId>,
+    ) -> Result<Command, DomainError> {
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+        };
+        let needed = |field: &'static str, v: &Option<String>| {
+            text(v).ok_or_else(|| {
+                DomainError::invalid(field, format!("is required to move to {}", self.to))
+            })
+        };
+        Ok(match ReportState::parse(self.to.trim())? {
+            ReportState::Received => {
+                return Err(DomainError::transition(
+                    "a report cannot be moved back to received",
+                ));
+            }
+            ReportState::Acknowledged => Command::Acknowledge {
+                message: text(&self.message),
+            },
+            ReportState::Rejected => Command::Reject {
+                reason: needed("reason", &self.reason)?,
+            },
+            ReportState::Accepted => {
+                let d = needed("disclosure_date", &self.disclosure_date)?;
+                let disclosure_date: Date = d.parse().map_err(|_| {
+                    DomainError::invalid(
+                        "disclosure_date",
+                        format!("{d:?} is not a date (YYYY-MM-DD)"),
+                    )
+                })?;
+                Command::Accept {
+                    disclosure_date,
+                    message: text(&self.message),
+                }
+            }
+            ReportState::CveRequested => Command::RequestCve {
+                summary: needed("summary", &self.summary)?,
+            },
+            ReportState::CveAssigned => Command::AssignCve {
+                cve: match text(&self.cve) {
+                    Some(c) => CveId::parse(&c)?,
+                    None => next_pool_id().ok_or_else(|| {
+                        DomainError::transition(
+                            "the CVE pool is empty: add ids with `embargo cve pool add`",
+                        )
+                    })?,
+                },
+            },
+            ReportState::ReporterReview => Command::SendDraft {
+                message: text(&self.message),
+            },
+            ReportState::Fixed => Command::RecordFix {
+                fix_ref: needed("fix_ref", &self.fix_ref)?,
+                release_ref: needed("release_ref", &self.release_ref)?,
+            },
+            ReportState::Announced => Command::Announce,
+            ReportState::Merged => {
+                return Err(DomainError::transition(
+                    "a report is merged into another one with the merge action, not moved to merged",
+                ));
+            }
+        })
+    }
+}
