@@ -482,7 +482,6 @@ fn to_value<T: serde::Serialize>(v: &T) -> Result<Value> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::secret::ApiKey;
 

@@ -1,6 +1,6 @@
 //! CVE Services: the CVE Program's API through which a CNA reserves CVE IDs and publishes
 //! and rejects CVE records. [`Client`] talks to a deployment of it with the organisation's
-//! credentials; with the `fake` feature, [`fake::FakeCveServices`] is an in-memory
+//! credentials; with the `fake` feature, `fake::FakeCveServices` is an in-memory
 //! implementation of the same endpoints for tests (ours, and conformance runs of `cvelib`).
 
 mod client;

@@ -1,4 +1,5 @@
-//! Working days in a project's time zone, for deadlines ("3 working days", seed 004).
+//! Working days in a project's time zone, for deadlines ("3 working days",
+//! docs/process.md#deadlines).
 
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;

@@ -9,7 +9,7 @@
 //!
 //! # How the record's state relates to the report's
 //!
-//! The report lifecycle (`lifecycle`, seed 002) and the record's state are two
+//! The report lifecycle (`lifecycle`, docs/process.md) and the record's state are two
 //! machines that meet at two points:
 //!
 //! * **RESERVED** is where a record starts: a CVE id is assigned to the report and
@@ -21,13 +21,14 @@
 //!   security team does); the organisation team can also send a record back to DRAFT.
 //!   A record with validation problems (the domain's own checks and the CVE JSON 5
 //!   lint the caller passes in) cannot leave DRAFT, and cannot become READY.
-//! * The **announcement** (report `fixed → announced`) is the project's step, as in
-//!   seed 002 step 16: it needs a record without problems (in whatever state), and it
-//!   is what makes the advisory public on Embargo's pages and feeds, in every format.
+//! * The **announcement** (report `fixed → announced`) is the project's step
+//!   (docs/process.md#step-11-announce): it needs a record without problems (in
+//!   whatever state), and it is what makes the advisory public on Embargo's pages and
+//!   feeds, in every format.
 //! * **READY → PUBLISHED** is the organisation team's step of giving the record to the
-//!   CVE Program (PRODUCT step 13; seed 002 step 16f). It needs the report announced —
-//!   nothing about an embargoed vulnerability leaves Embargo before its announcement —
-//!   and a READY record.
+//!   CVE Program (docs/process.md#step-12-publish-the-cve-record). It needs the report
+//!   announced — nothing about an embargoed vulnerability leaves Embargo before its
+//!   announcement — and a READY record.
 //! * **REJECTED** (organisation team, with a reason): the CVE id will not be used. A
 //!   report whose CVE is rejected may then itself be rejected.
 
@@ -775,7 +776,8 @@ impl CnaRecord {
         out
     }
 
-    /// The ASF-style announcement (seed 002 step 11; compare `corpus/announcements/`).
+    /// The ASF-style announcement (docs/process.md#step-11-announce; compare
+    /// `corpus/announcements/`).
     pub fn announcement(&self, cve: &CveId) -> Announcement {
         let title = self.title.trim();
         let product = self.product.trim();

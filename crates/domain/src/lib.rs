@@ -4,12 +4,6 @@
 //! passed in or confined to token generation), so the web, mail and CLI front ends
 //! all ask the same questions and get the same answers.
 
-// Tests unwrap their fixtures: a panic there is the failure message.
-#![cfg_attr(
-    test,
-    expect(clippy::unwrap_used, reason = "tests unwrap fixtures on purpose")
-)]
-
 pub mod access;
 pub mod calendar;
 pub mod cna;

@@ -1,6 +1,6 @@
 //! The report lifecycle: given a report, an actor and a command, decide the change.
 //!
-//! `decide` is the only place that knows which step may follow which (seed 002), who
+//! `decide` is the only place that knows which step may follow which (docs/process.md), who
 //! may take it, what the reporter and the teams are told, and what is audited. The
 //! store applies a `Change` atomically; nothing here touches the outside world.
 //!
@@ -54,7 +54,8 @@ use common::{cc_org, subject, system_message};
 #[derive(Debug, Clone)]
 pub struct Contacts {
     pub org_name: String,
-    /// The organisation security team (the CNA); copied on what the seeds say.
+    /// The organisation security team (the CNA); copied where docs/process.md#who-is-told-what
+    /// says.
     pub org_security: Email,
     /// The handling team's list: the project's security list, its private list, or
     /// the organisation team when no project is known.

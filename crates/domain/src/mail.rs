@@ -237,7 +237,6 @@ pub fn hold(
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
     use super::*;
     use crate::ids::{Email, ReportId};
     use crate::intake::NewReport;

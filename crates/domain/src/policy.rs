@@ -31,7 +31,7 @@ impl Default for Policy {
             announce_days: 30,
             time_zone: "UTC".into(),
             holidays: Vec::new(),
-            // seed 001, "Issues not considered as security vulnerabilities".
+            // The ASF's known non-issues (docs/process.md#non-issues-and-usage-questions).
             known_non_issues: vec![
                 "A lack of DMARC or SPF records".into(),
                 "Clickjacking".into(),

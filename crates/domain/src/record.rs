@@ -10,7 +10,8 @@ use crate::text::{optional_line, required_line, required_text};
 /// Largest record description (CVE JSON 5 allows 4096 characters per description).
 pub const MAX_RECORD_DESCRIPTION: usize = 4096;
 
-/// The ASF's textual severity scale (seed 002 and the corpus' "Textual description of severity").
+/// The ASF's textual severity scale (the announcements' "Severity:" line and the corpus'
+/// "Textual description of severity"; docs/process.md#step-8-write-the-record).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -277,7 +278,8 @@ impl RecordDraft {
     }
 }
 
-/// The ASF-style announcement (seed 002 step 11; compare `corpus/announcements/`).
+/// The ASF-style announcement (docs/process.md#step-11-announce; compare
+/// `corpus/announcements/`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Announcement {
     pub subject: String,

@@ -79,10 +79,12 @@ pub struct Report {
     pub accepted_at: Option<Timestamp>,
     pub announced_at: Option<Timestamp>,
     pub deadlines: Deadlines,
-    /// Team members who have discussed it in internal notes (seed 004: at least two).
+    /// Team members who have discussed it in internal notes (at least two:
+    /// docs/process.md#step-4-discuss).
     pub discussants: Vec<UserId>,
     pub disclosure_date: Option<Date>,
-    /// The one-line description sent with the CVE request (seed 002, step 8).
+    /// The one-line description sent with the CVE request
+    /// (docs/process.md#step-6-request-a-cve).
     pub cve_summary: Option<String>,
     pub cve: Option<CveId>,
     pub fix_ref: Option<String>,

@@ -1,4 +1,5 @@
-//! The states a report moves through, following the ASF handling process (seed 002).
+//! The states a report moves through, following the ASF handling process; the step
+//! numbers below are those of docs/process.md (`#step-1-receive-the-report` and on).
 
 use std::fmt;
 
@@ -10,23 +11,23 @@ use crate::DomainError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportState {
-    /// Received and routed; nobody has answered the reporter yet (steps 1-3).
+    /// Received and routed; nobody has answered the reporter yet (steps 1-2).
     Received,
-    /// A team member acknowledged it to the reporter (step 4).
+    /// A team member acknowledged it to the reporter (steps 3-4).
     Acknowledged,
-    /// Accepted as a vulnerability with a planned disclosure date (step 7).
+    /// Accepted as a vulnerability with a planned disclosure date (step 5).
     Accepted,
-    /// Rejected with a written reason sent to the reporter (step 6). Terminal.
+    /// Rejected with a written reason sent to the reporter (step 5). Terminal.
     Rejected,
-    /// The project asked the organisation for a CVE (step 8).
+    /// The project asked the organisation for a CVE (step 6).
     CveRequested,
-    /// A CVE id from the organisation's pool is assigned (step 9).
+    /// A CVE id from the organisation's pool is assigned (step 7).
     CveAssigned,
-    /// The reporter has the fix reference and draft announcement for comment (steps 12-13).
+    /// The reporter has the fix reference and draft announcement for comment (step 9).
     ReporterReview,
-    /// The fix is committed and a release made (steps 14-15).
+    /// The fix is committed and a release made (step 10).
     Fixed,
-    /// Announced: the first moment anything about it is public (step 16). Terminal.
+    /// Announced: the first moment anything about it is public (step 11). Terminal.
     Announced,
     /// Merged into another report of the same vulnerability, which carries it on
     /// (`Report::merged_into`). Terminal.

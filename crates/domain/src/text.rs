@@ -2,7 +2,7 @@
 
 use crate::DomainError;
 
-/// Largest report description accepted on any channel (256 KiB, issue #2).
+/// Largest report description accepted on any channel (256 KiB).
 pub const MAX_DESCRIPTION_BYTES: usize = 256 * 1024;
 /// Largest single-line field (titles, names, versions).
 pub const MAX_LINE_CHARS: usize = 300;

@@ -55,7 +55,7 @@ async fn start(store: embargo_store::SqlStore) -> App {
             email: Email::parse("admin@bench.example").unwrap(),
             name: "Admin".into(),
             org_team: true,
-            password_hash: Some(embargo_web::password::hash(PASSWORD).unwrap()),
+            password_hash: Some(embargo_app::password::hash(PASSWORD).unwrap()),
         })
         .await
         .unwrap();
@@ -74,22 +74,23 @@ async fn start(store: embargo_store::SqlStore) -> App {
     let store: Arc<dyn Store> = Arc::new(store);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let settings = embargo_app::Settings {
+        base_url: base.clone(),
+        organisation: org,
+        default_policy: Policy::default(),
+        cna: Cna {
+            org_id: "00000000-0000-4000-8000-000000000000".into(),
+            short_name: "bench".into(),
+            vendor: "Bench".into(),
+        },
+        record_schema: None,
+    };
     let state = AppState {
-        store: store.clone(),
-        config: Arc::new(WebConfig {
-            base_url: base.clone(),
-            organisation: org,
-            default_policy: Policy::default(),
-            cna: Cna {
-                org_id: "00000000-0000-4000-8000-000000000000".into(),
-                short_name: "bench".into(),
-                vendor: "Bench".into(),
-            },
+        app: embargo_app::App::new(store.clone(), settings, embargo_app::Ports::default()),
+        config: WebConfig {
             // One client address sends everything here: measure the server, not the limiter.
             rate_limits: embargo_web::limit::RateLimits::unlimited(),
-            record_schema: None,
-            cve_services: None,
-        }),
+        },
     };
     tokio::spawn(async move {
         axum::serve(

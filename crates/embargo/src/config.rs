@@ -74,7 +74,7 @@ impl RateLimitSection {
     }
 }
 
-/// `[mail]`: the SMTP receiver and the outgoing relay (issue #3).
+/// `[mail]`: the SMTP receiver and the outgoing relay (README, "E-mail"; docs/mail.md).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MailSection {

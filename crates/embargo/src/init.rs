@@ -31,7 +31,7 @@ pub async fn ensure_initialised(store: &dyn Store, settings: &Settings) -> Resul
         .ok()
         .filter(|p| !p.is_empty())
     {
-        Some(pw) => Some(embargo_web::password::hash(&pw).context("EMBARGO_ADMIN_PASSWORD")?),
+        Some(pw) => Some(embargo_app::password::hash(&pw).context("EMBARGO_ADMIN_PASSWORD")?),
         None => None,
     };
     let has_password = password_hash.is_some();

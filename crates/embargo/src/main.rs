@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod init;
 mod projects_file;
+mod wiring;
 
 use clap::Parser;
 

@@ -112,7 +112,6 @@ fn entry(e: Entry) -> Result<ProjectInput> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

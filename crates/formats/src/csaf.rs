@@ -26,13 +26,13 @@ pub struct Publisher {
     pub category: String,
     /// e.g. "Apache Software Foundation".
     pub name: String,
-    /// The publisher's web site, e.g. "https://www.apache.org".
+    /// The publisher's web site, e.g. `https://www.apache.org`.
     pub namespace: String,
     /// How to reach the security team.
     pub contact_details: Option<String>,
     /// e.g. "Apache Software Foundation security team, a CVE Numbering Authority".
     pub issuing_authority: Option<String>,
-    /// Where the advisories are served, e.g. "https://security.example.org/.well-known/csaf/white/";
+    /// Where the advisories are served, e.g. `https://security.example.org/.well-known/csaf/white/`;
     /// gives each document its `self` reference.
     pub advisories_url: Option<String>,
 }
@@ -653,7 +653,6 @@ fn scores(c: &crate::cve5::model::CnaContainer, affected: &[String]) -> Vec<Valu
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -374,7 +374,6 @@ fn credit_type(kind: Option<&str>) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn record(cna: Value) -> CveRecord {

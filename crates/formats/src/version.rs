@@ -158,7 +158,6 @@ pub fn is_semver(v: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use proptest::prelude::*;
     use std::cmp::Ordering::*;

@@ -24,8 +24,6 @@
 //! REJECTED records have no content to round-trip (they say why in `rejectedReasons`);
 //! `embargo cve import`/`export` keep them whole (`crates/embargo/tests/cve_cli.rs`).
 
-#![expect(clippy::unwrap_used, reason = "test")]
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

@@ -1,8 +1,6 @@
 //! The official CVE schema inside the product: every corpus record passes it, and a
 //! record that breaks it gets findings that name the place.
 
-#![allow(clippy::unwrap_used)]
-
 use std::path::PathBuf;
 
 use embargo_formats::cve5::schema::OfficialSchema;

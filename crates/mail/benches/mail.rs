@@ -6,9 +6,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use embargo_app::{App, Ports, Settings};
 use embargo_domain::ids::Email;
 use embargo_domain::policy::Policy;
-use embargo_mail::{Ingestor, MailConfig};
+use embargo_formats::cve5::Cna;
+use embargo_mail::{Ingestor, MailLimits};
 use embargo_store::test_support::fresh_store;
 use embargo_store::{Organisation, Organisations, Store};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -37,12 +39,20 @@ async fn main() {
         };
         store.init_organisation(&organisation).await.unwrap();
         let store: Arc<dyn Store> = Arc::new(store);
+        let settings = Settings {
+            base_url: "http://bench.test".into(),
+            organisation,
+            default_policy: Policy::default(),
+            cna: Cna {
+                org_id: "00000000-0000-4000-8000-000000000000".into(),
+                short_name: "bench".into(),
+                vendor: "Bench".into(),
+            },
+            record_schema: None,
+        };
         let ingestor = Ingestor::new(
-            store,
-            MailConfig {
-                base_url: "http://bench.test".into(),
-                organisation,
-                default_policy: Policy::default(),
+            App::new(store, settings, Ports::default()),
+            MailLimits {
                 max_message_bytes: 10 * 1024 * 1024,
                 max_attachment_bytes: 1024 * 1024,
             },

@@ -1,111 +1,31 @@
 //! The one intake path behind both doors (the SMTP receiver and `embargo ingest-mail`):
-//! parse, deduplicate, thread or route, let the domain decide, commit in one transaction.
+//! bound the size, read the MIME, and hand the message to the application, which
+//! decides what it becomes and commits it in one transaction.
 
-use std::sync::Arc;
-
-use embargo_domain::DomainError;
-use embargo_domain::access::{Actor, Member};
-use embargo_domain::ids::{Email, ReportId};
-use embargo_domain::intake::Submission;
-use embargo_domain::lifecycle::{Change, Command, Contacts, decide, receive};
-use embargo_domain::mail::{
-    HoldReason, MemberMail, NoAutoAnswer, PlainTextReason, ask_for_plain_text, hold, member_mail,
-    withhold_automatic_answers,
-};
-use embargo_domain::policy::Policy;
-use embargo_domain::report::{Channel, Report};
-use embargo_domain::text::{MAX_DESCRIPTION_BYTES, MAX_LINE_CHARS};
-use embargo_domain::token::Token;
-use embargo_store::{
-    HeldState, IncomingMail, MailEffect, NewAttachment, NewHeldMail, Organisation, Project,
-    Release, Store, StoreError, Taken,
-};
-use jiff::Timestamp;
-use sha2::{Digest, Sha256};
+use embargo_app::App;
+use embargo_app::mail_intake::{InboundMail, MailLimits, MailReader};
 
 use crate::MailError;
-use crate::parse::{Attachment, AutoKind, Automatic, ParsedMail};
-use crate::quote::strip_quoted;
-use crate::route::route;
 use crate::smtp::Envelope;
 
-/// Default largest message taken (10 MiB), by either door.
-pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
-/// Default largest attachment whose content is kept; larger ones keep only their digest.
-pub const DEFAULT_MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
-/// Below this many words of its own, a message whose attachments are rich (image,
-/// PDF, HTML, video) carries its substance in them (seeds 000 and 001).
-const SUBSTANCE_WORDS: usize = 20;
-/// A report or reply that lost a race with another change is retried this often.
-const CONFLICT_RETRIES: usize = 5;
-
-/// What intake needs to know about the installation.
-#[derive(Debug, Clone)]
-pub struct MailConfig {
-    /// The public URL, for the reporter's status link.
-    pub base_url: String,
-    pub organisation: Organisation,
-    pub default_policy: Policy,
-    pub max_message_bytes: usize,
-    pub max_attachment_bytes: usize,
-}
-
-impl MailConfig {
-    fn policy(&self, project: Option<&Project>) -> Policy {
-        project.map_or_else(
-            || self.default_policy.clone(),
-            |p| p.policy.apply_to(&self.default_policy),
-        )
-    }
-
-    fn contacts(&self, project: Option<&Project>, status_url: Option<String>) -> Contacts {
-        Contacts {
-            org_name: self.organisation.name.clone(),
-            org_security: self.organisation.security_email.clone(),
-            team: project
-                .and_then(|p| p.security_email.clone())
-                .unwrap_or_else(|| self.organisation.security_email.clone()),
-            status_url,
-        }
-    }
-}
-
-/// What became of a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    NewReport(ReportId),
-    ReporterReply(ReportId),
-    /// A team member's mail answering a mail the reporter got: relayed to the reporter.
-    TeamReply(ReportId),
-    /// A team member's mail answering anything else: kept as an internal note.
-    TeamNote(ReportId),
-    /// Kept on the report for the team, not relayed (a stranger, an auto-reply).
-    Held(ReportId),
-    /// A bounce or auto-reply on no thread: in the organisation team's held-mail list.
-    HeldForReview(i64),
-    /// Kept but not acted on (our own mail coming back).
-    Ignored(&'static str),
-    /// The same Message-ID was taken before.
-    Duplicate,
-}
+pub use embargo_app::mail_intake::{
+    DEFAULT_MAX_ATTACHMENT_BYTES, DEFAULT_MAX_MESSAGE_BYTES, Outcome, subject_token,
+};
 
 /// Takes messages in. Cheap to clone.
 #[derive(Clone)]
 pub struct Ingestor {
-    store: Arc<dyn Store>,
-    config: Arc<MailConfig>,
+    app: App,
+    limits: MailLimits,
 }
 
 impl Ingestor {
-    pub fn new(store: Arc<dyn Store>, config: MailConfig) -> Self {
-        Self {
-            store,
-            config: Arc::new(config),
-        }
+    pub fn new(app: App, limits: MailLimits) -> Self {
+        Self { app, limits }
     }
 
-    pub fn config(&self) -> &MailConfig {
-        &self.config
+    pub fn limits(&self) -> &MailLimits {
+        &self.limits
     }
 
     /// Takes one message. `Ok` only once everything it caused is committed.
@@ -116,461 +36,40 @@ impl Ingestor {
         raw: &[u8],
         envelope: Option<&Envelope>,
     ) -> Result<Outcome, MailError> {
-        if raw.len() > self.config.max_message_bytes {
+        if raw.len() > self.limits.max_message_bytes {
             return Err(MailError::TooLarge {
                 size: raw.len(),
-                limit: self.config.max_message_bytes,
+                limit: self.limits.max_message_bytes,
             });
         }
-        let mail = ParsedMail::parse(raw)?;
-        let store = &self.store;
-        if store.mail_seen(&mail.message_id).await? {
-            return Ok(Outcome::Duplicate);
-        }
-        if store.sent_by_us(&mail.message_id).await? {
-            // Our own mail back through a list that includes us: never a report.
-            return Ok(Outcome::Ignored("our own mail"));
-        }
-        // RFC 5321: the null reverse-path is for delivery reports.
-        let automatic = mail.automatic.or_else(|| {
-            envelope
-                .filter(|e| e.mail_from.is_empty())
-                .map(|_| Automatic {
-                    kind: AutoKind::Bounce,
-                    sign: "null envelope sender",
-                })
-        });
-        let attachments = self.attachments(&mail.attachments);
-
-        for _ in 0..CONFLICT_RETRIES {
-            let now = Timestamp::now();
-            let result = match (self.thread(&mail).await?, automatic) {
-                (Some(report), _) => {
-                    self.on_thread(&mail, raw, &report, automatic, &attachments, now)
-                        .await
-                }
-                (None, Some(auto)) => return self.hold_for_review(&mail, raw, auto, now).await,
-                (None, None) => {
-                    self.new_report(&mail, raw, envelope, &attachments, now, None)
-                        .await
-                }
-            };
-            match result {
-                Err(MailError::Store(StoreError::Conflict(_))) => continue,
-                other => return other,
-            }
-        }
-        Err(MailError::Unavailable(
-            "the report kept changing under us; try again".into(),
-        ))
+        let mail = crate::parse::parse(raw)?;
+        Ok(self
+            .app
+            .take_mail(raw, &mail, envelope, &self.limits)
+            .await?)
     }
 
-    /// Releases a held mail into a new report, by a member of the organisation team.
-    /// Automatic answers stay withheld: the sender is a machine.
-    pub async fn release(&self, held: i64, by: &Member) -> Result<ReportId, MailError> {
-        if !by.org_team {
-            return Err(DomainError::Forbidden(
-                "only the organisation security team releases held mail".into(),
-            )
-            .into());
-        }
-        let (info, raw) = self
-            .store
-            .held_mail(held)
-            .await?
-            .ok_or_else(|| StoreError::NotFound("no such held mail".into()))?;
-        if info.state != HeldState::Held {
-            return Err(StoreError::Conflict(format!(
-                "this held mail was {} already",
-                info.state.as_str()
-            ))
-            .into());
-        }
-        let mail = ParsedMail::parse(&raw)?;
-        if self.store.mail_seen(&mail.message_id).await? {
-            return Err(StoreError::Conflict(
-                "another copy of this message was taken in already; discard this one".into(),
-            )
-            .into());
-        }
-        let attachments = self.attachments(&mail.attachments);
-        let release = Release { held, by: by.id };
-        let outcome = self
-            .new_report(
-                &mail,
-                &raw,
-                None,
-                &attachments,
-                Timestamp::now(),
-                Some(release),
-            )
-            .await?;
-        match outcome {
-            Outcome::NewReport(id) => Ok(id),
-            _ => Err(StoreError::Conflict(
-                "another copy of this message was taken in already; discard this one".into(),
-            )
-            .into()),
-        }
-    }
-
-    /// A bounce or auto-reply that belongs to no report: kept for the organisation
-    /// team, never answered.
-    async fn hold_for_review(
+    /// Releases a held mail into a new report (the organisation team only).
+    pub async fn release(
         &self,
-        mail: &ParsedMail,
-        raw: &[u8],
-        auto: Automatic,
-        now: Timestamp,
-    ) -> Result<Outcome, MailError> {
-        let reason = auto.reason();
-        let held = NewHeldMail {
-            message_id: &mail.message_id,
-            raw,
-            reason: &reason,
-            from: mail.from.as_ref().map(|f| f.address.as_str()),
-            subject: &mail.subject,
-            received_at: now,
-        };
-        Ok(match self.store.hold_mail(&held).await? {
-            Some(id) => Outcome::HeldForReview(id),
-            None => Outcome::Duplicate,
-        })
-    }
-
-    /// The report this message replies to: a Message-ID we took or sent, or the
-    /// report token in the subject.
-    async fn thread(&self, mail: &ParsedMail) -> Result<Option<Report>, MailError> {
-        let id = match self.store.thread_of(&mail.thread_ids).await? {
-            Some(id) => Some(id),
-            None => subject_token(&mail.subject),
-        };
-        Ok(match id {
-            Some(id) => self.store.report(&id).await?,
-            None => None,
-        })
-    }
-
-    async fn on_thread(
-        &self,
-        mail: &ParsedMail,
-        raw: &[u8],
-        report: &Report,
-        automatic: Option<Automatic>,
-        attachments: &[NewAttachment],
-        now: Timestamp,
-    ) -> Result<Outcome, MailError> {
-        let project = match &report.project {
-            Some(p) => self.store.project_by_id(p.id).await?,
-            None => None,
-        };
-        let policy = self.config.policy(project.as_ref());
-        // Later mails do not repeat the status link: only its digest is stored.
-        let contacts = self.config.contacts(project.as_ref(), None);
-        // A list relays its members' mail: the author, not the list, is who wrote.
-        let sender = mail
-            .author
-            .as_ref()
-            .or(mail.from.as_ref())
-            .map_or("an unknown sender", |s| s.address.as_str());
-        let body = body_with_attachments(&mail.text, &mail.attachments);
-        let (change, disposition, outcome): (Change, &str, fn(ReportId) -> Outcome) =
-            if automatic.is_some() {
-                (
-                    hold(report, sender, &body, HoldReason::Automatic, now, &contacts)?,
-                    "held",
-                    Outcome::Held,
-                )
-            } else if report
-                .reporter
-                .email
-                .as_ref()
-                .is_some_and(|e| e.as_str().eq_ignore_ascii_case(sender))
-            {
-                let actor = Actor::Reporter(report.id.clone());
-                (
-                    decide(
-                        report,
-                        Command::ReporterReply { body },
-                        &actor,
-                        now,
-                        &policy,
-                        &contacts,
-                    )?,
-                    "reporter_reply",
-                    Outcome::ReporterReply,
-                )
-            } else if let Some(member) = self.member(sender).await?.filter(|m| m.handles(report)) {
-                // Without the quoted thread: it may hold team-internal text, and the
-                // original is kept whole anyway.
-                let own = body_with_attachments(&strip_quoted(&mail.text), &mail.attachments);
-                let answers = self
-                    .store
-                    .answers(&report.id, mail.in_reply_to.as_deref())
-                    .await?;
-                let (change, what) =
-                    member_mail(report, &member, &own, answers, now, &policy, &contacts)?;
-                match what {
-                    MemberMail::Relayed => (change, "team_reply", Outcome::TeamReply),
-                    MemberMail::KeptAsNote => (change, "team_note", Outcome::TeamNote),
-                }
-            } else {
-                (
-                    hold(
-                        report,
-                        sender,
-                        &body,
-                        HoldReason::UnknownSender,
-                        now,
-                        &contacts,
-                    )?,
-                    "held",
-                    Outcome::Held,
-                )
-            };
-        let taken = IncomingMail {
-            message_id: &mail.message_id,
-            raw,
-            disposition,
-            received_at: now,
-            attachments,
-            released_from: None,
-        };
-        Ok(
-            match self
-                .store
-                .take_mail(&taken, MailEffect::Apply(&change))
-                .await?
-            {
-                Taken::Duplicate => Outcome::Duplicate,
-                Taken::Stored(_) => outcome(report.id.clone()),
-            },
-        )
-    }
-
-    async fn new_report(
-        &self,
-        mail: &ParsedMail,
-        raw: &[u8],
-        envelope: Option<&Envelope>,
-        attachments: &[NewAttachment],
-        now: Timestamp,
-        release: Option<Release>,
-    ) -> Result<Outcome, MailError> {
-        let projects = self.store.list_projects().await?;
-        let mut recipients: Vec<String> = envelope
-            .map(|e| {
-                e.recipients
-                    .iter()
-                    .map(|r| r.to_ascii_lowercase())
-                    .collect()
-            })
-            .unwrap_or_default();
-        recipients.extend(mail.recipients.iter().cloned());
-        let project = route(
-            &recipients,
-            &self.config.organisation.security_email,
-            &projects,
-        );
-
-        let mut description = body_with_attachments(&mail.text, &mail.attachments);
-        if description.len() > MAX_DESCRIPTION_BYTES {
-            let note = "\n\n[The text is longer than a report holds and was cut here; the whole message is kept.]";
-            description.truncate(floor_char_boundary(
-                &description,
-                MAX_DESCRIPTION_BYTES - note.len(),
-            ));
-            description.push_str(note);
-        }
-        let title = if mail.subject.is_empty() {
-            "(no subject)".to_string()
-        } else {
-            truncate_chars(&mail.subject, MAX_LINE_CHARS)
-        };
-        let submission = Submission {
-            project: project.map(|p| p.slug.as_str().to_string()),
-            title,
-            description,
-            affected_versions: None,
-            reporter_name: mail
-                .author
-                .as_ref()
-                .and_then(|s| s.name.as_deref())
-                .map(|n| truncate_chars(n, MAX_LINE_CHARS)),
-            // An address the domain does not accept is no address: no receipt, and the
-            // team answers through the status page only. A list's own address is never
-            // the reporter's (`author` is `None` then).
-            reporter_email: mail
-                .author
-                .as_ref()
-                .filter(|s| Email::parse(&s.address).is_ok())
-                .map(|s| s.address.clone()),
-            credit: None,
-        };
-        let new = submission.parse()?;
-        let token = Token::generate();
-        let status_url = format!(
-            "{}/status/{}",
-            self.config.base_url.trim_end_matches('/'),
-            token.expose()
-        );
-        let mut change = receive(
-            new,
-            ReportId::generate(),
-            project.map(Project::as_ref),
-            Channel::Email,
-            now,
-            &self.config.policy(project),
-            &self.config.contacts(project, Some(status_url)),
-        )?;
-        if mail.attachments.iter().any(Attachment::is_rich) && mail.own_words() < SUBSTANCE_WORDS {
-            ask_for_plain_text(&mut change, PlainTextReason::AttachmentOnly);
-        } else if mail.html_only {
-            ask_for_plain_text(&mut change, PlainTextReason::HtmlOnly);
-        }
-        // RFC 3834: no machine answers a machine or a list; the author is answered
-        // directly when the list kept their address.
-        if release.is_some() || mail.no_auto_answer.is_some() {
-            withhold_automatic_answers(&mut change, NoAutoAnswer::AutomaticSender);
-        } else if mail.list && mail.author.is_none() {
-            withhold_automatic_answers(&mut change, NoAutoAnswer::ListWithoutAuthor);
-        }
-        if let Some(r) = release {
-            change.audit.detail.push_str(&format!(
-                "; released from held mail #{} by user #{}",
-                r.held, r.by.0
-            ));
-        }
-        let taken = IncomingMail {
-            message_id: &mail.message_id,
-            raw,
-            disposition: "new_report",
-            received_at: now,
-            attachments,
-            released_from: release,
-        };
-        let effect = MailEffect::NewReport {
-            change: &change,
-            status_token: &token.digest(),
-        };
-        Ok(match self.store.take_mail(&taken, effect).await? {
-            Taken::Duplicate => Outcome::Duplicate,
-            Taken::Stored(_) => Outcome::NewReport(change.report.id.clone()),
-        })
-    }
-
-    async fn member(&self, address: &str) -> Result<Option<Member>, MailError> {
-        let Ok(email) = Email::parse(address) else {
-            return Ok(None);
-        };
-        let mut user = self.store.user_by_email(&email).await?;
-        if user.is_none()
-            && address != address.to_ascii_lowercase()
-            && let Ok(lower) = Email::parse(&address.to_ascii_lowercase())
-        {
-            user = self.store.user_by_email(&lower).await?;
-        }
-        Ok(user.map(|u| Member {
-            id: u.id,
-            email: u.email,
-            name: u.name,
-            org_team: u.org_team,
-            projects: u.projects,
-        }))
-    }
-
-    fn attachments(&self, found: &[Attachment]) -> Vec<NewAttachment> {
-        found
-            .iter()
-            .map(|a| NewAttachment {
-                name: a.name.clone(),
-                content_type: a.content_type.clone(),
-                size: a.content.len() as u64,
-                sha256: hex::encode(Sha256::digest(&a.content)),
-                content: (a.content.len() <= self.config.max_attachment_bytes)
-                    .then(|| a.content.clone()),
-            })
-            .collect()
+        held: i64,
+        by: &embargo_domain::access::Member,
+    ) -> Result<embargo_domain::ids::ReportId, MailError> {
+        Ok(self.app.release_held(by, held).await?)
     }
 }
 
-/// `[EMB-XXXXXXXXXXXX]` anywhere in a subject (our subjects carry it so replies thread).
-pub fn subject_token(subject: &str) -> Option<ReportId> {
-    let upper = subject.to_ascii_uppercase();
-    let mut rest = upper.as_str();
-    while let Some(i) = rest.find("EMB-") {
-        let candidate: String = rest[i..].chars().take(16).collect();
-        if let Ok(id) = ReportId::parse(&candidate) {
-            return Some(id);
-        }
-        rest = &rest[i + 4..];
-    }
-    None
-}
+/// The mail door's parser as the application's port: a held mail is read again when
+/// the organisation team releases it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reader;
 
-/// The text to show, with the attachments named (never rendered: downloadable by the
-/// team only); a placeholder when the message has no text at all.
-fn body_with_attachments(text: &str, attachments: &[Attachment]) -> String {
-    let mut body = if text.trim().is_empty() {
-        "(The message has no text.)".to_string()
-    } else {
-        text.to_string()
-    };
-    if !attachments.is_empty() {
-        body.push_str("\n\n[Attachments kept for the team: ");
-        let list: Vec<String> = attachments
-            .iter()
-            .map(|a| format!("{} ({}, {} bytes)", a.name, a.content_type, a.content.len()))
-            .collect();
-        body.push_str(&list.join("; "));
-        body.push(']');
-    }
-    body
-}
-
-fn truncate_chars(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn subject_tokens_are_found() {
-        assert_eq!(
-            subject_token("Re: [EMB-0123456789AB] Report received").map(|i| i.to_string()),
-            Some("EMB-0123456789AB".into())
-        );
-        assert_eq!(
-            subject_token("re: [emb-0123456789ab] x").map(|i| i.to_string()),
-            Some("EMB-0123456789AB".into())
-        );
-        assert_eq!(
-            subject_token("EMB-short EMB-0123456789AB").map(|i| i.to_string()),
-            Some("EMB-0123456789AB".into())
-        );
-        assert_eq!(subject_token("XSS in login"), None);
+impl MailReader for Reader {
+    fn read(&self, raw: &[u8]) -> embargo_app::Result<InboundMail> {
+        crate::parse::parse(raw).map_err(|e| embargo_app::Error::invalid("message", e.to_string()))
     }
 
-    #[test]
-    fn bodies_name_their_attachments() {
-        let a = Attachment {
-            name: "poc.png".into(),
-            content_type: "image/png".into(),
-            content: vec![0; 3],
-        };
-        assert_eq!(
-            body_with_attachments("", std::slice::from_ref(&a)),
-            "(The message has no text.)\n\n[Attachments kept for the team: poc.png (image/png, 3 bytes)]"
-        );
-        assert_eq!(body_with_attachments("hi", &[]), "hi");
+    fn summary(&self, raw: &[u8]) -> (String, String, String) {
+        crate::parse::mail_summary(raw)
     }
 }

@@ -9,15 +9,12 @@ pub mod ingest;
 pub mod outbound;
 pub mod parse;
 pub mod quote;
-pub mod route;
 pub mod server;
 pub mod smtp;
 pub mod templates;
 
-pub use ingest::{Ingestor, MailConfig, Outcome};
-
-use embargo_domain::DomainError;
-use embargo_store::StoreError;
+pub use embargo_app::mail_intake::MailLimits;
+pub use ingest::{Ingestor, Outcome, Reader};
 
 /// Why a message was not taken.
 #[derive(Debug, thiserror::Error)]
@@ -28,24 +25,37 @@ pub enum MailError {
     /// Above the size limit (sysexits 65, SMTP 552).
     #[error("the message is {size} bytes; the limit is {limit} bytes")]
     TooLarge { size: usize, limit: usize },
-    /// The message does not make a valid report or reply (sysexits 65, SMTP 554).
-    #[error("refused: {0}")]
-    Domain(#[from] DomainError),
-    /// Try again later: the database is unavailable (sysexits 75, SMTP 451).
-    #[error("try again later: {0}")]
-    Store(#[from] StoreError),
+    /// What the application said: a message that does not make a valid report or
+    /// reply is refused for good (sysexits 65, SMTP 554); a busy or unreachable
+    /// database is for later (sysexits 75, SMTP 451).
+    #[error("{0}")]
+    App(#[from] embargo_app::Error),
     /// Try again later, for another reason.
     #[error("try again later: {0}")]
     Unavailable(String),
 }
 
 impl MailError {
+    fn is_temporary_app(&self, e: &embargo_app::Error) -> bool {
+        use embargo_app::Error;
+        matches!(
+            e,
+            Error::Unavailable(_) | Error::Internal(_) | Error::Upstream(_) | Error::Conflict(_)
+        )
+    }
+
+    /// Whether sending the message again later may succeed.
+    pub fn is_temporary(&self) -> bool {
+        self.exit_code() == 75
+    }
+
     /// The sysexits code `embargo ingest-mail` exits with: 65 (EX_DATAERR) for a
     /// message that will never be taken, 75 (EX_TEMPFAIL) for one to retry.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Refused(_) | Self::TooLarge { .. } | Self::Domain(_) => 65,
-            Self::Store(_) | Self::Unavailable(_) => 75,
+            Self::Refused(_) | Self::TooLarge { .. } => 65,
+            Self::App(e) if !self.is_temporary_app(e) => 65,
+            Self::App(_) | Self::Unavailable(_) => 75,
         }
     }
 }

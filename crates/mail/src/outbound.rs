@@ -291,7 +291,6 @@ pub fn build_reply(
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
     use super::*;
     use embargo_domain::ids::Email;
 

@@ -6,62 +6,7 @@ use sha2::{Digest, Sha256};
 
 use crate::MailError;
 
-/// An attachment as found in the message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attachment {
-    pub name: String,
-    /// `type/subtype`, lower case.
-    pub content_type: String,
-    pub content: Vec<u8>,
-}
-
-impl Attachment {
-    /// Images, PDFs, HTML pages and videos: what seeds 000 and 001 ask to be resent as
-    /// plain text when they carry the whole report.
-    pub fn is_rich(&self) -> bool {
-        let t = self.content_type.as_str();
-        t.starts_with("image/")
-            || t.starts_with("video/")
-            || t == "application/pdf"
-            || t == "text/html"
-            || t == "application/xhtml+xml"
-    }
-}
-
-/// The sender as the From header names them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sender {
-    pub name: Option<String>,
-    pub address: String,
-}
-
-/// What kind of automatic message this is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AutoKind {
-    /// A delivery failure report.
-    Bounce,
-    /// An out-of-office or other auto-reply, or a read receipt.
-    AutoReply,
-}
-
-/// A bounce or an auto-reply, with the sign that gave it away.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Automatic {
-    pub kind: AutoKind,
-    /// The header or pattern seen, e.g. `Auto-Submitted: auto-replied`.
-    pub sign: &'static str,
-}
-
-impl Automatic {
-    /// `bounce: …` or `auto_reply: …`: the held-mail list's reason, never content.
-    pub fn reason(&self) -> String {
-        let kind = match self.kind {
-            AutoKind::Bounce => "bounce",
-            AutoKind::AutoReply => "auto_reply",
-        };
-        format!("{kind}: {}", self.sign)
-    }
-}
+pub use embargo_app::mail_intake::{Attachment, AutoKind, Automatic, InboundMail, Sender};
 
 /// Subject prefixes of out-of-office replies of the common mail systems, lower case.
 const AUTO_REPLY_SUBJECTS: [&str; 8] = [
@@ -231,163 +176,140 @@ fn author(
     })
 }
 
-/// What intake needs from one message.
-#[derive(Debug, Clone)]
-pub struct ParsedMail {
-    /// Without angle brackets; a digest of the bytes when the message has none, so that
-    /// the same bytes delivered twice still count once.
-    pub message_id: String,
-    /// The message this one answers (In-Reply-To, else the newest of References),
-    /// without brackets.
-    pub in_reply_to: Option<String>,
-    /// In-Reply-To then References, without brackets, oldest first.
-    pub thread_ids: Vec<String>,
-    /// Decoded, one line (folding and control characters removed).
-    pub subject: String,
-    pub from: Option<Sender>,
-    /// To, Cc, Delivered-To and X-Original-To addresses, lower case.
-    pub recipients: Vec<String>,
-    /// Who wrote it: the From address, or, when a mailing list rewrote From to its own
-    /// address, the author's (Reply-To, X-Original-From); `None` when unknown.
-    pub author: Option<Sender>,
-    /// A bounce or an auto-reply: never a report, never answered.
-    pub automatic: Option<Automatic>,
-    /// A sender machines must not answer (RFC 3834: `Auto-Submitted`, `Precedence:
-    /// bulk/junk`, a no-reply address). Still a report; only automatic answers are withheld.
-    pub no_auto_answer: Option<&'static str>,
-    /// Relayed by a mailing list (`List-Id`, `List-Post`, `Precedence: list`...).
-    pub list: bool,
-    /// The text for reading: the plain-text bodies, or the HTML converted to text.
-    pub text: String,
-    /// There was an HTML body and no plain-text one.
-    pub html_only: bool,
-    pub attachments: Vec<Attachment>,
+/// Reads `raw`; only a message with no header and no body at all is refused.
+pub fn parse(raw: &[u8]) -> Result<InboundMail, MailError> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(MailError::Refused("the message is empty".into()));
+    }
+    let msg = MessageParser::default()
+        .parse(raw)
+        .ok_or_else(|| MailError::Refused("the message cannot be read as RFC 5322 mail".into()))?;
+    if msg.headers().is_empty() && msg.text_body_count() == 0 && msg.attachment_count() == 0 {
+        return Err(MailError::Refused(
+            "the message has neither headers nor a body".into(),
+        ));
+    }
+    let message_id = match msg.message_id().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(id) => clean_id(id),
+        None => format!(
+            "sha256-{}@embargo.invalid",
+            hex::encode(Sha256::digest(raw))
+        ),
+    };
+    let mut thread_ids = ids(msg.in_reply_to());
+    thread_ids.extend(ids(msg.references()));
+
+    let from = msg.from().and_then(Address::first).and_then(|a| {
+        a.address().map(|addr| Sender {
+            name: a.name().map(one_line).filter(|n| !n.is_empty()),
+            address: addr.trim().to_string(),
+        })
+    });
+    let mut recipients = Vec::new();
+    for addr in msg.to().into_iter().chain(msg.cc()).flat_map(Address::iter) {
+        if let Some(a) = addr.address() {
+            recipients.push(a.trim().to_ascii_lowercase());
+        }
+    }
+    for name in ["Delivered-To", "X-Original-To", "Envelope-To"] {
+        for value in msg.header_values(name) {
+            if let Some(t) = value.as_text() {
+                recipients.push(t.trim().trim_matches(['<', '>']).to_ascii_lowercase());
+            }
+        }
+    }
+
+    let signs = Signs::read(&msg, from.as_ref());
+
+    let mut texts = Vec::new();
+    let mut has_plain = false;
+    let mut has_html = false;
+    for (i, part) in msg.text_bodies().enumerate() {
+        match &part.body {
+            PartType::Text(_) => has_plain = true,
+            PartType::Html(_) => has_html = true,
+            _ => continue,
+        }
+        if let Some(t) = msg.body_text(i) {
+            texts.push(t.into_owned());
+        }
+    }
+    // A multipart/alternative offers the HTML as an alternative, not as the only body.
+    has_html |= msg.html_body_count() > 0 && !has_plain;
+    let text = clean_text(&texts.join("\n\n"));
+
+    let mut attachments = Vec::new();
+    for part in msg.attachments() {
+        let content_type = part.content_type().map_or_else(
+            || "application/octet-stream".to_string(),
+            |ct| match ct.subtype() {
+                Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
+                None => ct.ctype().to_ascii_lowercase(),
+            },
+        );
+        let content = match &part.body {
+            PartType::Message(m) => m.raw_message().to_vec(),
+            _ => part.contents().to_vec(),
+        };
+        let name = part
+            .attachment_name()
+            .map(one_line)
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| format!("attachment-{}", attachments.len() + 1));
+        attachments.push(Attachment {
+            name,
+            content_type,
+            content,
+        });
+    }
+
+    // The message this one answers: In-Reply-To, else the newest reference.
+    let in_reply_to = ids(msg.in_reply_to())
+        .pop()
+        .or_else(|| ids(msg.references()).pop());
+    Ok(InboundMail {
+        message_id,
+        in_reply_to,
+        thread_ids,
+        subject: msg.subject().map(one_line).unwrap_or_default(),
+        from,
+        recipients,
+        author: signs.author,
+        automatic: signs.automatic,
+        no_auto_answer: signs.no_auto_answer,
+        list: signs.list,
+        reply_text: crate::quote::strip_quoted(&text),
+        text,
+        html_only: has_html && !has_plain,
+        attachments,
+    })
 }
 
-impl ParsedMail {
-    /// Parses `raw`; only a message with no header and no body at all is refused.
-    pub fn parse(raw: &[u8]) -> Result<Self, MailError> {
-        if raw.iter().all(u8::is_ascii_whitespace) {
-            return Err(MailError::Refused("the message is empty".into()));
-        }
-        let msg = MessageParser::default().parse(raw).ok_or_else(|| {
-            MailError::Refused("the message cannot be read as RFC 5322 mail".into())
-        })?;
-        if msg.headers().is_empty() && msg.text_body_count() == 0 && msg.attachment_count() == 0 {
-            return Err(MailError::Refused(
-                "the message has neither headers nor a body".into(),
-            ));
-        }
-        let message_id = match msg.message_id().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(id) => clean_id(id),
-            None => format!(
-                "sha256-{}@embargo.invalid",
-                hex::encode(Sha256::digest(raw))
-            ),
-        };
-        let mut thread_ids = ids(msg.in_reply_to());
-        thread_ids.extend(ids(msg.references()));
-
-        let from = msg.from().and_then(Address::first).and_then(|a| {
-            a.address().map(|addr| Sender {
-                name: a.name().map(one_line).filter(|n| !n.is_empty()),
-                address: addr.trim().to_string(),
-            })
-        });
-        let mut recipients = Vec::new();
-        for addr in msg.to().into_iter().chain(msg.cc()).flat_map(Address::iter) {
-            if let Some(a) = addr.address() {
-                recipients.push(a.trim().to_ascii_lowercase());
-            }
-        }
-        for name in ["Delivered-To", "X-Original-To", "Envelope-To"] {
-            for value in msg.header_values(name) {
-                if let Some(t) = value.as_text() {
-                    recipients.push(t.trim().trim_matches(['<', '>']).to_ascii_lowercase());
-                }
-            }
-        }
-
-        let signs = Signs::read(&msg, from.as_ref());
-
-        let mut texts = Vec::new();
-        let mut has_plain = false;
-        let mut has_html = false;
-        for (i, part) in msg.text_bodies().enumerate() {
-            match &part.body {
-                PartType::Text(_) => has_plain = true,
-                PartType::Html(_) => has_html = true,
-                _ => continue,
-            }
-            if let Some(t) = msg.body_text(i) {
-                texts.push(t.into_owned());
-            }
-        }
-        // A multipart/alternative offers the HTML as an alternative, not as the only body.
-        has_html |= msg.html_body_count() > 0 && !has_plain;
-        let text = clean_text(&texts.join("\n\n"));
-
-        let mut attachments = Vec::new();
-        for part in msg.attachments() {
-            let content_type = part.content_type().map_or_else(
-                || "application/octet-stream".to_string(),
-                |ct| match ct.subtype() {
-                    Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
-                    None => ct.ctype().to_ascii_lowercase(),
-                },
-            );
-            let content = match &part.body {
-                PartType::Message(m) => m.raw_message().to_vec(),
-                _ => part.contents().to_vec(),
-            };
-            let name = part
-                .attachment_name()
-                .map(one_line)
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| format!("attachment-{}", attachments.len() + 1));
-            attachments.push(Attachment {
-                name,
-                content_type,
-                content,
-            });
-        }
-
-        // The message this one answers: In-Reply-To, else the newest reference.
-        let in_reply_to = ids(msg.in_reply_to())
-            .pop()
-            .or_else(|| ids(msg.references()).pop());
-        Ok(Self {
-            message_id,
-            in_reply_to,
-            thread_ids,
-            subject: msg.subject().map(one_line).unwrap_or_default(),
-            from,
-            recipients,
-            author: signs.author,
-            automatic: signs.automatic,
-            no_auto_answer: signs.no_auto_answer,
-            list: signs.list,
-            text,
-            html_only: has_html && !has_plain,
-            attachments,
+/// From, Date and Subject of a received message, for the report page's list; the
+/// header values are decoded and cut to one line of a readable length.
+pub fn mail_summary(raw: &[u8]) -> (String, String, String) {
+    let one_line = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(200)
+            .collect()
+    };
+    let Some(msg) = mail_parser::MessageParser::default().parse_headers(raw) else {
+        return (String::new(), String::new(), String::new());
+    };
+    let from = msg
+        .from()
+        .and_then(|a| a.first())
+        .map(|a| match (a.name(), a.address()) {
+            (Some(n), Some(addr)) => format!("{n} <{addr}>"),
+            (None, Some(addr)) => addr.to_string(),
+            (Some(n), None) => n.to_string(),
+            (None, None) => String::new(),
         })
-    }
-
-    /// The text without quoted lines, the signature and blank lines: what the sender
-    /// wrote themselves, to judge whether there is any substance in it.
-    pub fn own_words(&self) -> usize {
-        let mut words = 0;
-        for line in self.text.lines() {
-            if line == "-- " || line == "--" {
-                break;
-            }
-            if line.trim_start().starts_with('>') {
-                continue;
-            }
-            words += line.split_whitespace().count();
-        }
-        words
-    }
+        .unwrap_or_default();
+    let date = msg.date().map(|d| d.to_rfc3339()).unwrap_or_default();
+    let subject = msg.subject().unwrap_or_default();
+    (one_line(&from), one_line(&date), one_line(subject))
 }
 
 fn ids(value: &HeaderValue<'_>) -> Vec<String> {
@@ -440,7 +362,6 @@ pub fn clean_text(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
     use super::*;
 
     #[test]
@@ -448,7 +369,7 @@ mod tests {
         let raw = b"From: Ann =?utf-8?q?Researcher_=C3=A9?= <ann@example.net>\r\n\
 To: security@example.org\r\nSubject: =?UTF-8?B?WFNTIGluIGxvZ2luIOKAlCDmvI/mtJ4=?=\r\n  folded\r\n\
 Message-ID: <abc@example.net>\r\nIn-Reply-To: <x@embargo>\r\nReferences: <a@b> <x@embargo>\r\n\r\nHello,\r\nthe bug.\r\n";
-        let m = ParsedMail::parse(raw).unwrap();
+        let m = parse(raw).unwrap();
         assert_eq!(m.message_id, "abc@example.net");
         assert_eq!(m.subject, "XSS in login \u{2014} \u{6f0f}\u{6d1e} folded");
         assert_eq!(
@@ -467,7 +388,7 @@ Message-ID: <abc@example.net>\r\nIn-Reply-To: <x@embargo>\r\nReferences: <a@b> <
     fn legacy_charsets_are_decoded() {
         let mut raw = b"From: a@example.net\r\nSubject: =?ISO-2022-JP?B?GyRCRnxLXDhsGyhC?=\r\nContent-Type: text/plain; charset=shift_jis\r\n\r\n".to_vec();
         raw.extend_from_slice(&[0x93, 0xfa, 0x96, 0x7b, 0x8c, 0xea]);
-        let m = ParsedMail::parse(&raw).unwrap();
+        let m = parse(&raw).unwrap();
         assert_eq!(m.subject, "\u{65e5}\u{672c}\u{8a9e}");
         assert_eq!(m.text, "\u{65e5}\u{672c}\u{8a9e}");
     }
@@ -476,7 +397,7 @@ Message-ID: <abc@example.net>\r\nIn-Reply-To: <x@embargo>\r\nReferences: <a@b> <
     fn html_only_mail_is_converted_and_flagged() {
         let raw =
             b"From: a@example.net\r\nContent-Type: text/html\r\n\r\n<p>The <b>bug</b> is here</p>";
-        let m = ParsedMail::parse(raw).unwrap();
+        let m = parse(raw).unwrap();
         assert!(m.html_only);
         assert!(m.text.contains("The bug is here"), "{}", m.text);
     }
@@ -486,7 +407,7 @@ Message-ID: <abc@example.net>\r\nIn-Reply-To: <x@embargo>\r\nReferences: <a@b> <
         let raw = b"From: a@example.net\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n\
 Content-Type: text/plain\r\n\r\nsee attached\r\n--XX\r\nContent-Type: application/pdf; name=\"r\xc3\xa9port.pdf\"\r\n\
 Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--XX\r\nContent-Type: image/png\r\n\r\n\x89PNG truncated without end boundary";
-        let m = ParsedMail::parse(raw).unwrap();
+        let m = parse(raw).unwrap();
         assert_eq!(m.text, "see attached");
         assert_eq!(m.attachments.len(), 2);
         assert_eq!(m.attachments[0].content_type, "application/pdf");
@@ -513,16 +434,16 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--XX\r\nContent-Type: i
             ),
         ] {
             let raw = format!("{header}\r\nSubject: away\r\n\r\nI am away\r\n");
-            let m = ParsedMail::parse(raw.as_bytes()).unwrap();
+            let m = parse(raw.as_bytes()).unwrap();
             assert_eq!(m.automatic.map(|a| a.kind), Some(kind), "{header}");
         }
         let ooo = b"From: a@example.net\r\nSubject: Automatic reply: Re: [EMB-0123456789AB]\r\n\r\naway\r\n";
         assert_eq!(
-            ParsedMail::parse(ooo).unwrap().automatic.map(|a| a.kind),
+            parse(ooo).unwrap().automatic.map(|a| a.kind),
             Some(AutoKind::AutoReply)
         );
         let raw = b"Auto-Submitted: no\r\nFrom: a@example.net\r\n\r\nhi\r\n";
-        let m = ParsedMail::parse(raw).unwrap();
+        let m = parse(raw).unwrap();
         assert!(m.automatic.is_none() && m.no_auto_answer.is_none());
     }
 
@@ -536,7 +457,7 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--XX\r\nContent-Type: i
             "From: do_not_reply@platform.example",
         ] {
             let raw = format!("{header}\r\nSubject: RCE\r\n\r\nthe bug\r\n");
-            let m = ParsedMail::parse(raw.as_bytes()).unwrap();
+            let m = parse(raw.as_bytes()).unwrap();
             assert!(m.automatic.is_none(), "{header}: not a bounce");
             assert!(m.no_auto_answer.is_some(), "{header}");
         }
@@ -544,7 +465,7 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--XX\r\nContent-Type: i
             let raw = format!(
                 "From: Ann <ann@example.net>\r\n{header}\r\nSubject: RCE\r\n\r\nthe bug\r\n"
             );
-            let m = ParsedMail::parse(raw.as_bytes()).unwrap();
+            let m = parse(raw.as_bytes()).unwrap();
             assert!(
                 m.list && m.automatic.is_none() && m.no_auto_answer.is_none(),
                 "{header}"
@@ -561,7 +482,7 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--XX\r\nContent-Type: i
             let raw = format!(
                 "From: \"Ann via sec\" <sec@lists.example.org>\r\n{list}{extra}Subject: RCE\r\n\r\nthe bug\r\n"
             );
-            ParsedMail::parse(raw.as_bytes()).unwrap()
+            parse(raw.as_bytes()).unwrap()
         };
         let m = parse("X-Original-From: Ann Example <ann@example.net>\r\n");
         let a = m.author.unwrap();
@@ -585,13 +506,12 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--XX\r\nContent-Type: i
 
     #[test]
     fn the_parent_is_in_reply_to_else_the_newest_reference() {
-        let m = ParsedMail::parse(
+        let m = parse(
             b"From: a@example.net\r\nIn-Reply-To: <p@x>\r\nReferences: <a@x> <p@x>\r\n\r\nhi\r\n",
         )
         .unwrap();
         assert_eq!(m.in_reply_to.as_deref(), Some("p@x"));
-        let m = ParsedMail::parse(b"From: a@example.net\r\nReferences: <a@x> <b@x>\r\n\r\nhi\r\n")
-            .unwrap();
+        let m = parse(b"From: a@example.net\r\nReferences: <a@x> <b@x>\r\n\r\nhi\r\n").unwrap();
         assert_eq!(m.in_reply_to.as_deref(), Some("b@x"));
     }
 
@@ -599,13 +519,10 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--XX\r\nContent-Type: i
     fn no_message_id_gets_a_stable_digest_and_empty_input_is_refused() {
         let raw = b"From: a@example.net\r\n\r\nbody\r\n";
         assert_eq!(
-            ParsedMail::parse(raw).unwrap().message_id,
-            ParsedMail::parse(raw).unwrap().message_id
+            parse(raw).unwrap().message_id,
+            parse(raw).unwrap().message_id
         );
-        assert!(matches!(
-            ParsedMail::parse(b" \r\n"),
-            Err(MailError::Refused(_))
-        ));
+        assert!(matches!(parse(b" \r\n"), Err(MailError::Refused(_))));
     }
 
     #[test]

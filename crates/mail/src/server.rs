@@ -67,7 +67,7 @@ async fn connection(stream: TcpStream, ingestor: &Ingestor, hostname: &str) -> s
     stream.set_nodelay(true)?;
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::with_capacity(MAX_PIECE, read);
-    let mut session = Session::new(hostname, ingestor.config().max_message_bytes);
+    let mut session = Session::new(hostname, ingestor.limits().max_message_bytes);
     write.write_all(session.greeting().as_bytes()).await?;
     let mut piece = Vec::with_capacity(1024);
     loop {
@@ -110,11 +110,10 @@ pub fn smtp_reply(e: &MailError) -> String {
             format!("552 5.3.4 Message too big: the limit is {limit} bytes\r\n")
         }
         MailError::Refused(why) => format!("554 5.6.0 {}\r\n", one_line(why.clone())),
-        MailError::Domain(e) => format!("554 5.6.0 {}\r\n", one_line(e.to_string())),
         // Never the database's own words to a stranger: they may name hosts.
-        MailError::Unavailable(_) | MailError::Store(_) => {
-            "451 4.3.0 Temporary failure, try again later\r\n".into()
-        }
+        e if e.is_temporary() => "451 4.3.0 Temporary failure, try again later\r\n".into(),
+        MailError::App(e) => format!("554 5.6.0 {}\r\n", one_line(e.to_string())),
+        MailError::Unavailable(_) => "451 4.3.0 Temporary failure, try again later\r\n".into(),
     }
 }
 

@@ -11,13 +11,8 @@
 //! them saw message text, so a sender can smuggle a second message, with an envelope
 //! of its choosing, inside the first one ("SMTP smuggling", CVE-2023-51764/5/6).
 
-/// The envelope of one transaction.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Envelope {
-    /// The reverse path; empty for the null sender `<>` (bounces).
-    pub mail_from: String,
-    pub recipients: Vec<String>,
-}
+/// The envelope of one transaction (the application's type: intake reads it).
+pub use embargo_app::mail_intake::Envelope;
 
 /// What the caller does after feeding a piece of input.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 use sqlx::Row;
 
-use crate::sql::{timestamp, unique_conflict};
+use crate::sql::codec::{timestamp, unique_conflict};
 use crate::{Result, SqlStore, StoreError};
 
 /// One imported version of a CVE record.
@@ -111,7 +111,12 @@ impl CveRecords for SqlStore {
         .bind(at.as_microsecond())
         .execute(&mut *tx)
         .await
-        .map_err(|e| unique_conflict(e, || format!("{id} was imported at the same time")))?;
+        .map_err(|e| {
+            // Another import of the same record got in between the read and the write.
+            unique_conflict(e, || {
+                format!("version {version} of {id} (imported at the same time)")
+            })
+        })?;
         tx.commit().await?;
         Ok(if version == 1 {
             CveImportOutcome::Added

@@ -9,7 +9,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::sql::{Tx, timestamp, unique_conflict};
+use crate::sql::Tx;
+use crate::sql::codec::{timestamp, unique_conflict};
 use crate::{Result, SqlStore, StoreError};
 
 /// Most held mails one listing returns: a flood must not make the page unbounded.
@@ -159,7 +160,7 @@ impl SqlStore {
             report: row
                 .try_get::<Option<String>, _>("report_id")?
                 .as_deref()
-                .map(crate::sql::report_id)
+                .map(crate::sql::codec::report_id)
                 .transpose()?,
             message_id,
         })
@@ -197,7 +198,7 @@ impl HeldMail for SqlStore {
             Ok(row) => row.try_get::<i64, _>("id")?,
             Err(e) => {
                 return match unique_conflict(e, String::new) {
-                    StoreError::Conflict(_) => Ok(None),
+                    StoreError::Duplicate(_) => Ok(None),
                     other => Err(other),
                 };
             }

@@ -13,6 +13,9 @@ pub mod model;
 mod records;
 pub mod seal;
 mod sql;
+// Other crates' tests and benchmarks turn it on in their dev-dependencies; a release
+// build carries no test database code.
+#[cfg(feature = "test-support")]
 pub mod test_support;
 
 pub use cve_records::{CveImportOutcome, CveRecords, StoredCveRecord};
@@ -39,17 +42,18 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[async_trait]
 pub trait Organisations: Send + Sync {
     async fn organisation(&self) -> Result<Option<Organisation>>;
-    /// Creates the organisation row; `Conflict` if it already exists.
+    /// Creates the organisation row; `Duplicate` if it already exists.
     async fn init_organisation(&self, org: &Organisation) -> Result<()>;
 }
 
 /// Team members and their credentials (sessions, API tokens, setup links).
 #[async_trait]
 pub trait Users: Send + Sync {
-    /// `Conflict` if the address is taken.
+    /// `Duplicate` if the address is taken.
     async fn create_user(&self, user: &NewUser) -> Result<UserId>;
     async fn user_by_email(&self, email: &Email) -> Result<Option<User>>;
     async fn user_by_id(&self, id: UserId) -> Result<Option<User>>;
+    /// `NotFound` if there is no such user.
     async fn set_password(&self, id: UserId, password_hash: &str) -> Result<()>;
     async fn count_users(&self) -> Result<i64>;
     async fn insert_credential(&self, credential: &NewCredential) -> Result<()>;
@@ -83,12 +87,13 @@ pub trait Reports: Send + Sync {
     async fn report(&self, id: &ReportId) -> Result<Option<Report>>;
     async fn report_by_status_token(&self, digest: &TokenDigest) -> Result<Option<Report>>;
     /// Applies a decided change atomically: the report (only if still at
-    /// `change.report.version`, else `Conflict`), its messages, mails, audit entry,
-    /// CVE claim (only if the id is free in the pool, else `Conflict`) and advisory.
-    /// Returns the report as stored, its version bumped.
+    /// `change.report.version`, else `Stale`; `NotFound` if there is no such report),
+    /// its messages, mails, audit entry, CVE claim (only if the id is free in the pool,
+    /// else `CveTaken`) and advisory. Returns the report as stored, its version bumped.
     async fn apply(&self, change: &Change) -> Result<Report>;
     /// Applies two changes of two reports (a merge) in one transaction, each with its
-    /// version check: either both are stored or neither. Returns them as stored.
+    /// version check: either both are stored or neither. Returns them as stored;
+    /// `Conflict` if both are changes of the same report.
     async fn apply_both(&self, first: &Change, second: &Change) -> Result<(Report, Report)>;
     /// Applies `original` and creates `created` (a split) in one transaction; the new
     /// report's status link is `status_token`, which nobody need be given.

@@ -12,8 +12,9 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::model::OutboxEntry;
-use crate::sql::{
-    Tx, addresses, outbox_body_aad, outbox_cc_aad, outbox_subject_aad, outbox_to_aad, timestamp,
+use crate::sql::Tx;
+use crate::sql::codec::{
+    addresses, outbox_body_aad, outbox_cc_aad, outbox_subject_aad, outbox_to_aad, timestamp,
     unique_conflict,
 };
 use crate::{Result, SqlStore, StoreError};
@@ -251,7 +252,7 @@ impl SqlStore {
         match inserted {
             Ok(row) => Ok(Some(row.try_get("id")?)),
             Err(e) => match unique_conflict(e, String::new) {
-                StoreError::Conflict(_) => Ok(None),
+                StoreError::Duplicate(_) => Ok(None),
                 other => Err(other),
             },
         }
@@ -381,7 +382,7 @@ impl Mailbox for SqlStore {
             q = q.bind(id.as_str());
         }
         if let Some(row) = q.fetch_optional(&self.pool).await? {
-            return Ok(Some(crate::sql::report_id(
+            return Ok(Some(crate::sql::codec::report_id(
                 &row.try_get::<String, _>("report_id")?,
             )?));
         }
@@ -393,7 +394,7 @@ impl Mailbox for SqlStore {
             q = q.bind(format!("<{id}>"));
         }
         if let Some(row) = q.fetch_optional(&self.pool).await? {
-            return Ok(Some(crate::sql::report_id(
+            return Ok(Some(crate::sql::codec::report_id(
                 &row.try_get::<String, _>("report_id")?,
             )?));
         }
@@ -558,7 +559,7 @@ impl Mailbox for SqlStore {
                 report: row
                     .try_get::<Option<String>, _>("report_id")?
                     .as_deref()
-                    .map(crate::sql::report_id)
+                    .map(crate::sql::codec::report_id)
                     .transpose()?,
                 to: addresses(&open(outbox_to_aad(&message_id), "to_sealed")?)?,
                 cc: addresses(&open(outbox_cc_aad(&message_id), "cc_sealed")?)?,

@@ -9,7 +9,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::sql::{Tx, timestamp};
+use crate::sql::Tx;
+use crate::sql::codec::timestamp;
 use crate::{Result, SqlStore, StoreError};
 
 /// One saved version of a record.

@@ -168,7 +168,6 @@ fn key_file_error(path: &Path, e: &std::io::Error) -> StoreError {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use embargo_domain::access::{Actor, Member};
-use embargo_domain::ids::{CveId, Email, ProjectSlug, ReportId};
+use embargo_domain::ids::{CveId, Email, ProjectSlug, ReportId, UserId};
 use embargo_domain::intake::Submission;
 use embargo_domain::lifecycle::{Change, Command, Contacts, decide, merge, receive, split};
 use embargo_domain::policy::{Policy, PolicyOverrides};
@@ -235,7 +235,7 @@ async fn organisation_users_and_credentials() {
         assert!(
             matches!(
                 store.init_organisation(&org).await,
-                Err(StoreError::Conflict(_))
+                Err(StoreError::Duplicate(_))
             ),
             "{backend}"
         );
@@ -249,8 +249,13 @@ async fn organisation_users_and_credentials() {
         let id = store.create_user(&new).await.unwrap();
         let err = store.create_user(&new).await.unwrap_err();
         assert!(
-            matches!(err, StoreError::Conflict(ref m) if m.contains("a@example.org")),
+            matches!(err, StoreError::Duplicate(ref m) if m.contains("a@example.org")),
             "{backend}: {err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "a user with the address a@example.org already exists",
+            "{backend}"
         );
         let user = store.user_by_email(&new.email).await.unwrap().unwrap();
         assert_eq!(
@@ -258,6 +263,13 @@ async fn organisation_users_and_credentials() {
             (id, true, None)
         );
         store.set_password(id, "$argon2id$v=19$...").await.unwrap();
+        assert!(
+            matches!(
+                store.set_password(UserId(id.0 + 1000), "$argon2id$").await,
+                Err(StoreError::NotFound(_))
+            ),
+            "{backend}: no such user"
+        );
         assert_eq!(
             store
                 .user_by_id(id)
@@ -864,9 +876,11 @@ async fn a_change_made_on_a_stale_version_is_refused() {
         w.store.apply(&first).await.unwrap();
         let before = w.counts(&r.id).await;
         let err = w.store.apply(&second).await.unwrap_err();
-        assert!(
-            matches!(&err, StoreError::Conflict(m) if m == "the report changed since it was read; reload and try again"),
-            "{backend}: {err}"
+        assert!(matches!(err, StoreError::Stale), "{backend}: {err}");
+        assert_eq!(
+            err.to_string(),
+            "the report changed since it was read; reload and try again",
+            "{backend}"
         );
         assert_eq!(
             w.counts(&r.id).await,
@@ -874,6 +888,45 @@ async fn a_change_made_on_a_stale_version_is_refused() {
             "nothing of the refused change is kept"
         );
         assert_eq!(w.store.report(&r.id).await.unwrap().unwrap().version, 2);
+    }
+}
+
+#[tokio::test]
+async fn other_refusals_are_typed_too() {
+    for (backend, store, _db) in fresh_store().await {
+        let w = world(store).await;
+        // A change of a report that was never stored: nothing to retry.
+        let ghost = w.received("ghost", Some(w.project.clone()), t0()).report;
+        let err = w
+            .store
+            .apply(&w.decide(&ghost, Command::Acknowledge { message: None }, &w.team))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{backend}: {err}");
+
+        // A status link is unique: a second report with the same one is a duplicate.
+        let token = Token::generate().digest();
+        w.store
+            .create_report(&w.received("one", None, t0()), &token)
+            .await
+            .unwrap();
+        let err = w
+            .store
+            .create_report(&w.received("two", None, t0()), &token)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Duplicate(_)), "{backend}: {err}");
+        assert!(err.to_string().ends_with(" already exists"), "{err}");
+
+        // A merge of a report with itself.
+        let r = w.submit("self", Some(w.project.clone()), t0()).await;
+        let note = |body: &str| w.decide(&r, Command::Note { body: body.into() }, &w.org);
+        let err = w
+            .store
+            .apply_both(&note("a"), &note("b"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{backend}: {err}");
     }
 }
 
@@ -889,12 +942,23 @@ async fn a_failed_cve_claim_rolls_back_the_whole_change() {
         let before = w.counts(&r.id).await;
 
         let not_in_pool = CveId::parse("CVE-2026-99999").unwrap();
-        let change = w.decide(&r, Command::AssignCve { cve: not_in_pool }, &w.org);
+        let change = w.decide(
+            &r,
+            Command::AssignCve {
+                cve: not_in_pool.clone(),
+            },
+            &w.org,
+        );
         assert!(!change.messages.is_empty() && !change.mails.is_empty());
         let err = w.store.apply(&change).await.unwrap_err();
         assert!(
-            matches!(&err, StoreError::Conflict(m) if m == "CVE-2026-99999 is not a free id of the pool"),
+            matches!(&err, StoreError::CveTaken(cve) if *cve == not_in_pool),
             "{backend}: {err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "CVE-2026-99999 is not a free id of the pool; reload and try again",
+            "{backend}"
         );
         assert_eq!(
             w.store.report(&r.id).await.unwrap().unwrap(),
@@ -918,13 +982,17 @@ async fn a_failed_cve_claim_rolls_back_the_whole_change() {
             .await;
         let err = w
             .store
-            .apply(&w.decide(&r, Command::AssignCve { cve: taken }, &w.org))
+            .apply(&w.decide(&r, Command::AssignCve { cve: taken.clone() }, &w.org))
             .await
             .unwrap_err();
         assert!(
             err.to_string()
                 .contains("CVE-2026-10000 is not a free id of the pool"),
             "{err}"
+        );
+        assert!(
+            matches!(&err, StoreError::CveTaken(cve) if *cve == taken),
+            "{backend}: {err}"
         );
         assert_eq!(w.counts(&r.id).await, before);
         assert_eq!(
@@ -1097,7 +1165,7 @@ async fn a_merge_is_atomic_and_a_merged_report_is_closed() {
         let before_b = w.counts(&b.id).await;
         let before_a = w.counts(&a.id).await;
         let err = w.store.apply_both(&m.source, &m.target).await.unwrap_err();
-        assert!(matches!(err, StoreError::Conflict(_)), "{backend}: {err}");
+        assert!(matches!(err, StoreError::Stale), "{backend}: {err}");
         let stored_b = w.store.report(&b.id).await.unwrap().unwrap();
         assert_eq!(stored_b.state, ReportState::Received, "{backend}");
         assert_eq!(stored_b.merged_into, None, "{backend}");

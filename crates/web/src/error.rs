@@ -5,7 +5,6 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use embargo_domain::DomainError;
-use embargo_store::StoreError;
 
 /// Why a request failed, in terms a client can act on.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +40,9 @@ pub enum AppError {
     /// meant for the person who asked.
     #[error("{0}")]
     Upstream(String),
+    /// The database is unreachable or busy: try again shortly (503 with Retry-After).
+    #[error("the service is busy; try again in a few seconds")]
+    Unavailable(String),
     /// Anything else; the detail goes to the log only.
     #[error("internal error")]
     Internal(String),
@@ -65,6 +67,7 @@ impl AppError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -82,6 +85,7 @@ impl AppError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::TooManyRequests(_) => "rate_limited",
             Self::Upstream(_) => "upstream_refused",
+            Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
     }
@@ -108,25 +112,18 @@ impl From<DomainError> for AppError {
     }
 }
 
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
+impl From<embargo_app::Error> for AppError {
+    fn from(e: embargo_app::Error) -> Self {
+        use embargo_app::Error;
         match e {
-            StoreError::Conflict(m) if m.contains("reload") => Self::Conflict(m),
-            StoreError::Conflict(m) => Self::Conflict(format!("{m}; reload and try again")),
-            StoreError::NotFound(_) => Self::NotFound,
-            other => Self::Internal(other.to_string()),
-        }
-    }
-}
-
-impl From<embargo_mail::MailError> for AppError {
-    fn from(e: embargo_mail::MailError) -> Self {
-        use embargo_mail::MailError;
-        match e {
-            MailError::Domain(d) => d.into(),
-            MailError::Store(s) => s.into(),
-            MailError::Refused(m) => Self::Conflict(m),
-            MailError::TooLarge { .. } | MailError::Unavailable(_) => Self::Internal(e.to_string()),
+            Error::Invalid { field, message } => Self::Invalid { field, message },
+            Error::Forbidden(m) => Self::Forbidden(m),
+            Error::NotFound => Self::NotFound,
+            Error::Conflict(m) => Self::Conflict(m),
+            Error::Transition(m) => Self::Transition(m),
+            Error::Upstream(m) => Self::Upstream(m),
+            Error::Unavailable(m) => Self::Unavailable(m),
+            Error::Internal(m) => Self::Internal(m),
         }
     }
 }
@@ -137,31 +134,23 @@ impl From<askama::Error> for AppError {
     }
 }
 
-impl From<crate::password::PasswordError> for AppError {
-    fn from(e: crate::password::PasswordError) -> Self {
-        use crate::password::PasswordError;
-        match e {
-            PasswordError::Hash(m) => Self::Internal(m),
-            other => {
-                let msg = other.to_string();
-                let message = msg.strip_prefix("password: ").unwrap_or(&msg).to_string();
-                Self::invalid("password", message)
-            }
-        }
-    }
-}
-
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let Self::Internal(detail) = &self {
+        if let Self::Internal(detail) | Self::Unavailable(detail) = &self {
             // The detail may name tables or data; it belongs in the log, not the answer.
-            tracing::error!(error = %detail, "internal error");
+            tracing::error!(error = %detail, "{}", self.code());
         }
         let info = ErrorInfo {
             code: self.code(),
             message: self.to_string(),
         };
         let mut res = (self.status(), info.message.clone()).into_response();
+        if matches!(self, Self::Unavailable(_)) {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
+        }
         res.extensions_mut().insert(info);
         res
     }

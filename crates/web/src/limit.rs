@@ -153,7 +153,6 @@ pub async fn limit(State(limiter): State<Limiter>, request: Request, next: Next)
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

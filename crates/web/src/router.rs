@@ -149,7 +149,7 @@ async fn same_origin(State(state): State<AppState>, req: Request, next: Next) ->
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe
         && let Some(origin) = req.headers().get(ORIGIN)
-        && origin.as_bytes() != state.config.origin().as_bytes()
+        && origin.as_bytes() != state.origin().as_bytes()
     {
         return AppError::Forbidden("cross-origin requests are not accepted".into())
             .into_response();

@@ -1,16 +1,16 @@
 //! What reports look like to callers: the JSON of `/api/v1` and the small helpers the
 //! HTML pages share. Built only from what the caller's access level allows.
 
+use embargo_app::model::ReportSummary;
 use embargo_domain::cna::{CnaRecord, RecordState};
 use embargo_domain::ids::CveId;
 use embargo_domain::report::{AuditEntry, Channel, Deadlines, Message, Report, Reporter};
 use embargo_domain::state::ReportState;
-use embargo_store::ReportSummary;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::publish::{Finding, Score};
+use embargo_app::publication::{Finding, Score};
 
 /// A project as reports name it.
 #[derive(Debug, Clone, Serialize)]

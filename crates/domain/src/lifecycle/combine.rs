@@ -1,5 +1,5 @@
 //! Merge and split: the organisation team decides that several reports are one
-//! vulnerability, or that one report is several (seed 002 step 8, issue 4).
+//! vulnerability, or that one report is several (docs/process.md#merge-and-split).
 //!
 //! Both touch two reports, so they are not `decide` commands: each returns the two
 //! changes that the store applies in one transaction, with both version checks.
@@ -51,8 +51,8 @@ fn audit(actor: &Actor, now: Timestamp, action: &str, detail: String) -> AuditEn
 }
 
 /// Whether `actor` may merge `source` into some other report: the organisation team
-/// only (it allocates CVEs, seed 002 step 8), and only a report still open without a
-/// CVE of its own. Used alone to decide whether the page shows the merge form.
+/// only (it allocates CVEs, docs/process.md#merge-and-split), and only a report still
+/// open without a CVE of its own. Used alone to decide whether the page shows the merge form.
 pub fn may_merge(source: &Report, actor: &Actor) -> Result<(), DomainError> {
     if access(actor, source) == Access::None {
         return Err(DomainError::Forbidden("no such report".into()));

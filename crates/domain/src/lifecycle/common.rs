@@ -157,8 +157,8 @@ pub(super) fn system_message(body: &str) -> NewMessage {
 }
 
 /// A message for the reporter: on their status page, and by mail if they gave an
-/// address. `copy_org` follows seed 002 steps 4 and 6 (acknowledgement and rejection
-/// are copied to the security lists).
+/// address. `copy_org` follows docs/process.md#who-is-told-what (acknowledgement and
+/// rejection are copied to the security lists).
 pub(super) fn tell_reporter(
     change: &mut Change,
     author: &str,

@@ -1,4 +1,4 @@
-//! CVE ids (seed 002 steps 8-9): the project asks the organisation for an id, and the
+//! CVE ids (docs/process.md, steps 6-7): the project asks the organisation for an id, and the
 //! organisation team (or a trusted project's own team) takes one from the pool.
 //!
 //! The pool itself is the store's: the change names the id to claim, and the store

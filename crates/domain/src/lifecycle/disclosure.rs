@@ -1,4 +1,4 @@
-//! Disclosure (seed 002 steps 12-16): the draft announcement goes to the reporter, the
+//! Disclosure (docs/process.md, steps 9-11): the draft announcement goes to the reporter, the
 //! fix and its release are recorded, and the vulnerability is announced, which makes
 //! its advisory public.
 //!
@@ -122,8 +122,9 @@ pub(super) fn announce(d: &Decision) -> Result<Change, DomainError> {
     next.announced_at = Some(d.now);
     let mut c = d.transition(next, ReportState::Announced);
     c.audit.detail.push_str(&format!("; {cve} published"));
-    // seed 002 step 16: the reporter, the project's security list and the
-    // organisation; release-announcement lists are configured with mail (issue #3).
+    // docs/process.md#step-11-announce: the reporter, the project's security list and the
+    // organisation; release-announcement and public lists are not sent to yet
+    // (docs/process.md#not-yet-in-embargo).
     let mut to = vec![d.contacts.team.clone()];
     if let Some(e) = &d.report.reporter.email {
         to.push(e.clone());

@@ -1,5 +1,6 @@
-//! A new report enters the lifecycle (seed 002 steps 1-3): it starts `received`, with
-//! its acknowledgement deadline; the reporter gets a receipt, the handling team (or the
+//! A new report enters the lifecycle (docs/process.md#step-1-receive-the-report and
+//! docs/process.md#step-2-route-it-to-a-team): it starts `received`, with its
+//! acknowledgement deadline; the reporter gets a receipt, the handling team (or the
 //! organisation team, for a report no project was found for) a notice.
 //!
 //! `crate::intake` checks what was submitted; this module decides what its arrival

@@ -16,7 +16,7 @@ pub(super) fn reply(d: &Decision, body: &str) -> Result<Change, DomainError> {
 }
 
 /// An internal note; its author counts as one of the two members who discuss a report
-/// (seed 002 step 5).
+/// (docs/process.md#step-4-discuss).
 pub(super) fn note(d: &Decision, body: &str) -> Result<Change, DomainError> {
     let body = required_text("body", body, MAX_DESCRIPTION_BYTES)?;
     let mut next = d.report.clone();

@@ -1,4 +1,4 @@
-//! Triage: the first answers to a report (seed 002 steps 3-7). The handling team
+//! Triage: the first answers to a report (docs/process.md, steps 2-5). The handling team
 //! acknowledges it, then accepts it as a vulnerability with a disclosure date or
 //! rejects it with a reason; the organisation team routes it to the right project
 //! until it is accepted.
@@ -88,7 +88,8 @@ pub(super) fn acknowledge(d: &Decision, message: Option<String>) -> Result<Chang
     let mut next = d.report.clone();
     next.state = ReportState::Acknowledged;
     next.acknowledged_at = Some(d.now);
-    // The two-member discussion (seed 002 step 5) starts with the acknowledgement.
+    // The two-member discussion (docs/process.md#step-4-discuss) starts with the
+    // acknowledgement.
     next.deadlines.discuss_by =
         Some(d.now + SignedDuration::from_hours(i64::from(d.policy.discuss_hours)));
     let body = message.unwrap_or_else(|| {
@@ -173,9 +174,10 @@ pub(super) fn route(d: &Decision, project: ProjectRef, team: Email) -> Result<Ch
     c.messages.push(system_message(&format!(
         "Your report has been forwarded to the {name} security team."
     )));
-    // Issue 3: the forwarded-to-project notice. For the project's team this is a
-    // new report, so it is the `new_report` notice (a site's template for new
-    // reports words it too), copied to the organisation as every routing is.
+    // The forwarded-to-project notice (docs/process.md#step-2-route-it-to-a-team). For
+    // the project's team this is a new report, so it is the `new_report` notice (a
+    // site's template for new reports words it too), copied to the organisation as
+    // every routing is.
     let acknowledge_by = next
         .deadlines
         .acknowledge_by

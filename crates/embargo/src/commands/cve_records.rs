@@ -9,7 +9,7 @@ use embargo_domain::ids::CveId;
 use embargo_formats::cve5::container::{self, Dates};
 use embargo_formats::cve5::{CveRecord, import as read_record};
 use embargo_formats::{csaf, osv};
-use embargo_store::{Advisories, CveImportOutcome, CveRecords, Organisations};
+use embargo_store::{Advisories, CveImportOutcome, CveRecords};
 use serde_json::Value;
 
 use crate::cli::{DataArgs, ExportFormat};
@@ -106,23 +106,9 @@ pub async fn export(data: &DataArgs, id: &str, format: ExportFormat) -> Result<(
         ExportFormat::Cve => original.unwrap_or_else(|| embargo_formats::cve5::export(&record)),
         ExportFormat::Osv => osv::from_cve(&record, &osv::EcosystemHints::default()),
         ExportFormat::Csaf => {
-            let org = store
-                .organisation()
-                .await?
-                .context("the organisation is missing after initialisation")?;
-            let base = settings.base_url.trim_end_matches('/');
             // The same publisher as the web's CSAF documents.
-            let publisher = csaf::Publisher {
-                category: "vendor".into(),
-                name: org.name.clone(),
-                namespace: format!("{base}/"),
-                contact_details: Some(format!("mailto:{}", org.security_email)),
-                issuing_authority: Some(format!(
-                    "{} security team, a CVE Numbering Authority",
-                    org.name
-                )),
-                advisories_url: Some(format!("{base}/.well-known/csaf/white/")),
-            };
+            let app = crate::wiring::build(&settings, store.clone(), false).await?;
+            let publisher = app.settings().csaf_publisher();
             csaf::from_cve(&record, &publisher)?
         }
     };

@@ -130,7 +130,6 @@ pub async fn reserve_with(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use embargo_cveservices::fake::{FakeConfig, FakeCveServices};
     use embargo_cveservices::{Error, IdState};

@@ -5,30 +5,19 @@ use std::io::Read;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use embargo_app::App;
 use embargo_mail::outbound::{self, OutboundConfig};
 use embargo_mail::smtp::Envelope;
-use embargo_mail::{Ingestor, MailConfig, MailError};
-use embargo_store::{Organisation, Organisations, Store};
+use embargo_mail::{Ingestor, MailError};
+use embargo_store::Store;
 
 use crate::cli::DataArgs;
 use crate::config::Settings;
-use crate::init::ensure_initialised;
 
 /// sysexits EX_DATAERR: the message will never be taken.
 const EX_DATAERR: i32 = 65;
 /// sysexits EX_TEMPFAIL: the MTA should keep the message and try again.
 const EX_TEMPFAIL: i32 = 75;
-
-/// What intake needs from the settings.
-pub fn mail_config(settings: &Settings, organisation: Organisation) -> MailConfig {
-    MailConfig {
-        base_url: settings.base_url.clone(),
-        organisation,
-        default_policy: settings.default_policy.clone(),
-        max_message_bytes: settings.mail.max_message_bytes,
-        max_attachment_bytes: settings.mail.max_attachment_bytes,
-    }
-}
 
 /// Reads one message on stdin and takes it. Exits the process with 65 or 75 when the
 /// message is not taken, so that the MTA bounces it or keeps it for a retry; returns
@@ -92,35 +81,25 @@ fn fail(code: i32, message: &str) -> ! {
 }
 
 async fn open_ingestor(settings: &Settings) -> Result<Ingestor> {
-    let store = settings.open_store().await?;
-    if store.organisation().await?.is_none() {
-        ensure_initialised(&store, settings).await?;
-    }
-    let organisation = store
-        .organisation()
-        .await?
-        .context("the organisation is missing")?;
-    let store: Arc<dyn Store> = Arc::new(store);
-    Ok(Ingestor::new(store, mail_config(settings, organisation)))
+    let app = crate::wiring::open_app(settings, false).await?;
+    Ok(Ingestor::new(app, crate::wiring::mail_limits(settings)))
 }
 
 /// Starts the SMTP receiver (when configured) and the outbox worker (when a relay is
 /// configured) beside the web server; they stop with the returned handles.
 pub async fn start(
     settings: &Settings,
+    app: &App,
     store: Arc<dyn Store>,
-    organisation: &Organisation,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>> {
+    let organisation = &app.settings().organisation;
     let mut tasks = Vec::new();
     if let Some(addr) = settings.mail.smtp_listen {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("SMTP listening on {addr}"))?;
         println!("SMTP receiver listening on {}", listener.local_addr()?);
-        let ingestor = Ingestor::new(
-            Arc::clone(&store),
-            mail_config(settings, organisation.clone()),
-        );
+        let ingestor = Ingestor::new(app.clone(), crate::wiring::mail_limits(settings));
         let hostname = settings.mail.smtp_hostname.clone();
         tasks.push(tokio::spawn(embargo_mail::server::serve(
             listener,

@@ -2,7 +2,7 @@
 
 mod admin;
 mod cve_records;
-mod cve_services;
+pub mod cve_services;
 mod mail;
 mod serve;
 

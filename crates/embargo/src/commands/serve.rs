@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use embargo_store::{Organisations, Store};
+use embargo_store::Store;
 use embargo_web::{AppState, WebConfig};
 
 use crate::cli::DataArgs;
@@ -20,32 +20,14 @@ pub async fn run(
     let store = settings.open_store().await?;
     tracing::info!(database = %settings.database_label(), "database ready");
     ensure_initialised(&store, &settings).await?;
-    let organisation = store
-        .organisation()
-        .await?
-        .context("the organisation is missing after initialisation")?;
-    let store: Arc<dyn Store> = Arc::new(store);
-    let record_schema = match &settings.record_schema {
-        Some(path) => {
-            let schema = embargo_formats::cve5::schema::OfficialSchema::load(path)
-                .context("EMBARGO_CVE_SCHEMA / [cna] record_schema")?;
-            tracing::info!(schema = %schema.name, "records are checked against the official CVE schema");
-            Some(Arc::new(schema))
-        }
-        None => None,
-    };
-    let mail_tasks = super::mail::start(&settings, Arc::clone(&store), &organisation).await?;
+    let outbox: Arc<dyn Store> = Arc::new(store.clone());
+    let app = crate::wiring::build(&settings, store, true).await?;
+    let mail_tasks = super::mail::start(&settings, &app, outbox).await?;
     let state = AppState {
-        store,
-        config: Arc::new(WebConfig {
-            base_url: settings.base_url.clone(),
-            organisation,
-            default_policy: settings.default_policy.clone(),
-            cna: settings.cna.clone(),
+        app,
+        config: WebConfig {
             rate_limits: settings.rate_limits,
-            record_schema,
-            cve_services: super::cve_services::client_from_env()?.map(Arc::new),
-        }),
+        },
     };
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await

@@ -545,7 +545,6 @@ fn status(s: Status) -> VersionStatus {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "test fixtures")]
     use embargo_domain::cna::VersionRange;
     use embargo_domain::record::{Credit, CreditKind};
 

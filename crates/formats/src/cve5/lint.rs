@@ -425,7 +425,6 @@ fn references(c: &CnaContainer, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::cve5::model::{Description, Reference, Status};
 

@@ -256,7 +256,7 @@ async fn held_mail_is_listed_released_and_discarded() {
         assert!(
             matches!(
                 ingestor.release(held, &alice).await,
-                Err(MailError::Domain(_))
+                Err(MailError::App(embargo_app::Error::NotFound))
             ),
             "{backend}"
         );
@@ -275,7 +275,7 @@ async fn held_mail_is_listed_released_and_discarded() {
         assert!(
             matches!(
                 ingestor.release(held, &olga).await,
-                Err(MailError::Store(StoreError::Conflict(_)))
+                Err(MailError::App(embargo_app::Error::Conflict(_)))
             ),
             "{backend}: released once"
         );
@@ -318,7 +318,7 @@ async fn held_mail_is_listed_released_and_discarded() {
         ));
         assert!(matches!(
             ingestor.release(away, &olga).await,
-            Err(MailError::Store(StoreError::Conflict(_)))
+            Err(MailError::App(embargo_app::Error::Conflict(_)))
         ));
     }
 }

@@ -1,15 +1,16 @@
 //! The intake path on every backend: new reports by mail, routing, duplicates,
 //! threading, team replies, held mail, the plain-text rule, attachments, the corpus.
-#![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use embargo_app::{App, Ports, Settings};
 use embargo_domain::ids::{Email, ProjectSlug, ReportId};
 use embargo_domain::policy::{Policy, PolicyOverrides};
 use embargo_domain::report::{Channel, MessageKind};
+use embargo_formats::cve5::Cna;
 use embargo_mail::smtp::Envelope;
-use embargo_mail::{Ingestor, MailConfig, MailError, Outcome};
+use embargo_mail::{Ingestor, MailError, MailLimits, Outcome, Reader};
 use embargo_store::test_support::fresh_store;
 use embargo_store::{
     Mailbox, Organisation, Organisations, ProjectInput, Projects, Reports, SqlStore, Store,
@@ -44,12 +45,24 @@ async fn setup(store: &SqlStore) -> Ingestor {
         .await
         .unwrap();
     let store: Arc<dyn Store> = Arc::new(store.clone());
+    let settings = Settings {
+        base_url: "http://embargo.test".into(),
+        organisation,
+        default_policy: Policy::default(),
+        cna: Cna {
+            org_id: "00000000-0000-4000-8000-000000000000".into(),
+            short_name: "example".into(),
+            vendor: "Example".into(),
+        },
+        record_schema: None,
+    };
+    let ports = Ports {
+        cve_program: None,
+        mail_reader: Some(Arc::new(Reader)),
+    };
     Ingestor::new(
-        store,
-        MailConfig {
-            base_url: "http://embargo.test".into(),
-            organisation,
-            default_policy: Policy::default(),
+        App::new(store, settings, ports),
+        MailLimits {
             max_message_bytes: 64 * 1024,
             max_attachment_bytes: 1024,
         },
@@ -478,7 +491,7 @@ async fn the_real_announcements_ingest_and_read_back() {
                 .await
                 .unwrap_or_else(|e| panic!("{backend} {}: {e}", file.display()));
             // Every one is readable as parsed, whatever became of it.
-            let parsed = embargo_mail::parse::ParsedMail::parse(&raw).unwrap();
+            let parsed = embargo_mail::parse::parse(&raw).unwrap();
             assert!(
                 !parsed.subject.contains("=?") && parsed.subject.contains("CVE-")
                     || parsed.subject.contains("Apache"),

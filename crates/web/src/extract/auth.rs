@@ -7,10 +7,9 @@ use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
+use embargo_app::model::CredentialKind;
 use embargo_domain::access::{Actor, Member};
-use embargo_domain::ids::UserId;
 use embargo_domain::token::{Token, TokenDigest};
-use embargo_store::CredentialKind;
 use subtle::ConstantTimeEq;
 
 use crate::error::AppError;
@@ -110,16 +109,6 @@ pub fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> String {
     )
 }
 
-async fn member(state: &AppState, id: UserId) -> Result<Option<Member>, AppError> {
-    Ok(state.store.user_by_id(id).await?.map(|u| Member {
-        id: u.id,
-        email: u.email,
-        name: u.name,
-        org_team: u.org_team,
-        projects: u.projects,
-    }))
-}
-
 impl FromRequestParts<AppState> for Auth {
     type Rejection = AppError;
 
@@ -127,7 +116,6 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let now = jiff::Timestamp::now();
         if let Some(header) = parts.headers.get(AUTHORIZATION) {
             // A presented but bad token is an error, not anonymity: the client meant to sign in.
             let token = header
@@ -136,16 +124,13 @@ impl FromRequestParts<AppState> for Auth {
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .and_then(Token::from_presented)
                 .ok_or(AppError::Unauthenticated)?;
-            let cred = state
-                .store
-                .credential(&token.digest(), CredentialKind::ApiToken, now)
-                .await?
-                .ok_or(AppError::Unauthenticated)?;
-            let m = member(state, cred.user)
+            let signed = state
+                .app
+                .signed_in(&token.digest(), CredentialKind::ApiToken)
                 .await?
                 .ok_or(AppError::Unauthenticated)?;
             return Ok(Self {
-                actor: Actor::Member(m),
+                actor: Actor::Member(signed.member),
                 session: None,
             });
         }
@@ -153,17 +138,16 @@ impl FromRequestParts<AppState> for Auth {
             && let Some(token) = cookie(parts, SESSION_COOKIE).and_then(Token::from_presented)
         {
             let digest = token.digest();
-            if let Some(cred) = state
-                .store
-                .credential(&digest, CredentialKind::Session, now)
+            if let Some(signed) = state
+                .app
+                .signed_in(&digest, CredentialKind::Session)
                 .await?
-                && let Some(m) = member(state, cred.user).await?
             {
                 return Ok(Self {
-                    actor: Actor::Member(m),
+                    actor: Actor::Member(signed.member),
                     session: Some(Session {
                         digest,
-                        csrf: cred.csrf.unwrap_or_default(),
+                        csrf: signed.csrf.unwrap_or_default(),
                     }),
                 });
             }

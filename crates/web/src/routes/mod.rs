@@ -52,8 +52,8 @@ pub struct ProjectLink {
     pub name: String,
 }
 
-impl From<&embargo_store::Project> for ProjectLink {
-    fn from(p: &embargo_store::Project) -> Self {
+impl From<&embargo_app::model::Project> for ProjectLink {
+    fn from(p: &embargo_app::model::Project) -> Self {
         Self {
             slug: p.slug.to_string(),
             name: p.name.clone(),

@@ -1,7 +1,7 @@
 //! Merge and split over the API and the report page, on every backend: several reports
 //! of one vulnerability become one (the merged reporter learns nothing of the other
 //! report), one report of two vulnerabilities becomes two; and routing mails the
-//! project's team (issue 3).
+//! project's team (docs/process.md#step-2-route-it-to-a-team).
 
 use embargo_domain::ids::ReportId;
 use embargo_store::Reports;

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use embargo_app::{App, Ports, Settings};
 use embargo_domain::ids::{CveId, Email, ProjectSlug, UserId};
 use embargo_domain::policy::{Policy, PolicyOverrides};
 use embargo_domain::token::Token;
@@ -37,7 +38,7 @@ pub struct TestApp {
 
 fn password_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| embargo_web::password::hash(PASSWORD).expect("hash"))
+    HASH.get_or_init(|| embargo_app::password::hash(PASSWORD).expect("hash"))
 }
 
 pub fn email(s: &str) -> Email {
@@ -138,7 +139,7 @@ pub async fn spawn_app_full(
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let config = WebConfig {
+    let settings = Settings {
         base_url: base.clone(),
         organisation: org,
         default_policy: Policy::default(),
@@ -147,15 +148,17 @@ pub async fn spawn_app_full(
             short_name: "example".into(),
             vendor: "Example Software Foundation".into(),
         },
-        rate_limits,
-        cve_services,
         // Every test app checks records against the official schema when the corpus
         // has it, so the structural check runs under every record test.
         record_schema: official_schema(),
     };
+    let ports = Ports {
+        cve_program: cve_services.map(|c| c as Arc<dyn embargo_app::CveProgram>),
+        mail_reader: Some(Arc::new(embargo_mail::Reader)),
+    };
     let app = router(AppState {
-        store: store.clone(),
-        config: Arc::new(config),
+        app: App::new(store.clone(), settings, ports),
+        config: WebConfig { rate_limits },
     });
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("serve");

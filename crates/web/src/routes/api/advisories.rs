@@ -8,9 +8,9 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 pub async fn list(State(state): State<AppState>) -> Result<Response, AppError> {
-    let base = state.config.base_url.trim_end_matches('/');
+    let base = state.app.settings().base_url.trim_end_matches('/');
     let advisories: Vec<serde_json::Value> = state
-        .store
+        .app
         .advisories(None)
         .await?
         .iter()

@@ -14,19 +14,19 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::extract::{ApiJson, Auth};
-use crate::service::{self, ListQuery};
 use crate::state::AppState;
 use crate::views::{SummaryJson, TeamViewJson};
+use embargo_app::ListQuery;
 
 /// A body extracted after the caller is known, so that an unauthorised caller learns
 /// nothing from whether their body would have parsed.
 type Body<T> = Result<ApiJson<T>, AppError>;
 
 async fn full_view(state: &AppState, report: &Report) -> Result<Json<TeamViewJson>, AppError> {
-    let messages = state.store.messages(&report.id).await?;
-    let audit = state.store.audit_log(&report.id).await?;
+    let messages = state.app.messages(report).await?;
+    let audit = state.app.audit_log(report).await?;
     let mut view = TeamViewJson::new(report, &messages, audit, Timestamp::now());
-    if let Some(built) = service::record_check(state, report)? {
+    if let Some(built) = state.app.record_check(report)? {
         view.record_findings = built.findings;
         view.cvss = built.scores;
         if view.record_problem.is_none() {
@@ -43,7 +43,7 @@ async fn full_view(state: &AppState, report: &Report) -> Result<Json<TeamViewJso
 /// The report `id`, as a member who may see it; 401 without a token, 404 otherwise.
 async fn team_report(state: &AppState, auth: &Auth, id: &str) -> Result<Report, AppError> {
     auth.member()?;
-    Ok(service::visible(state, &auth.actor, id).await?.0)
+    Ok(state.app.visible(&auth.actor, id).await?.0)
 }
 
 /// `POST /api/v1/reports`: anyone may report.
@@ -52,10 +52,10 @@ pub async fn create(
     body: Body<Submission>,
 ) -> Result<Response, AppError> {
     let ApiJson(sub) = body?;
-    let (report, token) = service::submit(&state, &sub, Channel::Api).await?;
+    let (report, token) = state.app.submit(&sub, Channel::Api).await?;
     let answer = serde_json::json!({
         "id": report.id,
-        "status_url": state.config.status_url(token.expose()),
+        "status_url": state.app.settings().status_url(token.expose()),
         "state": report.state,
     });
     Ok((StatusCode::CREATED, Json(answer)).into_response())
@@ -91,7 +91,7 @@ pub async fn list(
         limit: p.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
         offset: p.offset.unwrap_or(0),
     };
-    let rows = service::list(&state, member, &q).await?;
+    let rows = state.app.list(member, &q).await?;
     let now = Timestamp::now();
     let reports: Vec<SummaryJson> = rows.iter().map(|r| SummaryJson::new(r, now)).collect();
     Ok(Json(serde_json::json!({ "reports": reports })).into_response())
@@ -116,7 +116,7 @@ pub async fn transition(
 ) -> Result<Response, AppError> {
     let report = team_report(&state, &auth, &id).await?;
     let ApiJson(req) = body?;
-    let report = service::transition(&state, &auth.actor, &report, &req).await?;
+    let report = state.app.transition(&auth.actor, &report, &req).await?;
     Ok(full_view(&state, &report).await?.into_response())
 }
 
@@ -145,7 +145,7 @@ pub async fn message(
             ));
         }
     };
-    let report = service::act(&state, &auth.actor, &report, command).await?;
+    let report = state.app.act(&auth.actor, &report, command).await?;
     Ok((StatusCode::CREATED, full_view(&state, &report).await?).into_response())
 }
 
@@ -158,7 +158,10 @@ pub async fn record(
 ) -> Result<Response, AppError> {
     let report = team_report(&state, &auth, &id).await?;
     let ApiJson(record) = body?;
-    let report = service::act(&state, &auth.actor, &report, Command::SaveRecord { record }).await?;
+    let report = state
+        .app
+        .act(&auth.actor, &report, Command::SaveRecord { record })
+        .await?;
     Ok(full_view(&state, &report).await?.into_response())
 }
 
@@ -179,7 +182,10 @@ pub async fn record_transition(
 ) -> Result<Response, AppError> {
     let report = team_report(&state, &auth, &id).await?;
     let ApiJson(m) = body?;
-    let report = service::move_record(&state, &auth.actor, &report, &m.to, m.reason).await?;
+    let report = state
+        .app
+        .move_record(&auth.actor, &report, &m.to, m.reason)
+        .await?;
     Ok(full_view(&state, &report).await?.into_response())
 }
 
@@ -190,7 +196,7 @@ pub async fn record_versions(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let report = team_report(&state, &auth, &id).await?;
-    let versions = state.store.record_versions(&report.id).await?;
+    let versions = state.app.record_versions(&report).await?;
     Ok(Json(serde_json::json!({ "versions": versions })).into_response())
 }
 
@@ -208,7 +214,7 @@ pub async fn route(
 ) -> Result<Response, AppError> {
     let report = team_report(&state, &auth, &id).await?;
     let ApiJson(r) = body?;
-    let report = service::route(&state, &auth.actor, &report, &r.project).await?;
+    let report = state.app.route(&auth.actor, &report, &r.project).await?;
     Ok(full_view(&state, &report).await?.into_response())
 }
 
@@ -227,7 +233,7 @@ pub async fn merge(
 ) -> Result<Response, AppError> {
     let report = team_report(&state, &auth, &id).await?;
     let ApiJson(m) = body?;
-    let (merged, _) = service::merge(&state, &auth.actor, &report, &m.into).await?;
+    let (merged, _) = state.app.merge(&auth.actor, &report, &m.into).await?;
     Ok(full_view(&state, &merged).await?.into_response())
 }
 
@@ -239,7 +245,7 @@ pub async fn split(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let report = team_report(&state, &auth, &id).await?;
-    let (original, created) = service::split(&state, &auth.actor, &report).await?;
+    let (original, created) = state.app.split(&auth.actor, &report).await?;
     let answer = serde_json::json!({
         "id": created.id,
         "split_from": original.id,

@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::extract::ApiJson;
-use crate::service;
 use crate::state::AppState;
 use crate::views::ReporterViewJson;
 
@@ -17,8 +16,8 @@ pub async fn show(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let (report, _) = service::by_status_token(&state, &token).await?;
-    let messages = state.store.messages(&report.id).await?;
+    let (report, _) = state.app.by_status_token(&token).await?;
+    let messages = state.app.messages(&report).await?;
     Ok(Json(ReporterViewJson::new(&report, &messages)).into_response())
 }
 
@@ -32,16 +31,13 @@ pub async fn reply(
     Path(token): Path<String>,
     body: Result<ApiJson<Reply>, AppError>,
 ) -> Result<Response, AppError> {
-    let (report, actor) = service::by_status_token(&state, &token).await?;
+    let (report, actor) = state.app.by_status_token(&token).await?;
     let ApiJson(r) = body?;
-    let report = service::act(
-        &state,
-        &actor,
-        &report,
-        Command::ReporterReply { body: r.body },
-    )
-    .await?;
-    let messages = state.store.messages(&report.id).await?;
+    let report = state
+        .app
+        .act(&actor, &report, Command::ReporterReply { body: r.body })
+        .await?;
+    let messages = state.app.messages(&report).await?;
     Ok((
         StatusCode::CREATED,
         Json(ReporterViewJson::new(&report, &messages)),

@@ -22,8 +22,8 @@ pub async fn submit(
 ) -> Result<Response, AppError> {
     auth.check_csrf(&form.csrf)?;
     if let Some(session) = &auth.session {
-        state.store.delete_credential(&session.digest).await?;
+        state.app.sign_out(&session.digest).await?;
     }
-    let cookie = session_cookie("", 0, state.config.secure_cookies());
+    let cookie = session_cookie("", 0, state.secure_cookies());
     Ok(([(SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
 }

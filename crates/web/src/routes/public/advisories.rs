@@ -7,14 +7,13 @@ use axum::extract::{Path, State};
 use axum::http::HeaderValue;
 use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Response};
-use embargo_domain::ids::CveId;
-use embargo_store::PublishedAdvisory;
+use embargo_app::model::PublishedAdvisory;
 
 use crate::error::AppError;
-use crate::publish;
 use crate::routes::html;
 use crate::state::AppState;
 use crate::views::when;
+use embargo_app::publication;
 
 /// Published advisories are public and change rarely: let caches keep them briefly.
 const PUBLIC_CACHE: &str = "public, max-age=300";
@@ -55,9 +54,9 @@ struct Index {
 }
 
 pub async fn index(State(state): State<AppState>) -> Result<Response, AppError> {
-    let advisories = state.store.advisories(None).await?;
+    let advisories = state.app.advisories(None).await?;
     Ok(cacheable(html(&Index {
-        org: state.config.organisation.name.clone(),
+        org: state.app.settings().organisation.name.clone(),
         advisories: advisories.iter().map(AdvisoryLink::from).collect(),
     })?))
 }
@@ -68,7 +67,7 @@ struct AdvisoryPage {
     link: AdvisoryLink,
     subject: String,
     body: String,
-    scores: Vec<crate::publish::Score>,
+    scores: Vec<embargo_app::publication::Score>,
     purl: Option<String>,
     csaf_path: String,
 }
@@ -95,11 +94,11 @@ pub async fn show(
     } else {
         (cve.as_str(), Format::Page)
     };
-    let id = CveId::parse(id).map_err(|_| AppError::NotFound)?;
     // The advisories table is the only source: before the announcement there is no row.
-    let advisory = state.store.advisory(&id).await?.ok_or(AppError::NotFound)?;
-    let cfg = &state.config;
-    let built = publish::build(
+    let advisory = state.app.advisory(id).await?;
+    let id = advisory.advisory.cve.clone();
+    let cfg = state.app.settings();
+    let built = publication::build(
         &id,
         &advisory.record,
         &cfg.cna,
@@ -108,15 +107,15 @@ pub async fn show(
     let json = |v: serde_json::Value| Ok(cacheable(Json(v).into_response()));
     match format {
         Format::Cve => json(embargo_formats::cve5::export(&built.record)),
-        Format::Osv => json(publish::osv_of(&built.record)),
-        Format::Csaf => json(publish::csaf_of(&built.record, cfg)?.1),
+        Format::Osv => json(publication::osv_of(&built.record)),
+        Format::Csaf => json(publication::csaf_of(&built.record, cfg)?.1),
         Format::Page => Ok(cacheable(html(&AdvisoryPage {
             link: AdvisoryLink::from(&advisory),
             subject: advisory.advisory.announcement.subject.clone(),
             body: advisory.advisory.announcement.body.clone(),
             scores: built.scores.clone(),
             purl: advisory.record.purl(),
-            csaf_path: publish::csaf_of(&built.record, cfg)?.0,
+            csaf_path: publication::csaf_of(&built.record, cfg)?.0,
         })?)),
     }
 }

@@ -5,13 +5,13 @@ use axum::extract::{Path, State};
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use embargo_store::PublishedAdvisory;
+use embargo_app::model::PublishedAdvisory;
 use jiff::Timestamp;
 
 use crate::error::AppError;
-use crate::publish::xml_escape;
 use crate::routes::public::advisories::cacheable;
 use crate::state::AppState;
+use crate::xml::xml_escape;
 
 /// Longest entry summary, in characters: a feed reader shows a teaser, the page the rest.
 const SUMMARY_CHARS: usize = 600;
@@ -108,8 +108,8 @@ fn atom(body: String) -> Response {
 
 /// `/advisories.atom`.
 pub async fn organisation(State(state): State<AppState>) -> Result<Response, AppError> {
-    let cfg = &state.config;
-    let advisories = state.store.advisories(None).await?;
+    let cfg = state.app.settings();
+    let advisories = state.app.advisories(None).await?;
     Ok(atom(feed(
         cfg.base_url.trim_end_matches('/'),
         &format!("{} security advisories", cfg.organisation.name),
@@ -126,8 +126,8 @@ pub async fn project(
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
     let project = super::project_by_slug(&state, &slug).await?;
-    let advisories = state.store.advisories(Some(project.id)).await?;
-    let cfg = &state.config;
+    let advisories = state.app.advisories(Some(&project)).await?;
+    let cfg = state.app.settings();
     Ok(atom(feed(
         cfg.base_url.trim_end_matches('/'),
         &format!("{} security advisories", project.name),

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use crate::state::AppState;
 
 pub async fn check(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.store.organisation().await {
+    match state.app.healthy().await {
         Ok(_) => (StatusCode::OK, "ok"),
         Err(e) => {
             tracing::warn!(error = %e, "health check: the store does not answer");

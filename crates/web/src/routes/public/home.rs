@@ -16,9 +16,9 @@ struct Home {
 }
 
 pub async fn page(State(state): State<AppState>) -> Result<Response, AppError> {
-    let projects = state.store.list_projects().await?;
+    let projects = state.app.projects().await?;
     html(&Home {
-        org: state.config.organisation.name.clone(),
+        org: state.app.settings().organisation.name.clone(),
         projects: projects.iter().map(ProjectLink::from).collect(),
     })
 }

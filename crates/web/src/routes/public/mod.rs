@@ -11,18 +11,12 @@ pub mod report_form;
 pub mod status;
 pub mod well_known;
 
-use embargo_domain::ids::ProjectSlug;
-use embargo_store::Project;
+use embargo_app::model::Project;
 
 use crate::error::AppError;
 use crate::state::AppState;
 
 /// The project a public URL names; a malformed or unknown slug is the same 404.
 pub(crate) async fn project_by_slug(state: &AppState, slug: &str) -> Result<Project, AppError> {
-    let slug = ProjectSlug::parse(slug).map_err(|_| AppError::NotFound)?;
-    state
-        .store
-        .project_by_slug(&slug)
-        .await?
-        .ok_or(AppError::NotFound)
+    Ok(state.app.project(slug).await?)
 }

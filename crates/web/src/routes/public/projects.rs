@@ -30,8 +30,8 @@ pub async fn page(
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
     let project = super::project_by_slug(&state, &slug).await?;
-    let advisories = state.store.advisories(Some(project.id)).await?;
-    let cfg = &state.config;
+    let advisories = state.app.advisories(Some(&project)).await?;
+    let cfg = state.app.settings();
     let policy = cfg.policy(Some(&project));
     html(&ProjectPage {
         slug: project.slug.to_string(),

@@ -11,7 +11,6 @@ use serde::Deserialize;
 use crate::error::AppError;
 use crate::extract::PageForm;
 use crate::routes::{ProjectLink, html, html_with_status};
-use crate::service;
 use crate::state::AppState;
 
 /// The form's fields, kept as typed so a refused form comes back filled in.
@@ -56,12 +55,12 @@ async fn form(
     input: ReportInput,
     error: Option<AppError>,
 ) -> Result<Response, AppError> {
-    let projects = state.store.list_projects().await?;
+    let projects = state.app.projects().await?;
     let status = error.as_ref().map_or(StatusCode::OK, AppError::status);
     html_with_status(
         status,
         &ReportForm {
-            org: state.config.organisation.name.clone(),
+            org: state.app.settings().organisation.name.clone(),
             projects: projects.iter().map(ProjectLink::from).collect(),
             input,
             error: error.map(|e| e.to_string()),
@@ -89,7 +88,12 @@ pub async fn submit(
     State(state): State<AppState>,
     PageForm(input): PageForm<ReportInput>,
 ) -> Result<Response, AppError> {
-    match service::submit(&state, &input.submission(), Channel::Web).await {
+    match state
+        .app
+        .submit(&input.submission(), Channel::Web)
+        .await
+        .map_err(AppError::from)
+    {
         // Post/redirect/get, so that reloading the receipt does not file the report twice.
         Ok((_, token)) => {
             Ok(Redirect::to(&format!("/report/received?token={}", token.expose())).into_response())
@@ -118,9 +122,9 @@ pub async fn received(
     State(state): State<AppState>,
     Query(q): Query<ReceiptQuery>,
 ) -> Result<Response, AppError> {
-    let (report, _) = service::by_status_token(&state, &q.token).await?;
+    let (report, _) = state.app.by_status_token(&q.token).await?;
     html(&Receipt {
         id: report.id.to_string(),
-        status_url: state.config.status_url(&q.token),
+        status_url: state.app.settings().status_url(&q.token),
     })
 }

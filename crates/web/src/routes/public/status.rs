@@ -11,7 +11,6 @@ use serde::Deserialize;
 use crate::error::AppError;
 use crate::extract::PageForm;
 use crate::routes::html_with_status;
-use crate::service;
 use crate::state::AppState;
 use crate::views::{reporter_messages, when};
 
@@ -43,7 +42,7 @@ async fn render(
     body: String,
     error: Option<AppError>,
 ) -> Result<Response, AppError> {
-    let messages = state.store.messages(&report.id).await?;
+    let messages = state.app.messages(report).await?;
     let status = error.as_ref().map_or(StatusCode::OK, AppError::status);
     html_with_status(
         status,
@@ -71,7 +70,7 @@ pub async fn page(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let (report, _) = service::by_status_token(&state, &token).await?;
+    let (report, _) = state.app.by_status_token(&token).await?;
     render(&state, &token, &report, String::new(), None).await
 }
 
@@ -86,16 +85,18 @@ pub async fn reply(
     Path(token): Path<String>,
     PageForm(form): PageForm<ReplyForm>,
 ) -> Result<Response, AppError> {
-    let (report, actor) = service::by_status_token(&state, &token).await?;
-    match service::act(
-        &state,
-        &actor,
-        &report,
-        Command::ReporterReply {
-            body: form.body.clone(),
-        },
-    )
-    .await
+    let (report, actor) = state.app.by_status_token(&token).await?;
+    match state
+        .app
+        .act(
+            &actor,
+            &report,
+            Command::ReporterReply {
+                body: form.body.clone(),
+            },
+        )
+        .await
+        .map_err(AppError::from)
     {
         Ok(_) => Ok(Redirect::to(&format!("/status/{token}")).into_response()),
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_) | AppError::Transition(_))) => {

@@ -15,9 +15,10 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
 use crate::error::AppError;
-use crate::publish::{self, xml_escape};
 use crate::routes::public::advisories::cacheable;
 use crate::state::AppState;
+use crate::xml::xml_escape;
+use embargo_app::publication;
 
 /// How long a security.txt stays valid: RFC 9116 section 2.5.5 asks for less than a
 /// year, so that a forgotten file expires rather than misleads.
@@ -48,7 +49,7 @@ fn security_txt(contact: &Email, policy: &str, canonical: &str, now: Timestamp) 
 
 /// `/.well-known/security.txt`: the organisation's.
 pub async fn organisation_security_txt(State(state): State<AppState>) -> Response {
-    let cfg = &state.config;
+    let cfg = state.app.settings();
     let base = cfg.base_url.trim_end_matches('/');
     text(security_txt(
         &cfg.organisation.security_email,
@@ -64,7 +65,7 @@ pub async fn project_security_txt(
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
     let project = super::project_by_slug(&state, &slug).await?;
-    let cfg = &state.config;
+    let cfg = state.app.settings();
     let base = cfg.base_url.trim_end_matches('/');
     Ok(text(security_txt(
         project
@@ -80,16 +81,16 @@ pub async fn project_security_txt(
 /// Every published advisory as (path under the directory, CSAF document, date of its
 /// current release), newest first.
 async fn documents(state: &AppState) -> Result<Vec<(String, Value, Timestamp)>, AppError> {
-    let cfg = &state.config;
+    let cfg = state.app.settings();
     let mut out = Vec::new();
-    for a in state.store.advisories(None).await? {
-        let built = publish::build(
+    for a in state.app.advisories(None).await? {
+        let built = publication::build(
             &a.advisory.cve,
             &a.record,
             &cfg.cna,
             a.advisory.published_at,
         )?;
-        let (path, doc) = publish::csaf_of(&built.record, cfg)?;
+        let (path, doc) = publication::csaf_of(&built.record, cfg)?;
         out.push((path, doc, a.advisory.published_at));
     }
     Ok(out)
@@ -97,10 +98,10 @@ async fn documents(state: &AppState) -> Result<Vec<(String, Value, Timestamp)>, 
 
 /// `/.well-known/csaf/provider-metadata.json`.
 pub async fn provider_metadata(State(state): State<AppState>) -> Result<Response, AppError> {
-    let cfg = &state.config;
+    let cfg = state.app.settings();
     let base = cfg.base_url.trim_end_matches('/');
     let latest = state
-        .store
+        .app
         .advisories(None)
         .await?
         .first()
@@ -115,11 +116,7 @@ pub async fn provider_metadata(State(state): State<AppState>) -> Result<Response
         openpgp_keys: vec![],
     };
     Ok(cacheable(
-        Json(csaf::provider_metadata(
-            &meta,
-            &publish::csaf_publisher(cfg),
-        ))
-        .into_response(),
+        Json(csaf::provider_metadata(&meta, &cfg.csaf_publisher())).into_response(),
     ))
 }
 

@@ -10,13 +10,12 @@ use serde::Deserialize;
 use crate::error::AppError;
 use crate::extract::{Auth, PageForm};
 use crate::routes::team::show::{self, RecordFields};
-use crate::service;
 use crate::state::AppState;
 
 /// The report, if this member may see it and the form carries the session's CSRF token.
 async fn load(state: &AppState, auth: &Auth, id: &str, csrf: &str) -> Result<Report, AppError> {
     auth.member()?;
-    let (report, _) = service::visible(state, &auth.actor, id).await?;
+    let (report, _) = state.app.visible(&auth.actor, id).await?;
     auth.check_csrf(csrf)?;
     Ok(report)
 }
@@ -25,10 +24,10 @@ async fn finish(
     state: &AppState,
     auth: &Auth,
     report: &Report,
-    result: Result<Report, AppError>,
+    result: Result<Report, impl Into<AppError>>,
     record_input: Option<RecordFields>,
 ) -> Result<Response, AppError> {
-    match result {
+    match result.map_err(Into::into) {
         Ok(r) => Ok(Redirect::to(&format!("/reports/{}", r.id)).into_response()),
         Err(
             e @ (AppError::Invalid { .. }
@@ -39,11 +38,10 @@ async fn finish(
             | AppError::Upstream(_)),
         ) => {
             // Show the report as it is now, so a conflict shows the other change.
-            let current = state
-                .store
-                .report(&report.id)
-                .await?
-                .unwrap_or_else(|| report.clone());
+            let current = match state.app.visible(&auth.actor, report.id.as_str()).await {
+                Ok((r, _)) => r,
+                Err(_) => report.clone(),
+            };
             show::render(state, auth, &current, Some(e), record_input, None).await
         }
         Err(e) => Err(e),
@@ -65,13 +63,11 @@ pub async fn reply(
     PageForm(f): PageForm<BodyForm>,
 ) -> Result<Response, AppError> {
     let report = load(&state, &auth, &id, &f.csrf).await?;
-    let result = service::act(
-        &state,
-        &auth.actor,
-        &report,
-        Command::Reply { body: f.body },
-    )
-    .await;
+    let result = state
+        .app
+        .act(&auth.actor, &report, Command::Reply { body: f.body })
+        .await
+        .map_err(AppError::from);
     finish(&state, &auth, &report, result, None).await
 }
 
@@ -82,7 +78,11 @@ pub async fn note(
     PageForm(f): PageForm<BodyForm>,
 ) -> Result<Response, AppError> {
     let report = load(&state, &auth, &id, &f.csrf).await?;
-    let result = service::act(&state, &auth.actor, &report, Command::Note { body: f.body }).await;
+    let result = state
+        .app
+        .act(&auth.actor, &report, Command::Note { body: f.body })
+        .await
+        .map_err(AppError::from);
     finish(&state, &auth, &report, result, None).await
 }
 
@@ -118,7 +118,11 @@ pub async fn transition(
         fix_ref: f.fix_ref,
         release_ref: f.release_ref,
     };
-    let result = service::transition(&state, &auth.actor, &report, &req).await;
+    let result = state
+        .app
+        .transition(&auth.actor, &report, &req)
+        .await
+        .map_err(AppError::from);
     finish(&state, &auth, &report, result, None).await
 }
 
@@ -138,9 +142,11 @@ pub async fn record(
 ) -> Result<Response, AppError> {
     let report = load(&state, &auth, &id, &f.csrf).await?;
     let result = match f.fields.to_record() {
-        Ok(record) => {
-            service::act(&state, &auth.actor, &report, Command::SaveRecord { record }).await
-        }
+        Ok(record) => state
+            .app
+            .act(&auth.actor, &report, Command::SaveRecord { record })
+            .await
+            .map_err(AppError::from),
         Err(e) => Err(e),
     };
     finish(&state, &auth, &report, result, Some(f.fields)).await
@@ -163,7 +169,11 @@ pub async fn record_transition(
     PageForm(f): PageForm<RecordMoveForm>,
 ) -> Result<Response, AppError> {
     let report = load(&state, &auth, &id, &f.csrf).await?;
-    let result = service::move_record(&state, &auth.actor, &report, &f.to, f.reason).await;
+    let result = state
+        .app
+        .move_record(&auth.actor, &report, &f.to, f.reason)
+        .await
+        .map_err(AppError::from);
     finish(&state, &auth, &report, result, None).await
 }
 
@@ -182,7 +192,11 @@ pub async fn route(
     PageForm(f): PageForm<RouteForm>,
 ) -> Result<Response, AppError> {
     let report = load(&state, &auth, &id, &f.csrf).await?;
-    let result = service::route(&state, &auth.actor, &report, &f.project).await;
+    let result = state
+        .app
+        .route(&auth.actor, &report, &f.project)
+        .await
+        .map_err(AppError::from);
     finish(&state, &auth, &report, result, None).await
 }
 
@@ -202,7 +216,9 @@ pub async fn merge(
     PageForm(f): PageForm<MergeForm>,
 ) -> Result<Response, AppError> {
     let report = load(&state, &auth, &id, &f.csrf).await?;
-    let result = service::merge(&state, &auth.actor, &report, &f.into)
+    let result = state
+        .app
+        .merge(&auth.actor, &report, &f.into)
         .await
         .map(|(merged, _)| merged);
     finish(&state, &auth, &report, result, None).await
@@ -222,7 +238,9 @@ pub async fn split(
     PageForm(f): PageForm<SplitForm>,
 ) -> Result<Response, AppError> {
     let report = load(&state, &auth, &id, &f.csrf).await?;
-    let result = service::split(&state, &auth.actor, &report)
+    let result = state
+        .app
+        .split(&auth.actor, &report)
         .await
         .map(|(_, created)| created);
     finish(&state, &auth, &report, result, None).await

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
 use crate::extract::Auth;
-use crate::service;
 use crate::state::AppState;
 
 /// Serves attachment `n` of report `id` to a team member who may see the report; 404
@@ -23,13 +22,9 @@ pub async fn download(
     Path((id, n)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     auth.member()?;
-    let (report, _) = service::visible(&state, &auth.actor, &id).await?;
+    let (report, _) = state.app.visible(&auth.actor, &id).await?;
     let n: i64 = n.parse().map_err(|_| AppError::NotFound)?;
-    let (info, content) = state
-        .store
-        .attachment(&report.id, n)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (info, content) = state.app.attachment(&report, n).await?;
     let content = content.ok_or(AppError::NotFound)?;
     let disposition = HeaderValue::from_str(&format!(
         "attachment; filename=\"{}\"",
@@ -70,33 +65,6 @@ pub fn safe_filename(name: &str) -> String {
     } else {
         cleaned
     }
-}
-
-/// From, Date and Subject of a received message, for the report page's list; the
-/// header values are decoded and cut to one line of a readable length.
-pub fn mail_summary(raw: &[u8]) -> (String, String, String) {
-    let one_line = |s: &str| -> String {
-        s.chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .take(200)
-            .collect()
-    };
-    let Some(msg) = mail_parser::MessageParser::default().parse_headers(raw) else {
-        return (String::new(), String::new(), String::new());
-    };
-    let from = msg
-        .from()
-        .and_then(|a| a.first())
-        .map(|a| match (a.name(), a.address()) {
-            (Some(n), Some(addr)) => format!("{n} <{addr}>"),
-            (None, Some(addr)) => addr.to_string(),
-            (Some(n), None) => n.to_string(),
-            (None, None) => String::new(),
-        })
-        .unwrap_or_default();
-    let date = msg.date().map(|d| d.to_rfc3339()).unwrap_or_default();
-    let subject = msg.subject().unwrap_or_default();
-    (one_line(&from), one_line(&date), one_line(subject))
 }
 
 #[cfg(test)]

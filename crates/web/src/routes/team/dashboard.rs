@@ -10,9 +10,9 @@ use serde::Deserialize;
 use crate::error::AppError;
 use crate::extract::Auth;
 use crate::routes::html;
-use crate::service::{self, ListQuery};
 use crate::state::AppState;
 use crate::views::{when, when_opt};
+use embargo_app::ListQuery;
 
 const PER_PAGE: u32 = 50;
 
@@ -69,17 +69,18 @@ pub async fn page(
     };
     let page = q.page.min(100_000);
     // One more than a page, to know whether a next page exists.
-    let mut rows = service::list(
-        &state,
-        member,
-        &ListQuery {
-            project: None,
-            state: filter,
-            limit: PER_PAGE + 1,
-            offset: page * PER_PAGE,
-        },
-    )
-    .await?;
+    let mut rows = state
+        .app
+        .list(
+            member,
+            &ListQuery {
+                project: None,
+                state: filter,
+                limit: PER_PAGE + 1,
+                offset: page * PER_PAGE,
+            },
+        )
+        .await?;
     let more = rows.len() > PER_PAGE as usize;
     rows.truncate(PER_PAGE as usize);
     let now = Timestamp::now();

@@ -4,13 +4,12 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use embargo_store::HeldState;
+use embargo_app::model::HeldState;
 use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::extract::{Auth, PageForm};
 use crate::routes::html;
-use crate::service;
 use crate::state::AppState;
 use crate::views::{when, when_opt};
 
@@ -58,7 +57,7 @@ pub async fn page(
             AppError::invalid("state", "is one of held, released, discarded".to_string())
         })?,
     };
-    let (list, open) = service::held_mails(&state, member, filter).await?;
+    let (list, open) = state.app.held_mails(member, filter).await?;
     let rows = list
         .into_iter()
         .map(|m| Row {
@@ -92,7 +91,7 @@ pub async fn release(
 ) -> Result<Response, AppError> {
     let member = auth.member()?;
     auth.check_csrf(&f.csrf)?;
-    let report = service::release_held(&state, member, id).await?;
+    let report = release_held(&state, member, id).await?;
     Ok(Redirect::to(&format!("/reports/{report}")).into_response())
 }
 
@@ -104,6 +103,15 @@ pub async fn discard(
 ) -> Result<Response, AppError> {
     let member = auth.member()?;
     auth.check_csrf(&f.csrf)?;
-    service::discard_held(&state, member, id).await?;
+    state.app.discard_held(member, id).await?;
     Ok(Redirect::to("/held").into_response())
+}
+
+/// Releases a held mail into a new report, through the same intake as mail.
+async fn release_held(
+    state: &AppState,
+    member: &embargo_domain::access::Member,
+    id: i64,
+) -> Result<embargo_domain::ids::ReportId, AppError> {
+    Ok(state.app.release_held(member, id).await?)
 }

@@ -17,11 +17,10 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::extract::Auth;
-use crate::publish::{Finding, Score};
 use crate::routes::{ProjectLink, html_with_status};
-use crate::service;
 use crate::state::AppState;
 use crate::views::{record_problem, when, when_opt};
+use embargo_app::publication::{Finding, Score};
 
 /// The record form's fields as typed: lists are one item per line.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -226,7 +225,7 @@ struct IncomingView {
 struct OutboxView {
     to: String,
     subject: String,
-    /// `queued`, `failing`, `sent` or `failed`, as [`embargo_store::Delivery`] says.
+    /// `queued`, `failing`, `sent` or `failed`, as [`embargo_app::model::Delivery`] says.
     state: String,
     attempts: i64,
     last_error: String,
@@ -317,22 +316,20 @@ pub async fn render(
     record_input: Option<RecordFields>,
     diff_version: Option<i64>,
 ) -> Result<Response, AppError> {
-    let store = &state.store;
-    let (messages, audit, outbox, project, projects) = (
-        store.messages(&report.id).await?,
-        store.audit_log(&report.id).await?,
-        store.outbox_for_report(&report.id).await?,
-        service::project_of(state, report).await?,
-        store.list_projects().await?,
+    let embargo_app::reports::ReportDetail {
+        messages,
+        audit,
+        outbox,
+        attachments,
+        incoming: taken,
+        versions,
+    } = state.app.detail(report).await?;
+    let (project, projects) = (
+        state.app.project_of(report).await?,
+        state.app.projects().await?,
     );
-    let attachments = store.attachments(&report.id).await?;
     let mut incoming = Vec::new();
-    for m in store.incoming_for_report(&report.id).await? {
-        let raw = store
-            .original_message(&report.id, m.id)
-            .await?
-            .unwrap_or_default();
-        let (from, date, subject) = super::attachments::mail_summary(&raw);
+    for (m, (from, date, subject)) in taken {
         incoming.push(IncomingView {
             from,
             date,
@@ -342,7 +339,7 @@ pub async fn render(
             received: when(m.received_at),
         });
     }
-    let cfg = &state.config;
+    let cfg = state.app.settings();
     let policy = cfg.policy(project.as_ref());
     let now = Timestamp::now();
     // The forms this member may use now; the domain derives them from its own rules.
@@ -387,7 +384,7 @@ pub async fn render(
     // Merging and splitting touch two reports; the domain answers for this one alone.
     let merge_allowed = offered(Step::Merge);
     let split_allowed = offered(Step::Split);
-    let check = service::record_check(state, report)?;
+    let check = state.app.record_check(report)?;
     let (findings, scores) = check
         .as_ref()
         .map(|b| (b.findings.clone(), b.scores.clone()))
@@ -418,7 +415,7 @@ pub async fn render(
                 RecordState::Draft => "Send back to DRAFT",
                 RecordState::Review => "Submit for review",
                 RecordState::Ready => "Mark READY",
-                RecordState::Published if state.config.cve_services.is_some() => {
+                RecordState::Published if state.app.publishes_to_cve_program() => {
                     "Publish to the CVE Program"
                 }
                 // Said before the click, and again in the note the move leaves.
@@ -428,7 +425,6 @@ pub async fn render(
             reason: matches!(to, RecordState::Rejected | RecordState::Draft),
         })
         .collect();
-    let versions = store.record_versions(&report.id).await?;
     let chosen = diff_version
         .and_then(|n| versions.iter().position(|v| v.version == n))
         .unwrap_or(versions.len().saturating_sub(1));
@@ -554,10 +550,10 @@ pub async fn render(
                 .into_iter()
                 .map(|o| OutboxView {
                     state: match o.delivery() {
-                        embargo_store::Delivery::Queued => "queued",
-                        embargo_store::Delivery::Failing => "failing",
-                        embargo_store::Delivery::Sent => "sent",
-                        embargo_store::Delivery::Failed => "failed",
+                        embargo_app::model::Delivery::Queued => "queued",
+                        embargo_app::model::Delivery::Failing => "failing",
+                        embargo_app::model::Delivery::Sent => "sent",
+                        embargo_app::model::Delivery::Failed => "failed",
                     }
                     .to_string(),
                     to: o
@@ -602,6 +598,6 @@ pub async fn page(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     auth.member()?;
-    let (report, _) = service::visible(&state, &auth.actor, &id).await?;
+    let (report, _) = state.app.visible(&auth.actor, &id).await?;
     render(&state, &auth, &report, None, None, q.diff).await
 }

@@ -59,7 +59,6 @@ pub fn verify_dummy(pw: &str) {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
     use super::*;
 
     #[test]

@@ -48,7 +48,6 @@ pub fn route<'a>(
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
     use super::*;
     use embargo_domain::ids::{ProjectId, ProjectSlug};
     use embargo_domain::policy::PolicyOverrides;

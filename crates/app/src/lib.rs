@@ -1,0 +1,87 @@
+//! Embargo's application layer: the use cases every door calls. The web front end,
+//! the mail intake and the command line each turn their input into one call on
+//! [`App`] and render what it returns; none of them reaches the store, builds a
+//! policy, the addresses a decision writes to, a member or a publisher itself.
+//!
+//! One module per area: [`intake`] (new reports from the form and the API),
+//! [`reports`] (visibility and the domain's decisions), [`records`] (the CVE record
+//! and its moves), [`publication`] (every public format), [`listing`] (what a member's
+//! lists show), [`held`] (held mail), [`accounts`] (members, sign-in, credentials),
+//! [`public`] (what anyone may read), [`mail_intake`] (what a message becomes),
+//! [`settings`] and the ports ([`CveProgram`], [`mail_intake::MailReader`]).
+
+pub mod accounts;
+mod cve_program;
+pub mod error;
+pub mod held;
+pub mod intake;
+pub mod listing;
+pub mod mail_intake;
+mod mail_route;
+pub mod password;
+pub mod public;
+pub mod publication;
+pub mod records;
+pub mod reports;
+pub mod settings;
+
+use std::sync::Arc;
+
+use embargo_store::Store;
+
+pub use cve_program::CveProgram;
+pub use error::{Error, Result};
+pub use listing::ListQuery;
+pub use settings::Settings;
+
+/// What the doors show of stored things: re-exported so that they need not depend on
+/// the store.
+pub mod model {
+    pub use embargo_store::{
+        AttachmentInfo, CredentialKind, Delivery, HeldMailInfo, HeldState, IncomingSummary,
+        Organisation, OutboxEntry, Project, PublishedAdvisory, RecordVersion, ReportSummary,
+    };
+}
+
+/// The application: the store, the installation's settings and the ports. Cheap to
+/// clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    settings: Settings,
+    ports: Ports,
+}
+
+/// What the application reaches outside itself, plugged in by the binary.
+#[derive(Clone, Default)]
+pub struct Ports {
+    /// Where PUBLISHED and REJECTED records go first; `None` records them here only
+    /// (and the report's note says so).
+    pub cve_program: Option<Arc<dyn CveProgram>>,
+    /// Reads a held mail again when it is released; `None` refuses releases.
+    pub mail_reader: Option<Arc<dyn mail_intake::MailReader>>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, settings: Settings, ports: Ports) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                settings,
+                ports,
+            }),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
+    }
+}

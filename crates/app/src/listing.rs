@@ -1,0 +1,64 @@
+//! The lists a member sees: only reports of the projects they handle, whatever the
+//! query asked for.
+
+use embargo_domain::access::Member;
+use embargo_domain::ids::ProjectSlug;
+use embargo_domain::state::ReportState;
+use embargo_store::{ReportFilter, ReportSummary};
+
+use crate::App;
+use crate::error::{Error, Result};
+
+/// Which reports a member's list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub project: Option<String>,
+    pub state: Option<ReportState>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl App {
+    /// The reports `member` handles, filtered; only ever those the member may see.
+    pub async fn list(&self, member: &Member, q: &ListQuery) -> Result<Vec<ReportSummary>> {
+        let mut projects = if member.org_team {
+            None
+        } else {
+            Some(member.projects.clone())
+        };
+        if let Some(slug) = q
+            .project
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let slug = ProjectSlug::parse(slug)?;
+            let p = self.store().project_by_slug(&slug).await?.ok_or_else(|| {
+                Error::invalid("project", format!("there is no project {slug:?}"))
+            })?;
+            match &mut projects {
+                None => projects = Some(vec![p.id]),
+                Some(ids) => ids.retain(|id| *id == p.id),
+            }
+        }
+        if projects.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(vec![]);
+        }
+        let filter = ReportFilter {
+            projects: projects.clone(),
+            state: q.state,
+            include_closed: true,
+            limit: q.limit,
+            offset: q.offset,
+        };
+        let mut rows = self.store().list_reports(&filter).await?;
+        // Defence in depth: whatever the query returned, keep only what the member handles.
+        rows.retain(|r| {
+            member.org_team
+                || r.project
+                    .as_ref()
+                    .is_some_and(|p| member.projects.contains(&p.id))
+        });
+        Ok(rows)
+    }
+}

@@ -1,0 +1,166 @@
+//! `SqlStore`: the store traits over sqlx's `Any` driver, for SQLite and PostgreSQL alike.
+//!
+//! This module owns the pool: choosing the backend from the URL, preparing each
+//! connection, running the migrations, and opening write transactions ([`Tx`],
+//! [`SqlStore::begin_write`]). Each aggregate's queries live in a file of its own;
+//! what they share (row decoding, sealed columns' associated data) is in [`codec`].
+//!
+//! The SQL is written once, portably: `$N` placeholders (sqlx-sqlite maps `$N` to
+//! argument N), BIGINT/INTEGER, TEXT and BLOB/BYTEA columns only, times as
+//! microseconds since the epoch, flags as 0/1. Each backend has its own migration set
+//! with the same tables, so the schema can use what each does best (identity columns,
+//! plpgsql triggers) while the queries stay shared.
+
+mod advisories;
+pub(crate) mod codec;
+mod cve_pool;
+mod organisations;
+mod projects;
+mod reports;
+mod users;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, AnyConnection, AnyPool, Transaction};
+
+use crate::mailbox::MailRenderer;
+use crate::seal::Sealer;
+use crate::{Result, StoreError};
+
+/// How long a SQLite connection waits for another writer's lock before failing.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+/// SQLite has one writer at a time anyway; a few connections let reads run beside it.
+const SQLITE_POOL_SIZE: u32 = 4;
+const POSTGRES_POOL_SIZE: u32 = 10;
+
+/// A transaction of the store's pool; the `_in` methods run inside the caller's, so
+/// that one commit covers everything a change writes.
+pub(crate) type Tx = Transaction<'static, Any>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The store over SQLite (`sqlite://PATH?mode=rwc`) or PostgreSQL (`postgres://...`).
+/// Cheap to clone: clones share the pool.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pub(crate) pool: AnyPool,
+    pub(crate) sealer: Sealer,
+    backend: Backend,
+    /// Words lifecycle mails from the site's templates as they are queued.
+    renderer: Option<Arc<dyn MailRenderer>>,
+    /// The right-hand side of the Message-IDs of queued mail (the sender's domain).
+    mail_domain: Arc<str>,
+}
+
+impl SqlStore {
+    /// Connects, prepares every connection (SQLite: WAL, `synchronous=FULL`, foreign
+    /// keys, busy timeout) and brings the schema up to date.
+    pub async fn connect(url: &str, sealer: Sealer) -> Result<SqlStore> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Config(
+                "the database URL must start with sqlite:// or postgres://".into(),
+            ));
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => SQLITE_POOL_SIZE,
+                Backend::Postgres => POSTGRES_POOL_SIZE,
+            })
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(|conn, _meta| Box::pin(prepare_connection(conn)))
+            .connect(url)
+            .await?;
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
+        }
+        Ok(SqlStore {
+            pool,
+            sealer,
+            backend,
+            renderer: None,
+            mail_domain: "embargo".into(),
+        })
+    }
+
+    /// Lifecycle mails are worded by `renderer` as they are queued, in the transaction
+    /// of the change that caused them.
+    pub fn with_mail_renderer(mut self, renderer: Arc<dyn MailRenderer>) -> Self {
+        self.renderer = Some(renderer);
+        self
+    }
+
+    /// Queued mail gets Message-IDs `<random@domain>`: receiving servers and spam
+    /// filters expect the sender's own domain there.
+    pub fn with_mail_domain(mut self, domain: &str) -> Self {
+        let domain = domain.trim();
+        if !domain.is_empty()
+            && domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        {
+            self.mail_domain = domain.into();
+        }
+        self
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// The underlying pool, for tests and maintenance commands.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and then writes
+    /// fails with SQLITE_BUSY at once when another writer got in between, whereas
+    /// waiting for the lock up front lets the busy timeout do its work.
+    pub(crate) async fn begin_write(&self) -> Result<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+}
+
+/// Runs on every new connection of the pool. PostgreSQL needs nothing; SQLite's
+/// settings are per connection.
+async fn prepare_connection(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    if conn.backend_name() != "SQLite" {
+        return Ok(());
+    }
+    // busy_timeout first: switching to WAL needs a lock another connection may hold
+    // for a moment.
+    for pragma in [
+        format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"),
+        "PRAGMA journal_mode = WAL".to_string(),
+        // A committed report survives a power cut, not just a crash.
+        "PRAGMA synchronous = FULL".to_string(),
+        "PRAGMA foreign_keys = ON".to_string(),
+    ] {
+        sqlx::query(&pragma).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
