@@ -53,12 +53,7 @@ impl App {
         };
         let mut rows = self.store().list_reports(&filter).await?;
         // Defence in depth: whatever the query returned, keep only what the member handles.
-        rows.retain(|r| {
-            member.org_team
-                || r.project
-                    .as_ref()
-                    .is_some_and(|p| member.projects.contains(&p.id))
-        });
+        rows.retain(|r| member.handles_project(r.project.as_ref().map(|p| p.id)));
         Ok(rows)
     }
 }

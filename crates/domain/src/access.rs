@@ -1,4 +1,11 @@
-//! Who may see and do what. Every endpoint asks here; nothing else decides.
+//! Who may see what: the one visibility rule. A member sees the reports of the
+//! projects whose team they are on; the organisation team sees every report (and alone
+//! the unrouted ones); a reporter sees only their own report, through its status link.
+//! [`access`] applies it to one report and [`Member::handles_project`] to a list or a
+//! search, so single reports, lists and search cannot disagree. The application layer
+//! (`embargo_app`) asks here for every report it loads or lists, and the web's
+//! `TeamReport` extractor goes through it, so no handler can skip it. What each role
+//! may *do* with a report it sees is decided by `lifecycle`.
 
 use crate::ids::{Email, ProjectId, ReportId, UserId};
 use crate::report::Report;
@@ -45,11 +52,12 @@ impl Member {
     /// On the team that handles this report: the organisation team handles all, and
     /// alone handles reports that no project was found for.
     pub fn handles(&self, report: &Report) -> bool {
-        self.org_team
-            || report
-                .project
-                .as_ref()
-                .is_some_and(|p| self.projects.contains(&p.id))
+        self.handles_project(report.project.as_ref().map(|p| p.id))
+    }
+
+    /// The same rule by the report's project alone (`None`: unrouted), for lists.
+    pub fn handles_project(&self, project: Option<ProjectId>) -> bool {
+        self.org_team || project.is_some_and(|p| self.projects.contains(&p))
     }
 }
 
@@ -124,6 +132,23 @@ mod tests {
             org_team: org,
             projects: projects.iter().map(|&p| ProjectId(p)).collect(),
         })
+    }
+
+    #[test]
+    fn lists_and_single_reports_use_the_same_rule() {
+        for project in [None, Some(1), Some(2)] {
+            let r = report(project);
+            for (org, projects) in [(true, &[][..]), (false, &[1][..]), (false, &[2, 3][..])] {
+                let Actor::Member(m) = member(org, projects) else {
+                    unreachable!()
+                };
+                assert_eq!(
+                    m.handles_project(project.map(ProjectId)),
+                    access(&Actor::Member(m.clone()), &r) == Access::Team,
+                    "{project:?} {org} {projects:?}"
+                );
+            }
+        }
     }
 
     #[test]

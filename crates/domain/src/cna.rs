@@ -34,6 +34,7 @@
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use crate::DomainError;
 use crate::ids::CveId;
@@ -68,7 +69,9 @@ pub const REFERENCE_TAGS: [&str; 19] = [
 /// The status of a range, of a change inside one, or of the versions outside every
 /// range (CVE `status`, `changes[].status`, `defaultStatus`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(EnumString, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum VersionStatus {
     #[default]
     Affected,
@@ -77,28 +80,21 @@ pub enum VersionStatus {
 }
 
 impl VersionStatus {
-    pub const ALL: [VersionStatus; 3] = [Self::Affected, Self::Unaffected, Self::Unknown];
+    pub const ALL: [VersionStatus; Self::VARIANTS.len()] = crate::variants(Self::VARIANTS);
 
     /// As CVE JSON 5 writes it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Affected => "affected",
-            Self::Unaffected => "unaffected",
-            Self::Unknown => "unknown",
-        }
+        self.into()
     }
 
     pub fn parse(field: &'static str, s: &str) -> Result<Self, DomainError> {
         let s = s.trim().to_ascii_lowercase();
-        Self::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                DomainError::invalid(
-                    field,
-                    format!("{s:?} is not a status (affected, unaffected or unknown)"),
-                )
-            })
+        s.parse().map_err(|_| {
+            DomainError::invalid(
+                field,
+                format!("{s:?} is not a status (affected, unaffected or unknown)"),
+            )
+        })
     }
 
     fn is_affected(&self) -> bool {
@@ -542,32 +538,34 @@ impl CnaRecord {
     pub fn purl(&self) -> Option<String> {
         let name = self.package_name.as_deref()?.trim();
         let repo = self.collection_url.as_deref()?.trim().to_ascii_lowercase();
-        let enc = |s: &str| {
-            s.replace('%', "%25")
-                .replace('@', "%40")
-                .replace(' ', "%20")
-        };
-        if repo.contains("maven") {
+        let is = |hosts: &[&str]| hosts.iter().any(|h| repo.contains(h));
+        // Maven's `group:artifact`, an npm scope and a Go path are the purl's namespace;
+        // everything else is one name.
+        let (kind, namespace, name) = if is(&["maven"]) {
             let (group, artifact) = name.split_once(':')?;
-            return Some(format!("pkg:maven/{}/{}", enc(group), enc(artifact)));
-        }
-        let kind = if repo.contains("pypi") || repo.contains("python.org") {
-            "pypi"
-        } else if repo.contains("npmjs") {
-            "npm"
-        } else if repo.contains("crates.io") {
-            "cargo"
-        } else if repo.contains("rubygems") {
-            "gem"
-        } else if repo.contains("nuget") {
-            "nuget"
-        } else if repo.contains("golang") || repo.contains("go.dev") {
-            "golang"
+            ("maven", Some(group), artifact)
+        } else if is(&["npmjs", "golang", "go.dev"]) {
+            let kind = if is(&["npmjs"]) { "npm" } else { "golang" };
+            match name.rsplit_once('/') {
+                Some((namespace, name)) => (kind, Some(namespace), name),
+                None => (kind, None, name),
+            }
+        } else if is(&["pypi", "python.org"]) {
+            ("pypi", None, name)
+        } else if is(&["crates.io"]) {
+            ("cargo", None, name)
+        } else if is(&["rubygems"]) {
+            ("gem", None, name)
+        } else if is(&["nuget"]) {
+            ("nuget", None, name)
         } else {
             return None;
         };
-        // npm scopes and Go paths keep their slashes; everything else is one segment.
-        Some(format!("pkg:{kind}/{}", enc(name)))
+        let mut purl = packageurl::PackageUrl::new(kind, name).ok()?;
+        if let Some(namespace) = namespace {
+            purl.with_namespace(namespace).ok()?;
+        }
+        Some(purl.to_string())
     }
 
     /// Every problem the domain sees, each naming its field; empty when the record can
@@ -847,7 +845,9 @@ fn is_web_url(u: &str) -> bool {
 
 /// Where a CVE record stands (see the module documentation for who moves it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(EnumString, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RecordState {
     /// The id is assigned; nothing is written yet.
     Reserved,
@@ -864,24 +864,10 @@ pub enum RecordState {
 }
 
 impl RecordState {
-    pub const ALL: [RecordState; 6] = [
-        Self::Reserved,
-        Self::Draft,
-        Self::Review,
-        Self::Ready,
-        Self::Published,
-        Self::Rejected,
-    ];
+    pub const ALL: [RecordState; Self::VARIANTS.len()] = crate::variants(Self::VARIANTS);
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reserved => "reserved",
-            Self::Draft => "draft",
-            Self::Review => "review",
-            Self::Ready => "ready",
-            Self::Published => "published",
-            Self::Rejected => "rejected",
-        }
+        self.into()
     }
 
     /// As the CVE Program and the ASF write it.
@@ -898,18 +884,15 @@ impl RecordState {
 
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         let s = s.trim().to_ascii_lowercase();
-        Self::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                DomainError::invalid(
-                    "to",
-                    format!(
-                        "{s:?} is not a record state (one of: {})",
-                        Self::ALL.map(Self::as_str).join(", ")
-                    ),
-                )
-            })
+        s.parse().map_err(|_| {
+            DomainError::invalid(
+                "to",
+                format!(
+                    "{s:?} is not a record state (one of: {})",
+                    Self::ALL.map(Self::as_str).join(", ")
+                ),
+            )
+        })
     }
 }
 
@@ -1058,6 +1041,17 @@ mod tests {
         r.collection_url = Some("https://pypi.org".into());
         r.package_name = Some("apache-airflow".into());
         assert_eq!(r.purl().as_deref(), Some("pkg:pypi/apache-airflow"));
+        r.collection_url = Some("https://registry.npmjs.org".into());
+        r.package_name = Some("@apache/echarts core".into());
+        assert_eq!(r.purl().as_deref(), Some("pkg:npm/%40apache/echarts%20core"));
+        r.collection_url = Some("https://pkg.go.dev".into());
+        r.package_name = Some("github.com/apache/arrow-go".into());
+        assert_eq!(
+            r.purl().as_deref(),
+            Some("pkg:golang/github.com/apache/arrow-go")
+        );
+        r.collection_url = Some("https://example.org/repo".into());
+        assert_eq!(r.purl(), None);
     }
 
     #[test]

@@ -22,3 +22,11 @@ pub mod token;
 mod transition_request;
 
 pub use error::DomainError;
+
+/// An enum's `strum::VariantArray::VARIANTS` as the array its `ALL` constant is.
+const fn variants<T: Copy, const N: usize>(all: &[T]) -> [T; N] {
+    match all.as_array() {
+        Some(all) => *all,
+        None => panic!("`ALL` has one element per variant"),
+    }
+}

@@ -2,6 +2,7 @@
 //! announcement and the public advisory.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use crate::DomainError;
 use crate::ids::CveId;
@@ -13,7 +14,9 @@ pub const MAX_RECORD_DESCRIPTION: usize = 4096;
 /// The ASF's textual severity scale (the announcements' "Severity:" line and the corpus'
 /// "Textual description of severity"; docs/process.md#step-8-write-the-record).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(EnumString, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Severity {
     Low,
     Moderate,
@@ -22,25 +25,20 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 4] = [Self::Low, Self::Moderate, Self::Important, Self::Critical];
+    pub const ALL: [Severity; Self::VARIANTS.len()] = crate::variants(Self::VARIANTS);
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Moderate => "moderate",
-            Self::Important => "important",
-            Self::Critical => "critical",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| {
-                DomainError::invalid(
-                    "severity",
-                    format!("{s:?} is not one of low, moderate, important, critical"),
-                )
-            })
+        s.trim().to_ascii_lowercase().parse().map_err(|_| {
+            DomainError::invalid(
+                "severity",
+                format!(
+                    "{s:?} is not one of {}",
+                    Self::ALL.map(Self::as_str).join(", ")
+                ),
+            )
+        })
     }
 }
 
@@ -118,18 +116,24 @@ pub struct Credit {
     pub kind: CreditKind,
 }
 
+/// The API spells them in snake_case; `cve_name` is the CVE JSON 5 spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(EnumString, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "lowercase")]
 pub enum CreditKind {
     Finder,
     Reporter,
     Analyst,
     Coordinator,
     #[serde(alias = "remediation developer")]
+    #[strum(serialize = "remediation developer")]
     RemediationDeveloper,
     #[serde(alias = "remediation reviewer")]
+    #[strum(serialize = "remediation reviewer")]
     RemediationReviewer,
     #[serde(alias = "remediation verifier")]
+    #[strum(serialize = "remediation verifier")]
     RemediationVerifier,
     Tool,
     Sponsor,
@@ -157,39 +161,15 @@ impl Credit {
 }
 
 impl CreditKind {
-    pub const ALL: [CreditKind; 10] = [
-        Self::Finder,
-        Self::Reporter,
-        Self::Analyst,
-        Self::Coordinator,
-        Self::RemediationDeveloper,
-        Self::RemediationReviewer,
-        Self::RemediationVerifier,
-        Self::Tool,
-        Self::Sponsor,
-        Self::Other,
-    ];
+    pub const ALL: [CreditKind; Self::VARIANTS.len()] = crate::variants(Self::VARIANTS);
     /// The CVE JSON 5 spelling.
     pub fn cve_name(self) -> &'static str {
-        match self {
-            Self::Finder => "finder",
-            Self::Reporter => "reporter",
-            Self::Analyst => "analyst",
-            Self::Coordinator => "coordinator",
-            Self::RemediationDeveloper => "remediation developer",
-            Self::RemediationReviewer => "remediation reviewer",
-            Self::RemediationVerifier => "remediation verifier",
-            Self::Tool => "tool",
-            Self::Sponsor => "sponsor",
-            Self::Other => "other",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         let s = s.trim().to_ascii_lowercase().replace('_', " ");
-        Self::ALL
-            .into_iter()
-            .find(|k| k.cve_name() == s)
-            .ok_or_else(|| DomainError::invalid("credits", format!("{s:?} is not a credit type")))
+        s.parse()
+            .map_err(|_| DomainError::invalid("credits", format!("{s:?} is not a credit type")))
     }
 }
 

@@ -4,12 +4,15 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use crate::DomainError;
 
 /// Where a report stands. The API spells them in snake_case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(EnumString, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ReportState {
     /// Received and routed; nobody has answered the reporter yet (steps 1-2).
     Received,
@@ -35,32 +38,10 @@ pub enum ReportState {
 }
 
 impl ReportState {
-    pub const ALL: [ReportState; 10] = [
-        Self::Received,
-        Self::Acknowledged,
-        Self::Accepted,
-        Self::Rejected,
-        Self::CveRequested,
-        Self::CveAssigned,
-        Self::ReporterReview,
-        Self::Fixed,
-        Self::Announced,
-        Self::Merged,
-    ];
+    pub const ALL: [ReportState; Self::VARIANTS.len()] = crate::variants(Self::VARIANTS);
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Received => "received",
-            Self::Acknowledged => "acknowledged",
-            Self::Accepted => "accepted",
-            Self::Rejected => "rejected",
-            Self::CveRequested => "cve_requested",
-            Self::CveAssigned => "cve_assigned",
-            Self::ReporterReview => "reporter_review",
-            Self::Fixed => "fixed",
-            Self::Announced => "announced",
-            Self::Merged => "merged",
-        }
+        self.into()
     }
 
     /// Words for people, on pages and in mails.
@@ -80,18 +61,15 @@ impl ReportState {
     }
 
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        Self::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                DomainError::invalid(
-                    "state",
-                    format!(
-                        "{s:?} is not a report state (one of: {})",
-                        Self::ALL.map(Self::as_str).join(", ")
-                    ),
-                )
-            })
+        s.parse().map_err(|_| {
+            DomainError::invalid(
+                "state",
+                format!(
+                    "{s:?} is not a report state (one of: {})",
+                    Self::ALL.map(Self::as_str).join(", ")
+                ),
+            )
+        })
     }
 
     pub fn is_terminal(self) -> bool {

@@ -10,6 +10,7 @@
 //!
 //! Screenshots of the report page and the public advisory land in `CARGO_TARGET_TMPDIR`
 //! (printed at the end of the run).
+#![allow(clippy::unwrap_used)]
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

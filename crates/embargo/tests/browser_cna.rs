@@ -14,6 +14,7 @@
 //! server URL; a fresh database is created for the run and dropped after it. Without
 //! chromium/chromedriver the test says `SKIPPED` and passes, except under `CI=true`.
 //! A screenshot of the record page lands in `CARGO_TARGET_TMPDIR` (path printed).
+#![allow(clippy::unwrap_used)]
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

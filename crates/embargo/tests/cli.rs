@@ -1,6 +1,8 @@
 //! The binary's contract as deployment scripts use it: first start, projects import,
 //! tokens, the CVE pool, on the embedded default and on PostgreSQL.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};

@@ -6,6 +6,8 @@
 //! broken file is refused with its name and the JSON path. An advisory announced
 //! through the API exports as the record its public page serves.
 
+#![expect(clippy::unwrap_used, reason = "test")]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -2,6 +2,7 @@
 //! SMTP receiver, aiosmtpd (PyPI) as the relay the outbox worker delivers to.
 //! Without python3 + aiosmtpd these tests print SKIPPED (and fail under CI=true); the
 //! smuggling test writes its malformed session on a raw socket and needs neither.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};

@@ -1,5 +1,6 @@
-//! A line diff (longest common subsequence) for the record history: small inputs
-//! (a record's pretty JSON), so the quadratic table is fine and needs no dependency.
+//! A line diff for the record history (a record's pretty JSON), by `similar` (Myers).
+
+use similar::{Algorithm, ChangeTag, capture_diff_slices};
 
 /// Most lines compared; a longer text is compared as a whole replacement.
 const MAX_LINES: usize = 2000;
@@ -27,35 +28,18 @@ pub fn lines(old: &str, new: &str) -> Vec<Line> {
             .chain(b.iter().map(|t| line('+', t)))
             .collect();
     }
-    // lcs[i][j]: length of the LCS of a[i..] and b[j..].
-    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
+    capture_diff_slices(Algorithm::Myers, &a, &b)
+        .iter()
+        .flat_map(|op| op.iter_changes(&a, &b))
+        .map(|c| {
+            let op = match c.tag() {
+                ChangeTag::Equal => ' ',
+                ChangeTag::Delete => '-',
+                ChangeTag::Insert => '+',
             };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::new();
-    while i < a.len() && j < b.len() {
-        if a[i] == b[j] {
-            out.push(line(' ', a[i]));
-            i += 1;
-            j += 1;
-        } else if lcs[i + 1][j] >= lcs[i][j + 1] {
-            out.push(line('-', a[i]));
-            i += 1;
-        } else {
-            out.push(line('+', b[j]));
-            j += 1;
-        }
-    }
-    out.extend(a[i..].iter().map(|t| line('-', t)));
-    out.extend(b[j..].iter().map(|t| line('+', t)));
-    out
+            line(op, c.value())
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
     dead_code,
     reason = "each test binary uses its own part of this module"
 )]
+#![allow(clippy::unwrap_used)]
 
 use std::fs::File;
 use std::io::Read;

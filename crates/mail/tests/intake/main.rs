@@ -1,5 +1,6 @@
 //! The intake path on every backend: new reports by mail, routing, duplicates,
 //! threading, team replies, held mail, the plain-text rule, attachments, the corpus.
+#![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 use std::sync::Arc;

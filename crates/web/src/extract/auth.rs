@@ -116,6 +116,18 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // Several extractors of one request ask (the report and the form): look once.
+        if let Some(known) = parts.extensions.get::<Self>() {
+            return Ok(known.clone());
+        }
+        let auth = Self::identify(parts, state).await?;
+        parts.extensions.insert(auth.clone());
+        Ok(auth)
+    }
+}
+
+impl Auth {
+    async fn identify(parts: &Parts, state: &AppState) -> Result<Self, AppError> {
         if let Some(header) = parts.headers.get(AUTHORIZATION) {
             // A presented but bad token is an error, not anonymity: the client meant to sign in.
             let token = header

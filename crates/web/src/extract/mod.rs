@@ -1,8 +1,10 @@
-//! Extractors: who is asking (session cookie or bearer token), and request bodies
-//! whose rejections speak the error policy.
+//! Extractors: who is asking (session cookie or bearer token), the report they may
+//! see, CSRF-checked forms, and request bodies whose rejections speak the error policy.
 
 mod auth;
 mod body;
+mod team;
 
 pub use auth::{Auth, bearer_only, session_cookie};
 pub use body::{ApiJson, PageForm};
+pub use team::{CsrfForm, NoFields, TeamReport};

@@ -1,7 +1,7 @@
 //! `/api/v1/reports`: intake (public) and the team's endpoints for one report.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use embargo_domain::cna::CnaRecord;
@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use crate::error::AppError;
-use crate::extract::{ApiJson, Auth};
+use crate::extract::{ApiJson, Auth, TeamReport};
 use crate::state::AppState;
 use crate::views::{SummaryJson, TeamViewJson};
 use embargo_app::ListQuery;
@@ -38,12 +38,6 @@ async fn full_view(state: &AppState, report: &Report) -> Result<Json<TeamViewJso
         }
     }
     Ok(Json(view))
-}
-
-/// The report `id`, as a member who may see it; 401 without a token, 404 otherwise.
-async fn team_report(state: &AppState, auth: &Auth, id: &str) -> Result<Report, AppError> {
-    auth.member()?;
-    Ok(state.app.visible(&auth.actor, id).await?.0)
 }
 
 /// `POST /api/v1/reports`: anyone may report.
@@ -100,21 +94,17 @@ pub async fn list(
 /// `GET /api/v1/reports/{id}`.
 pub async fn show(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
+    TeamReport { report, .. }: TeamReport,
 ) -> Result<Response, AppError> {
-    let report = team_report(&state, &auth, &id).await?;
     Ok(full_view(&state, &report).await?.into_response())
 }
 
 /// `POST /api/v1/reports/{id}/transitions`.
 pub async fn transition(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
+    TeamReport { auth, report }: TeamReport,
     body: Body<TransitionRequest>,
 ) -> Result<Response, AppError> {
-    let report = team_report(&state, &auth, &id).await?;
     let ApiJson(req) = body?;
     let report = state.app.transition(&auth.actor, &report, &req).await?;
     Ok(full_view(&state, &report).await?.into_response())
@@ -129,11 +119,9 @@ pub struct NewMessage {
 /// `POST /api/v1/reports/{id}/messages`: a reply to the reporter or an internal note.
 pub async fn message(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
+    TeamReport { auth, report }: TeamReport,
     body: Body<NewMessage>,
 ) -> Result<Response, AppError> {
-    let report = team_report(&state, &auth, &id).await?;
     let ApiJson(m) = body?;
     let command = match m.kind.as_str() {
         "reply" => Command::Reply { body: m.body },
@@ -152,11 +140,9 @@ pub async fn message(
 /// `PUT /api/v1/reports/{id}/record`.
 pub async fn record(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
+    TeamReport { auth, report }: TeamReport,
     body: Body<CnaRecord>,
 ) -> Result<Response, AppError> {
-    let report = team_report(&state, &auth, &id).await?;
     let ApiJson(record) = body?;
     let report = state
         .app
@@ -176,11 +162,9 @@ pub struct RecordMove {
 /// `POST /api/v1/reports/{id}/record/transitions`.
 pub async fn record_transition(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
+    TeamReport { auth, report }: TeamReport,
     body: Body<RecordMove>,
 ) -> Result<Response, AppError> {
-    let report = team_report(&state, &auth, &id).await?;
     let ApiJson(m) = body?;
     let report = state
         .app
@@ -192,10 +176,8 @@ pub async fn record_transition(
 /// `GET /api/v1/reports/{id}/record/versions`: every saved version, oldest first.
 pub async fn record_versions(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
+    TeamReport { report, .. }: TeamReport,
 ) -> Result<Response, AppError> {
-    let report = team_report(&state, &auth, &id).await?;
     let versions = state.app.record_versions(&report).await?;
     Ok(Json(serde_json::json!({ "versions": versions })).into_response())
 }
@@ -208,11 +190,9 @@ pub struct RouteBody {
 /// `POST /api/v1/reports/{id}/route` (organisation team).
 pub async fn route(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
+    TeamReport { auth, report }: TeamReport,
     body: Body<RouteBody>,
 ) -> Result<Response, AppError> {
-    let report = team_report(&state, &auth, &id).await?;
     let ApiJson(r) = body?;
     let report = state.app.route(&auth.actor, &report, &r.project).await?;
     Ok(full_view(&state, &report).await?.into_response())
@@ -227,11 +207,9 @@ pub struct MergeBody {
 /// `into`; answers the merged report's view (state `merged`, `merged_into`).
 pub async fn merge(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
+    TeamReport { auth, report }: TeamReport,
     body: Body<MergeBody>,
 ) -> Result<Response, AppError> {
-    let report = team_report(&state, &auth, &id).await?;
     let ApiJson(m) = body?;
     let (merged, _) = state.app.merge(&auth.actor, &report, &m.into).await?;
     Ok(full_view(&state, &merged).await?.into_response())
@@ -241,10 +219,8 @@ pub async fn merge(
 /// answers 201 with the new report's id.
 pub async fn split(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
+    TeamReport { auth, report }: TeamReport,
 ) -> Result<Response, AppError> {
-    let report = team_report(&state, &auth, &id).await?;
     let (original, created) = state.app.split(&auth.actor, &report).await?;
     let answer = serde_json::json!({
         "id": created.id,

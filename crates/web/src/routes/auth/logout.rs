@@ -3,24 +3,16 @@
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 use crate::error::AppError;
-use crate::extract::{Auth, PageForm, session_cookie};
+use crate::extract::{Auth, CsrfForm, NoFields, session_cookie};
 use crate::state::AppState;
-
-#[derive(Debug, Deserialize)]
-pub struct LogoutForm {
-    #[serde(default)]
-    csrf: String,
-}
 
 pub async fn submit(
     State(state): State<AppState>,
     auth: Auth,
-    PageForm(form): PageForm<LogoutForm>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(&form.csrf)?;
     if let Some(session) = &auth.session {
         state.app.sign_out(&session.digest).await?;
     }

@@ -1,6 +1,7 @@
 //! Atom feeds (RFC 4287) of published advisories: the organisation's at
 //! `/advisories.atom`, each project's at `/projects/{slug}/advisories.atom`.
 
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_TYPE;
@@ -11,13 +12,40 @@ use jiff::Timestamp;
 use crate::error::AppError;
 use crate::routes::public::advisories::cacheable;
 use crate::state::AppState;
-use crate::xml::xml_escape;
 
 /// Longest entry summary, in characters: a feed reader shows a teaser, the page the rest.
 const SUMMARY_CHARS: usize = 600;
 
 fn atom_time(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The feed document (askama escapes it: the template is XML).
+#[derive(Template)]
+#[template(path = "public/feed.xml")]
+struct Feed {
+    self_url: String,
+    page_url: String,
+    title: String,
+    updated: String,
+    author: String,
+    entries: Vec<Entry>,
+}
+
+struct Entry {
+    url: String,
+    title: String,
+    time: String,
+    project_slug: String,
+    project_name: String,
+    summary: String,
+}
+
+/// XML 1.0 forbids most control characters even escaped: drop them.
+fn xml_chars(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t' | '\r'))
+        .collect()
 }
 
 /// The feed document; `self_path` is the feed's own path, `page_path` its HTML page.
@@ -28,8 +56,7 @@ fn feed(
     self_path: &str,
     page_path: &str,
     advisories: &[PublishedAdvisory],
-) -> String {
-    let e = xml_escape;
+) -> Result<String, AppError> {
     // An empty feed is dated at the epoch: `updated` is required and must not move
     // each time the feed is fetched.
     let updated = advisories
@@ -37,64 +64,36 @@ fn feed(
         .map(|a| a.advisory.published_at)
         .max()
         .unwrap_or(Timestamp::UNIX_EPOCH);
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    x.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
-    x.push_str(&format!(
-        "  <id>{}</id>\n",
-        e(&format!("{base}{self_path}"))
-    ));
-    x.push_str(&format!("  <title>{}</title>\n", e(title)));
-    x.push_str(&format!("  <updated>{}</updated>\n", atom_time(updated)));
-    x.push_str(&format!("  <author><name>{}</name></author>\n", e(author)));
-    x.push_str(&format!(
-        "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
-        e(&format!("{base}{self_path}"))
-    ));
-    x.push_str(&format!(
-        "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
-        e(&format!("{base}{page_path}"))
-    ));
-    for a in advisories {
-        let cve = a.advisory.cve.to_string();
-        let url = format!("{base}/advisories/{cve}");
-        let summary: String = a
-            .record
-            .description
-            .trim()
-            .chars()
-            .take(SUMMARY_CHARS)
-            .collect();
-        let t = atom_time(a.advisory.published_at);
-        x.push_str("  <entry>\n");
-        x.push_str(&format!("    <id>{}</id>\n", e(&url)));
-        x.push_str(&format!(
-            "    <title>{}</title>\n",
-            e(&format!("{cve}: {}", a.advisory.title))
-        ));
-        x.push_str(&format!(
-            "    <updated>{t}</updated>\n    <published>{t}</published>\n"
-        ));
-        x.push_str(&format!(
-            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
-            e(&url)
-        ));
-        x.push_str(&format!(
-            "    <link rel=\"related\" type=\"application/json\" title=\"CVE JSON 5\" href=\"{}\"/>\n",
-            e(&format!("{url}.json"))
-        ));
-        x.push_str(&format!(
-            "    <category term=\"{}\" label=\"{}\"/>\n",
-            e(a.project.slug.as_str()),
-            e(&a.project.name)
-        ));
-        x.push_str(&format!(
-            "    <summary type=\"text\">{}</summary>\n",
-            e(&summary)
-        ));
-        x.push_str("  </entry>\n");
-    }
-    x.push_str("</feed>\n");
-    x
+    let entries = advisories
+        .iter()
+        .map(|a| {
+            let cve = a.advisory.cve.to_string();
+            let summary: String = a
+                .record
+                .description
+                .trim()
+                .chars()
+                .take(SUMMARY_CHARS)
+                .collect();
+            Entry {
+                url: xml_chars(&format!("{base}/advisories/{cve}")),
+                title: xml_chars(&format!("{cve}: {}", a.advisory.title)),
+                time: atom_time(a.advisory.published_at),
+                project_slug: xml_chars(a.project.slug.as_str()),
+                project_name: xml_chars(&a.project.name),
+                summary: xml_chars(&summary),
+            }
+        })
+        .collect();
+    let feed = Feed {
+        self_url: xml_chars(&format!("{base}{self_path}")),
+        page_url: xml_chars(&format!("{base}{page_path}")),
+        title: xml_chars(title),
+        updated: atom_time(updated),
+        author: xml_chars(author),
+        entries,
+    };
+    Ok(feed.render()?)
 }
 
 fn atom(body: String) -> Response {
@@ -117,7 +116,7 @@ pub async fn organisation(State(state): State<AppState>) -> Result<Response, App
         "/advisories.atom",
         "/advisories",
         &advisories,
-    )))
+    )?))
 }
 
 /// `/projects/{slug}/advisories.atom`.
@@ -135,5 +134,5 @@ pub async fn project(
         &format!("/projects/{slug}/advisories.atom"),
         &format!("/projects/{slug}"),
         &advisories,
-    )))
+    )?))
 }

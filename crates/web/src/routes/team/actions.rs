@@ -1,24 +1,18 @@
-//! The report page's forms. Each checks the session's CSRF token, lets the domain
-//! decide, then redirects back (303), or shows the page again with the refusal.
+//! The report page's forms. Each takes the report through [`TeamReport`] (visible to
+//! this member, else 404) and its fields through [`CsrfForm`] (the session's CSRF
+//! token checked), lets the application decide, then redirects back (303), or shows
+//! the page again with the refusal.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use embargo_domain::lifecycle::{Command, TransitionRequest};
 use embargo_domain::report::Report;
 use serde::Deserialize;
 
 use crate::error::AppError;
-use crate::extract::{Auth, PageForm};
+use crate::extract::{Auth, CsrfForm, NoFields, TeamReport};
 use crate::routes::team::show::{self, RecordFields};
 use crate::state::AppState;
-
-/// The report, if this member may see it and the form carries the session's CSRF token.
-async fn load(state: &AppState, auth: &Auth, id: &str, csrf: &str) -> Result<Report, AppError> {
-    auth.member()?;
-    let (report, _) = state.app.visible(&auth.actor, id).await?;
-    auth.check_csrf(csrf)?;
-    Ok(report)
-}
 
 async fn finish(
     state: &AppState,
@@ -51,18 +45,14 @@ async fn finish(
 #[derive(Debug, Deserialize)]
 pub struct BodyForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     body: String,
 }
 
 pub async fn reply(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<BodyForm>,
+    TeamReport { auth, report }: TeamReport,
+    CsrfForm(f): CsrfForm<BodyForm>,
 ) -> Result<Response, AppError> {
-    let report = load(&state, &auth, &id, &f.csrf).await?;
     let result = state
         .app
         .act(&auth.actor, &report, Command::Reply { body: f.body })
@@ -73,11 +63,9 @@ pub async fn reply(
 
 pub async fn note(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<BodyForm>,
+    TeamReport { auth, report }: TeamReport,
+    CsrfForm(f): CsrfForm<BodyForm>,
 ) -> Result<Response, AppError> {
-    let report = load(&state, &auth, &id, &f.csrf).await?;
     let result = state
         .app
         .act(&auth.actor, &report, Command::Note { body: f.body })
@@ -88,8 +76,6 @@ pub async fn note(
 
 #[derive(Debug, Deserialize)]
 pub struct TransitionForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     to: String,
     message: Option<String>,
@@ -103,11 +89,9 @@ pub struct TransitionForm {
 
 pub async fn transition(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<TransitionForm>,
+    TeamReport { auth, report }: TeamReport,
+    CsrfForm(f): CsrfForm<TransitionForm>,
 ) -> Result<Response, AppError> {
-    let report = load(&state, &auth, &id, &f.csrf).await?;
     let req = TransitionRequest {
         to: f.to,
         message: f.message,
@@ -126,22 +110,12 @@ pub async fn transition(
     finish(&state, &auth, &report, result, None).await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RecordForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(flatten)]
-    fields: RecordFields,
-}
-
 pub async fn record(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<RecordForm>,
+    TeamReport { auth, report }: TeamReport,
+    CsrfForm(f): CsrfForm<RecordFields>,
 ) -> Result<Response, AppError> {
-    let report = load(&state, &auth, &id, &f.csrf).await?;
-    let result = match f.fields.to_record() {
+    let result = match f.to_record() {
         Ok(record) => state
             .app
             .act(&auth.actor, &report, Command::SaveRecord { record })
@@ -149,13 +123,11 @@ pub async fn record(
             .map_err(AppError::from),
         Err(e) => Err(e),
     };
-    finish(&state, &auth, &report, result, Some(f.fields)).await
+    finish(&state, &auth, &report, result, Some(f)).await
 }
 
 #[derive(Debug, Deserialize)]
 pub struct RecordMoveForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     to: String,
     reason: Option<String>,
@@ -164,11 +136,9 @@ pub struct RecordMoveForm {
 /// The record's state forms: submit for review, mark READY, publish, reject.
 pub async fn record_transition(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<RecordMoveForm>,
+    TeamReport { auth, report }: TeamReport,
+    CsrfForm(f): CsrfForm<RecordMoveForm>,
 ) -> Result<Response, AppError> {
-    let report = load(&state, &auth, &id, &f.csrf).await?;
     let result = state
         .app
         .move_record(&auth.actor, &report, &f.to, f.reason)
@@ -180,18 +150,14 @@ pub async fn record_transition(
 #[derive(Debug, Deserialize)]
 pub struct RouteForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     project: String,
 }
 
 pub async fn route(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<RouteForm>,
+    TeamReport { auth, report }: TeamReport,
+    CsrfForm(f): CsrfForm<RouteForm>,
 ) -> Result<Response, AppError> {
-    let report = load(&state, &auth, &id, &f.csrf).await?;
     let result = state
         .app
         .route(&auth.actor, &report, &f.project)
@@ -203,19 +169,15 @@ pub async fn route(
 #[derive(Debug, Deserialize)]
 pub struct MergeForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     into: String,
 }
 
 /// Merges this report into the one named in the form; shows the merged report.
 pub async fn merge(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<MergeForm>,
+    TeamReport { auth, report }: TeamReport,
+    CsrfForm(f): CsrfForm<MergeForm>,
 ) -> Result<Response, AppError> {
-    let report = load(&state, &auth, &id, &f.csrf).await?;
     let result = state
         .app
         .merge(&auth.actor, &report, &f.into)
@@ -224,20 +186,12 @@ pub async fn merge(
     finish(&state, &auth, &report, result, None).await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SplitForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// Splits this report; goes to the new report's page.
 pub async fn split(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<SplitForm>,
+    TeamReport { auth, report }: TeamReport,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let report = load(&state, &auth, &id, &f.csrf).await?;
     let result = state
         .app
         .split(&auth.actor, &report)

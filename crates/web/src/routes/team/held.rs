@@ -8,7 +8,7 @@ use embargo_app::model::HeldState;
 use serde::Deserialize;
 
 use crate::error::AppError;
-use crate::extract::{Auth, PageForm};
+use crate::extract::{Auth, CsrfForm, NoFields};
 use crate::routes::html;
 use crate::state::AppState;
 use crate::views::{when, when_opt};
@@ -17,12 +17,6 @@ use crate::views::{when, when_opt};
 pub struct HeldQuery {
     #[serde(default)]
     state: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 struct Row {
@@ -87,11 +81,9 @@ pub async fn release(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    PageForm(f): PageForm<CsrfOnly>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let member = auth.member()?;
-    auth.check_csrf(&f.csrf)?;
-    let report = release_held(&state, member, id).await?;
+    let report = state.app.release_held(auth.member()?, id).await?;
     Ok(Redirect::to(&format!("/reports/{report}")).into_response())
 }
 
@@ -99,19 +91,8 @@ pub async fn discard(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    PageForm(f): PageForm<CsrfOnly>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let member = auth.member()?;
-    auth.check_csrf(&f.csrf)?;
-    state.app.discard_held(member, id).await?;
+    state.app.discard_held(auth.member()?, id).await?;
     Ok(Redirect::to("/held").into_response())
-}
-
-/// Releases a held mail into a new report, through the same intake as mail.
-async fn release_held(
-    state: &AppState,
-    member: &embargo_domain::access::Member,
-    id: i64,
-) -> Result<embargo_domain::ids::ReportId, AppError> {
-    Ok(state.app.release_held(member, id).await?)
 }

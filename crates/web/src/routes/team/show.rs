@@ -2,7 +2,7 @@
 //! step the domain allows this member to take next.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use embargo_domain::cna::{
@@ -16,7 +16,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use crate::error::AppError;
-use crate::extract::Auth;
+use crate::extract::{Auth, TeamReport};
 use crate::routes::{ProjectLink, html_with_status};
 use crate::state::AppState;
 use crate::views::{record_problem, when, when_opt};
@@ -593,11 +593,8 @@ pub struct PageQuery {
 
 pub async fn page(
     State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
+    TeamReport { auth, report }: TeamReport,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    auth.member()?;
-    let (report, _) = state.app.visible(&auth.actor, &id).await?;
     render(&state, &auth, &report, None, None, q.diff).await
 }
