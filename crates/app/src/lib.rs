@@ -18,6 +18,7 @@ pub mod intake;
 pub mod listing;
 pub mod mail_intake;
 mod mail_route;
+pub mod outbox;
 pub mod password;
 pub mod public;
 pub mod publication;
@@ -39,7 +40,8 @@ pub use settings::Settings;
 pub mod model {
     pub use embargo_store::{
         AttachmentInfo, CredentialKind, Delivery, HeldMailInfo, HeldState, IncomingSummary,
-        Organisation, OutboxEntry, Project, PublishedAdvisory, RecordVersion, ReportSummary,
+        MailHeaders, Organisation, OutboxEntry, Project, PublishedAdvisory, RecordVersion,
+        ReportSummary,
     };
 }
 

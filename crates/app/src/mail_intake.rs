@@ -16,7 +16,8 @@ use embargo_domain::report::{Channel, Report};
 use embargo_domain::text::{MAX_DESCRIPTION_BYTES, MAX_LINE_CHARS};
 use embargo_domain::token::Token;
 use embargo_store::{
-    HeldState, IncomingMail, MailEffect, NewAttachment, NewHeldMail, Project, Release, Taken,
+    HeldState, IncomingMail, MailEffect, MailHeaders, NewAttachment, NewHeldMail, Project, Release,
+    Taken,
 };
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
@@ -150,6 +151,8 @@ pub struct InboundMail {
     /// There was an HTML body and no plain-text one.
     pub html_only: bool,
     pub attachments: Vec<Attachment>,
+    /// From, Date and Subject as the report page lists them, read once here.
+    pub headers: MailHeaders,
 }
 
 impl InboundMail {
@@ -175,7 +178,7 @@ impl InboundMail {
 pub trait MailReader: Send + Sync {
     fn read(&self, raw: &[u8]) -> Result<InboundMail>;
     /// From, Date and Subject, decoded and cut to one line each, for the report page.
-    fn summary(&self, raw: &[u8]) -> (String, String, String);
+    fn summary(&self, raw: &[u8]) -> MailHeaders;
 }
 
 /// What became of a message.
@@ -416,6 +419,7 @@ impl App {
             disposition,
             received_at: now,
             attachments,
+            headers: Some(&mail.headers),
             released_from: None,
         };
         Ok(
@@ -529,6 +533,7 @@ impl App {
             disposition: "new_report",
             received_at: now,
             attachments,
+            headers: Some(&mail.headers),
             released_from: release,
         };
         let effect = MailEffect::NewReport {

@@ -3,8 +3,8 @@
 //! and the OSV and CSAF documents written from that CVE record by `embargo-formats`,
 //! with the installation's CSAF publisher.
 
-use embargo_domain::cna::CnaRecord;
 use embargo_domain::ids::CveId;
+use embargo_domain::record::CnaRecord;
 use embargo_formats::cve5::container;
 use embargo_formats::cve5::{Cna, CveRecord};
 use embargo_formats::{csaf, osv};

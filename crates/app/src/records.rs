@@ -3,9 +3,9 @@
 //! publishing or rejecting.
 
 use embargo_domain::access::Actor;
-use embargo_domain::cna::RecordState;
 use embargo_domain::ids::CveId;
 use embargo_domain::lifecycle::Command;
+use embargo_domain::record::RecordState;
 use embargo_domain::report::Report;
 use jiff::Timestamp;
 

@@ -162,9 +162,8 @@ pub struct ReportDetail {
     pub audit: Vec<embargo_domain::report::AuditEntry>,
     pub outbox: Vec<embargo_store::OutboxEntry>,
     pub attachments: Vec<embargo_store::AttachmentInfo>,
-    /// Each message taken in, with its From, Date and Subject (empty without the mail
-    /// reader).
-    pub incoming: Vec<(embargo_store::IncomingSummary, (String, String, String))>,
+    /// Each message taken in, with its From, Date and Subject.
+    pub incoming: Vec<(embargo_store::IncomingSummary, embargo_store::MailHeaders)>,
     pub versions: Vec<embargo_store::RecordVersion>,
 }
 
@@ -196,15 +195,19 @@ impl App {
         let store = self.store();
         let mut incoming = Vec::new();
         for m in store.incoming_for_report(&report.id).await? {
-            let raw = store
-                .original_message(&report.id, m.id)
-                .await?
-                .unwrap_or_default();
-            let summary = match &self.inner.ports.mail_reader {
-                Some(reader) => reader.summary(&raw),
-                None => Default::default(),
+            // Read at intake; only mail taken before that is read again here.
+            let headers = match (&m.headers, &self.inner.ports.mail_reader) {
+                (Some(h), _) => h.clone(),
+                (None, Some(reader)) => {
+                    let raw = store
+                        .original_message(&report.id, m.id)
+                        .await?
+                        .unwrap_or_default();
+                    reader.summary(&raw)
+                }
+                (None, None) => Default::default(),
             };
-            incoming.push((m, summary));
+            incoming.push((m, headers));
         }
         Ok(ReportDetail {
             messages: store.messages(&report.id).await?,

@@ -2,39 +2,44 @@
 
 use std::fmt;
 
+use secrecy::{ExposeSecret, SecretString};
+
 /// A CVE Services API key (`CVE-API-KEY`).
 ///
 /// The key is the only secret of a CNA's account: whoever holds it can reserve, publish and
-/// reject in the organisation's name. `Debug` and `Display` print `***`; the only way to the
-/// text is [`ApiKey::expose`], which the client calls when it builds the request header.
+/// reject in the organisation's name. It is a [`SecretString`] (wiped when dropped, no
+/// `Debug` of its text); `Debug` and `Display` print `***`; the only way to the text is
+/// [`ApiKey::expose`], which the client calls when it builds the request header.
 #[derive(Clone)]
-pub struct ApiKey(String);
+pub struct ApiKey(SecretString);
 
 impl ApiKey {
     /// Wraps a key as read from configuration; surrounding whitespace (a pasted newline) is
     /// trimmed because the service compares the header byte for byte.
     pub fn new(key: impl Into<String>) -> Self {
-        Self(key.into().trim().to_owned())
+        let key = SecretString::from(key.into());
+        Self(key.expose_secret().trim().into())
     }
 
     /// The key itself, for the request header and nothing else.
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 
     /// Whether the key is empty (not configured).
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.expose().is_empty()
     }
 
     /// Replaces every occurrence of the key in `text` by `***`, so that a server that echoes
     /// request headers in an error body cannot leak it into our messages.
     pub fn redact(&self, text: &str) -> String {
         // A very short key would match ordinary words; real keys are long random strings.
-        if self.0.len() < 4 {
+        let key = self.expose();
+        if key.len() < 4 {
             return text.to_owned();
         }
-        text.replace(&self.0, "***")
+        text.replace(key, "***")
     }
 }
 

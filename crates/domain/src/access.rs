@@ -115,7 +115,6 @@ mod tests {
             cve: None,
             fix_ref: None,
             release_ref: None,
-            record: None,
             cna_record: None,
             record_state: None,
             merged_into: None,

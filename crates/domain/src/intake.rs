@@ -8,19 +8,25 @@ use crate::text::{MAX_DESCRIPTION_BYTES, optional_line, required_line, required_
 
 /// A submission as it arrives, every field still untrusted text.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Submission {
     /// A project slug, or empty / "unknown" when the reporter does not know.
     #[serde(default)]
     pub project: Option<String>,
+    /// One line, at most 300 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub title: String,
+    /// Plain text, at most 256 KiB.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub description: String,
     #[serde(default)]
     pub affected_versions: Option<String>,
     #[serde(default)]
     pub reporter_name: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Email))]
     pub reporter_email: Option<String>,
     /// How to be credited; empty means "do not credit me".
     #[serde(default)]

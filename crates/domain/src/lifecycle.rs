@@ -25,10 +25,9 @@ use serde::Serialize;
 
 use crate::DomainError;
 use crate::access::Actor;
-use crate::cna::{CnaRecord, RecordState};
 use crate::ids::{CveId, Email, ProjectId, ReportId};
 use crate::policy::Policy;
-use crate::record::{Announcement, RecordDraft};
+use crate::record::{Announcement, CnaRecord, RecordState};
 use crate::report::{AuditEntry, NewMessage, OutgoingMail, ProjectRef, Report};
 
 mod combine;
@@ -107,15 +106,11 @@ pub enum Command {
     ReporterReply {
         body: String,
     },
-    /// Saves the thin record (the first API's shape); same as `SaveRecord` of its upgrade.
-    UpdateRecord {
-        record: RecordDraft,
-    },
     /// Saves the full record; the record becomes (or stays) DRAFT.
     SaveRecord {
         record: CnaRecord,
     },
-    /// Moves the CVE record to another state (see `cna` for who may do what).
+    /// Moves the CVE record to another state (see `record::RecordState` for who may do what).
     /// `problems` are the caller's validation findings (the CVE JSON 5 lint, which the
     /// domain cannot run itself); any of them keeps the record in DRAFT.
     MoveRecord {
@@ -133,7 +128,8 @@ pub struct Advisory {
     pub project: ProjectId,
     pub title: String,
     pub announcement: Announcement,
-    pub record: RecordDraft,
+    /// The record as announced: what the advisory's formats are written from.
+    pub record: CnaRecord,
     pub published_at: Timestamp,
 }
 
@@ -215,7 +211,6 @@ pub fn decide(
         Command::Reply { body } => thread::reply(&d, &body),
         Command::Note { body } => thread::note(&d, &body),
         Command::ReporterReply { body } => thread::reporter_reply(&d, &body),
-        Command::UpdateRecord { record } => record::update(&d, record),
         Command::SaveRecord { record } => record::save(&d, record),
         Command::MoveRecord {
             to,

@@ -3,15 +3,17 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
-use crate::cna::{CnaRecord, RecordState};
 use crate::ids::{CveId, Email, ProjectId, ProjectSlug, ReportId, UserId};
-use crate::record::RecordDraft;
+use crate::record::{CnaRecord, RecordState};
 use crate::state::ReportState;
 
 /// How a report arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, EnumString, IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Channel {
     Web,
     Api,
@@ -20,16 +22,10 @@ pub enum Channel {
 
 impl Channel {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Web => "web",
-            Self::Api => "api",
-            Self::Email => "email",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Web, Self::Api, Self::Email]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        s.parse().ok()
     }
 }
 
@@ -47,8 +43,10 @@ pub struct ProjectRef {
 
 /// Who reported it and how they want to be credited.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reporter {
     pub name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Email))]
     pub email: Option<Email>,
     /// How to credit them in the announcement; `None` means no credit wanted.
     pub credit: Option<String>,
@@ -56,6 +54,7 @@ pub struct Reporter {
 
 /// The deadlines of the handling policy, computed when the step that starts them happens.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deadlines {
     pub acknowledge_by: Option<Timestamp>,
     pub discuss_by: Option<Timestamp>,
@@ -89,9 +88,8 @@ pub struct Report {
     pub cve: Option<CveId>,
     pub fix_ref: Option<String>,
     pub release_ref: Option<String>,
-    /// The thin record, kept equal to `cna_record.to_draft()` for what still reads it.
-    pub record: Option<RecordDraft>,
-    /// The full record (source of truth once written; see [`Report::cve_record`]).
+    /// The CVE record, once written. Reports stored before it existed kept a thinner
+    /// record under `record`; the store reads that into this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cna_record: Option<CnaRecord>,
     /// The record's state once it has moved by hand (see [`Report::record_state`]).
@@ -109,24 +107,21 @@ pub struct Report {
 }
 
 impl Report {
-    /// The record as written: the full one, or one made from a thin draft of old.
+    /// The record as written.
     pub fn cve_record(&self) -> Option<CnaRecord> {
-        self.cna_record
-            .clone()
-            .or_else(|| self.record.clone().map(CnaRecord::from))
+        self.cna_record.clone()
     }
 
     /// Where the CVE record stands: as last moved, else DRAFT once written, RESERVED
     /// once an id is assigned, `None` before.
     pub fn record_state(&self) -> Option<RecordState> {
-        self.record_state
-            .or(if self.cna_record.is_some() || self.record.is_some() {
-                Some(RecordState::Draft)
-            } else if self.cve.is_some() {
-                Some(RecordState::Reserved)
-            } else {
-                None
-            })
+        self.record_state.or(if self.cna_record.is_some() {
+            Some(RecordState::Draft)
+        } else if self.cve.is_some() {
+            Some(RecordState::Reserved)
+        } else {
+            None
+        })
     }
 
     /// The deadline the team should look at next, if any.
@@ -146,8 +141,10 @@ impl Report {
 }
 
 /// Who wrote an entry of the thread, and who may read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, EnumString, IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MessageKind {
     /// Written by the reporter (the report itself is not repeated here).
     Reporter,
@@ -161,17 +158,10 @@ pub enum MessageKind {
 
 impl MessageKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reporter => "reporter",
-            Self::Team => "team",
-            Self::Note => "note",
-            Self::System => "system",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Reporter, Self::Team, Self::Note, Self::System]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        s.parse().ok()
     }
     pub fn visible_to_reporter(self) -> bool {
         !matches!(self, Self::Note)
@@ -254,8 +244,11 @@ impl Notice {
 }
 
 /// Every lifecycle mail that has a template; the name is the template's file name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NoticeKind {
     /// To the reporter: the report was received.
     Receipt,
@@ -283,39 +276,11 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 13] = [
-        Self::Receipt,
-        Self::NewReport,
-        Self::Acknowledged,
-        Self::Rejected,
-        Self::Accepted,
-        Self::CveRequest,
-        Self::CveAssigned,
-        Self::CveAssignedReporter,
-        Self::Draft,
-        Self::Announcement,
-        Self::PlainText,
-        Self::Merged,
-        Self::Split,
-    ];
+    pub const ALL: [NoticeKind; Self::VARIANTS.len()] = crate::variants(Self::VARIANTS);
 
     /// The template's name: `<name>.txt`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Receipt => "receipt",
-            Self::NewReport => "new_report",
-            Self::Acknowledged => "acknowledged",
-            Self::Rejected => "rejected",
-            Self::Accepted => "accepted",
-            Self::CveRequest => "cve_request",
-            Self::CveAssigned => "cve_assigned",
-            Self::CveAssignedReporter => "cve_assigned_reporter",
-            Self::Draft => "draft",
-            Self::Announcement => "announcement",
-            Self::PlainText => "plain_text",
-            Self::Merged => "merged",
-            Self::Split => "split",
-        }
+        self.into()
     }
 
     /// The values the domain gives this kind, besides the report's own.
@@ -340,6 +305,7 @@ impl NoticeKind {
 
 /// One line of the append-only audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub at: Timestamp,
     /// "user:alice@example.org", "reporter", "system".

@@ -16,18 +16,28 @@ use crate::state::ReportState;
 
 /// The fields of an API or form transition request, before they are checked.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransitionRequest {
+    /// The state to move to.
+    #[cfg_attr(feature = "openapi", schema(value_type = ReportState))]
     pub to: String,
+    /// Text for the reporter on `acknowledged`, `accepted` and `reporter_review`.
     #[serde(default)]
     pub message: Option<String>,
+    /// Required for `rejected`; sent to the reporter.
     #[serde(default)]
     pub reason: Option<String>,
+    /// Required for `accepted` (YYYY-MM-DD).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub disclosure_date: Option<String>,
+    /// Required for `cve_requested`: one line for the organisation team.
     #[serde(default)]
     pub summary: Option<String>,
+    /// For `cve_assigned`; without it, the pool's next free id.
     #[serde(default)]
     pub cve: Option<String>,
+    /// Required for `fixed`, with `release_ref`.
     #[serde(default)]
     pub fix_ref: Option<String>,
     #[serde(default)]

@@ -69,7 +69,7 @@ impl MailReader for Reader {
         crate::parse::parse(raw).map_err(|e| embargo_app::Error::invalid("message", e.to_string()))
     }
 
-    fn summary(&self, raw: &[u8]) -> (String, String, String) {
+    fn summary(&self, raw: &[u8]) -> embargo_app::model::MailHeaders {
         crate::parse::mail_summary(raw)
     }
 }

@@ -8,10 +8,10 @@
 //! "relay said 250" and "marked sent" is recognisably the same mail downstream.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
-use embargo_store::{QueuedMail, Store};
+use embargo_app::App;
+use embargo_app::outbox::QueuedMail;
 use jiff::{SignedDuration, Timestamp};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox as Address, header::Header};
@@ -100,16 +100,12 @@ pub enum SendError {
 }
 
 /// Delivers queued mail until `shutdown` completes.
-pub async fn run(
-    store: Arc<dyn Store>,
-    config: OutboundConfig,
-    shutdown: impl Future<Output = ()>,
-) {
+pub async fn run(app: App, config: OutboundConfig, shutdown: impl Future<Output = ()>) {
     let owner = format!("worker-{}", hex::encode(rand::random::<[u8; 8]>()));
     let transport = transport(&config);
     tokio::pin!(shutdown);
     loop {
-        let busy = match deliver_due(store.as_ref(), &transport, &config, &owner).await {
+        let busy = match deliver_due(&app, &transport, &config, &owner).await {
             Ok(n) => n > 0,
             Err(e) => {
                 tracing::warn!(error = %e, "the outbox is unavailable; retrying");
@@ -136,35 +132,26 @@ pub fn transport(config: &OutboundConfig) -> AsyncSmtpTransport<Tokio1Executor> 
 
 /// One pass: claims what is due and tries each once. Returns how many were attempted.
 pub async fn deliver_due(
-    store: &dyn Store,
+    app: &App,
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     config: &OutboundConfig,
     owner: &str,
-) -> Result<usize, embargo_store::StoreError> {
-    let now = Timestamp::now();
-    let claimed = store
-        .claim_outgoing(owner, now, now + config.lease(), config.batch)
+) -> Result<usize, embargo_app::Error> {
+    let claimed = app
+        .claim_outgoing(owner, config.lease(), config.batch)
         .await?;
-    for mail in &claimed {
-        let in_reply_to = match reporter_thread(store, mail).await {
-            Ok(id) => id,
-            Err(e) => {
-                // Threading is a courtesy: the mail goes out without it.
-                tracing::warn!(id = mail.id, error = %e, "reporter thread not found");
-                None
-            }
-        };
+    for embargo_app::outbox::Delivery { mail, in_reply_to } in &claimed {
         match send_reply(transport, config, mail, in_reply_to.as_deref()).await {
             Ok(()) => {
                 // Marking sent is retried a little: the relay has the mail, and the
                 // lease keeps every other worker away meanwhile.
-                let mut marked = store.mark_sent(mail.id, owner, Timestamp::now()).await;
+                let mut marked = app.mark_sent(mail.id, owner).await;
                 for _ in 0..5 {
                     if marked.is_ok() {
                         break;
                     }
                     tokio::time::sleep(Duration::from_millis(500)).await;
-                    marked = store.mark_sent(mail.id, owner, Timestamp::now()).await;
+                    marked = app.mark_sent(mail.id, owner).await;
                 }
                 match marked {
                     Ok(true) => tracing::info!(id = mail.id, "mail delivered to the relay"),
@@ -185,36 +172,12 @@ pub async fn deliver_due(
                             .unwrap_or(SignedDuration::from_hours(1))
                 });
                 tracing::warn!(id = mail.id, attempts = mail.attempts + 1, give_up, error = %e, "mail not delivered");
-                store
-                    .mark_failed(mail.id, owner, &e.to_string(), retry_at)
+                app.mark_failed(mail.id, owner, &e.to_string(), retry_at)
                     .await?;
             }
         }
     }
     Ok(claimed.len())
-}
-
-/// The reporter's latest Message-ID when `mail` goes to the reporter of its report,
-/// so that it lands in their thread.
-async fn reporter_thread(
-    store: &dyn Store,
-    mail: &QueuedMail,
-) -> Result<Option<String>, embargo_store::StoreError> {
-    let Some(id) = &mail.report else {
-        return Ok(None);
-    };
-    let Some(report) = store.report(id).await? else {
-        return Ok(None);
-    };
-    let to_reporter = report.reporter.email.as_ref().is_some_and(|r| {
-        mail.to
-            .iter()
-            .any(|t| t.as_str().eq_ignore_ascii_case(r.as_str()))
-    });
-    if !to_reporter {
-        return Ok(None);
-    }
-    store.reporter_last_message(id).await
 }
 
 /// Builds the mail for a queued row and hands it to the relay.

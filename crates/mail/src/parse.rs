@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use crate::MailError;
 
 pub use embargo_app::mail_intake::{Attachment, AutoKind, Automatic, InboundMail, Sender};
+use embargo_app::model::MailHeaders;
 
 /// Subject prefixes of out-of-office replies of the common mail systems, lower case.
 const AUTO_REPLY_SUBJECTS: [&str; 8] = [
@@ -282,12 +283,13 @@ pub fn parse(raw: &[u8]) -> Result<InboundMail, MailError> {
         text,
         html_only: has_html && !has_plain,
         attachments,
+        headers: mail_summary(raw),
     })
 }
 
 /// From, Date and Subject of a received message, for the report page's list; the
 /// header values are decoded and cut to one line of a readable length.
-pub fn mail_summary(raw: &[u8]) -> (String, String, String) {
+pub fn mail_summary(raw: &[u8]) -> MailHeaders {
     let one_line = |s: &str| -> String {
         s.chars()
             .map(|c| if c.is_control() { ' ' } else { c })
@@ -295,7 +297,7 @@ pub fn mail_summary(raw: &[u8]) -> (String, String, String) {
             .collect()
     };
     let Some(msg) = mail_parser::MessageParser::default().parse_headers(raw) else {
-        return (String::new(), String::new(), String::new());
+        return MailHeaders::default();
     };
     let from = msg
         .from()
@@ -309,7 +311,11 @@ pub fn mail_summary(raw: &[u8]) -> (String, String, String) {
         .unwrap_or_default();
     let date = msg.date().map(|d| d.to_rfc3339()).unwrap_or_default();
     let subject = msg.subject().unwrap_or_default();
-    (one_line(&from), one_line(&date), one_line(subject))
+    MailHeaders {
+        from: one_line(&from),
+        date: one_line(&date),
+        subject: one_line(subject),
+    }
 }
 
 fn ids(value: &HeaderValue<'_>) -> Vec<String> {

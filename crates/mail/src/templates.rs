@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use embargo_app::outbox::MailRenderer;
 use embargo_domain::report::{NoticeKind, OutgoingMail, Report};
-use embargo_store::MailRenderer;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 /// The values every template may use, besides its kind's own

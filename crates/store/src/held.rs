@@ -8,6 +8,7 @@ use embargo_domain::ids::{ReportId, UserId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use strum::{EnumString, IntoStaticStr};
 
 use crate::sql::Tx;
 use crate::sql::codec::{timestamp, unique_conflict};
@@ -31,8 +32,9 @@ pub struct NewHeldMail<'a> {
 }
 
 /// Where a held mail stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, EnumString, IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum HeldState {
     Held,
     Released,
@@ -41,16 +43,10 @@ pub enum HeldState {
 
 impl HeldState {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Held => "held",
-            Self::Released => "released",
-            Self::Discarded => "discarded",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Held, Self::Released, Self::Discarded]
-            .into_iter()
-            .find(|h| h.as_str() == s)
+        s.parse().ok()
     }
 }
 

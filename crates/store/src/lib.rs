@@ -23,7 +23,7 @@ pub use error::StoreError;
 pub use held::{HeldMail, HeldMailInfo, HeldState, MAX_HELD_LISTED, NewHeldMail, Release};
 pub use mailbox::{
     AttachmentInfo, Delivery, IncomingMail, IncomingSummary, MAX_THREAD_IDS, MailEffect,
-    MailRenderer, Mailbox, NewAttachment, OutboxStats, QueuedMail, Taken,
+    MailHeaders, MailRenderer, Mailbox, NewAttachment, OutboxStats, QueuedMail, Taken,
 };
 pub use model::*;
 pub use records::{RecordVersion, Records};

@@ -45,6 +45,8 @@ pub struct IncomingMail<'a> {
     pub disposition: &'a str,
     pub received_at: Timestamp,
     pub attachments: &'a [NewAttachment],
+    /// From, Date and Subject, kept (sealed) for the report page.
+    pub headers: Option<&'a MailHeaders>,
     /// The held mail this message is released from (with a new report only): marked
     /// released in the same transaction, refused if it was resolved meanwhile.
     pub released_from: Option<crate::Release>,
@@ -93,6 +95,17 @@ pub struct IncomingSummary {
     pub disposition: String,
     pub size: i64,
     pub received_at: Timestamp,
+    /// From, Date and Subject as read at intake; `None` for messages taken before
+    /// they were kept.
+    pub headers: Option<MailHeaders>,
+}
+
+/// From, Date and Subject of a message taken in, decoded, one line each.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct MailHeaders {
+    pub from: String,
+    pub date: String,
+    pub subject: String,
 }
 
 /// A queued mail, claimed by one worker for the length of its lease.
@@ -214,6 +227,9 @@ pub trait Mailbox: Send + Sync {
     async fn outbox_stats(&self) -> Result<OutboxStats>;
 }
 
+fn headers_aad(message_id: &str) -> String {
+    format!("mail-headers:{message_id}")
+}
 fn raw_aad(message_id: &str) -> String {
     format!("mail-raw:{message_id}")
 }
@@ -237,8 +253,8 @@ impl SqlStore {
         report: Option<&str>,
     ) -> Result<Option<i64>> {
         let inserted = sqlx::query(
-            "INSERT INTO mail_in (message_id, report_id, disposition, raw_sealed, raw_sha256, size, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO mail_in (message_id, report_id, disposition, raw_sealed, raw_sha256, size, received_at, \
+             summary_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(mail.message_id)
         .bind(report)
@@ -247,6 +263,15 @@ impl SqlStore {
         .bind(sha256_hex(mail.raw))
         .bind(i64::try_from(mail.raw.len()).unwrap_or(i64::MAX))
         .bind(mail.received_at.as_microsecond())
+        .bind(
+            mail.headers
+                .map(|h| {
+                    let json = serde_json::to_string(h)
+                        .map_err(|e| StoreError::Corrupt(format!("mail headers: {e}")))?;
+                    self.sealer.seal_str(&headers_aad(mail.message_id), &json)
+                })
+                .transpose()?,
+        )
         .fetch_one(&mut **tx)
         .await;
         match inserted {
@@ -465,17 +490,32 @@ impl Mailbox for SqlStore {
     }
 
     async fn incoming_for_report(&self, report: &ReportId) -> Result<Vec<IncomingSummary>> {
-        let rows = sqlx::query("SELECT id, disposition, size, received_at FROM mail_in WHERE report_id = $1 ORDER BY id")
-            .bind(report.as_str())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, message_id, disposition, size, received_at, summary_sealed FROM mail_in \
+             WHERE report_id = $1 ORDER BY id",
+        )
+        .bind(report.as_str())
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
+                let message_id: String = r.try_get("message_id")?;
+                let headers = r
+                    .try_get::<Option<Vec<u8>>, _>("summary_sealed")?
+                    .map(|sealed| {
+                        let json = self
+                            .sealer
+                            .open_string(&headers_aad(&message_id), &sealed)?;
+                        serde_json::from_str::<MailHeaders>(&json)
+                            .map_err(|e| StoreError::Corrupt(format!("mail headers: {e}")))
+                    })
+                    .transpose()?;
                 Ok(IncomingSummary {
                     id: r.try_get("id")?,
                     disposition: r.try_get("disposition")?,
                     size: r.try_get("size")?,
                     received_at: timestamp(r.try_get("received_at")?)?,
+                    headers,
                 })
             })
             .collect()

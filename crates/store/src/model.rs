@@ -8,6 +8,7 @@ use embargo_domain::state::ReportState;
 use embargo_domain::token::TokenDigest;
 use jiff::Timestamp;
 use serde::Serialize;
+use strum::IntoStaticStr;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Organisation {
@@ -36,7 +37,8 @@ pub struct User {
     pub projects: Vec<ProjectId>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum CredentialKind {
     Session,
     ApiToken,
@@ -44,12 +46,9 @@ pub enum CredentialKind {
 }
 
 impl CredentialKind {
+    /// As the `credentials.kind` column stores it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Session => "session",
-            Self::ApiToken => "api_token",
-            Self::SetupLink => "setup_link",
-        }
+        self.into()
     }
 }
 
@@ -164,7 +163,28 @@ pub struct PoolStats {
 pub struct PublishedAdvisory {
     pub advisory: Advisory,
     pub project: ProjectRef,
-    /// The full record the public formats are written from (for advisories announced
-    /// before records had depth, the thin `advisory.record` made full).
-    pub record: embargo_domain::cna::CnaRecord,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CredentialKind;
+    use crate::held::HeldState;
+
+    /// The names in the database's `kind` and `state` columns: rows written before
+    /// must still read.
+    #[test]
+    fn stored_names() {
+        use CredentialKind::*;
+        assert_eq!(
+            [Session, ApiToken, SetupLink].map(CredentialKind::as_str),
+            ["session", "api_token", "setup_link"]
+        );
+        let held = [HeldState::Held, HeldState::Released, HeldState::Discarded];
+        assert_eq!(
+            held.map(HeldState::as_str),
+            ["held", "released", "discarded"]
+        );
+        assert_eq!(held.map(|h| HeldState::parse(h.as_str())), held.map(Some));
+        assert_eq!(HeldState::parse("Held"), None);
+    }
 }

@@ -2,9 +2,9 @@
 //! state it was in), written in the same transaction as the change that made it.
 
 use async_trait::async_trait;
-use embargo_domain::cna::{CnaRecord, RecordState};
 use embargo_domain::ids::ReportId;
 use embargo_domain::lifecycle::Change;
+use embargo_domain::record::{CnaRecord, RecordState};
 use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::Row;

@@ -11,11 +11,20 @@ use std::path::Path;
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretBox, SecretSlice};
 
 use crate::{Result, StoreError};
 
 const KEY_LEN: usize = 32;
 const NONCE_LEN: usize = 24;
+
+/// Key bytes on their way to the cipher: wiped when dropped, never printed.
+type DataKey = SecretBox<[u8; KEY_LEN]>;
+
+fn fresh_key() -> DataKey {
+    DataKey::init_with_mut(|key| rand::thread_rng().fill_bytes(key))
+}
 
 /// Seals and opens values with the data key. Cheap to clone; `Debug` never shows the key.
 #[derive(Clone)]
@@ -39,22 +48,25 @@ impl Sealer {
 
     /// A sealer with a fresh random key (tests, throw-away stores).
     pub fn random() -> Self {
-        Self::from_key(&rand::random())
+        Self::from_key(fresh_key().expose_secret())
     }
 
     /// A sealer for a key given as 64 hex digits, e.g. from `EMBARGO_DATA_KEY` (several
     /// nodes sharing one PostgreSQL database must share the key).
     pub fn from_hex(hex_key: &str) -> Result<Self> {
-        let bytes = hex::decode(hex_key.trim()).map_err(|_| {
-            StoreError::Config("the data key must be 64 hex digits (32 bytes)".into())
-        })?;
-        let key: [u8; KEY_LEN] = bytes.try_into().map_err(|b: Vec<u8>| {
+        let bytes: SecretSlice<u8> = hex::decode(hex_key.trim())
+            .map_err(|_| {
+                StoreError::Config("the data key must be 64 hex digits (32 bytes)".into())
+            })?
+            .into();
+        let bytes = bytes.expose_secret();
+        let key: &[u8; KEY_LEN] = bytes.try_into().map_err(|_| {
             StoreError::Config(format!(
                 "the data key must be 64 hex digits (32 bytes); this one has {} bytes",
-                b.len()
+                bytes.len()
             ))
         })?;
-        Ok(Self::from_key(&key))
+        Ok(Self::from_key(key))
     }
 
     /// Reads the key file at `path`, or creates it with a random key (mode 0600) if it
@@ -62,15 +74,15 @@ impl Sealer {
     /// replacing a key would make every sealed value unreadable.
     pub fn load_or_create(path: &Path) -> Result<Self> {
         match std::fs::read(path) {
-            Ok(bytes) => Self::from_file_bytes(path, bytes),
+            Ok(bytes) => Self::from_file_bytes(path, bytes.into()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let key: [u8; KEY_LEN] = rand::random();
-                match create_key_file(path, &key) {
-                    Ok(()) => Ok(Self::from_key(&key)),
+                let key = fresh_key();
+                match create_key_file(path, key.expose_secret()) {
+                    Ok(()) => Ok(Self::from_key(key.expose_secret())),
                     // Another process created it between our read and our create: use theirs.
                     Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                         let bytes = std::fs::read(path).map_err(|e| key_file_error(path, &e))?;
-                        Self::from_file_bytes(path, bytes)
+                        Self::from_file_bytes(path, bytes.into())
                     }
                     Err(e) => Err(key_file_error(path, &e)),
                 }
@@ -79,16 +91,17 @@ impl Sealer {
         }
     }
 
-    fn from_file_bytes(path: &Path, bytes: Vec<u8>) -> Result<Self> {
+    fn from_file_bytes(path: &Path, bytes: SecretSlice<u8>) -> Result<Self> {
+        let bytes = bytes.expose_secret();
         let len = bytes.len();
-        let key: [u8; KEY_LEN] = bytes.try_into().map_err(|_| {
+        let key: &[u8; KEY_LEN] = bytes.try_into().map_err(|_| {
             StoreError::Config(format!(
                 "the data key file {} holds {len} bytes; a data key is exactly {KEY_LEN} bytes \
                  (refusing to replace it: data sealed with the old key would become unreadable)",
                 path.display()
             ))
         })?;
-        Ok(Self::from_key(&key))
+        Ok(Self::from_key(key))
     }
 
     /// Seals `plaintext` for the row named by `aad`.

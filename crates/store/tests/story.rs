@@ -7,7 +7,7 @@ use embargo_domain::ids::{CveId, Email, ProjectSlug, ReportId, UserId};
 use embargo_domain::intake::Submission;
 use embargo_domain::lifecycle::{Change, Command, Contacts, decide, merge, receive, split};
 use embargo_domain::policy::{Policy, PolicyOverrides};
-use embargo_domain::record::{AffectedRange, Credit, CreditKind, RecordDraft, Severity};
+use embargo_domain::record::{CnaRecord, Credit, CreditKind, Severity, VersionRange};
 use embargo_domain::report::{Channel, MessageKind, ProjectRef, Report};
 use embargo_domain::state::ReportState;
 use embargo_domain::token::Token;
@@ -168,24 +168,23 @@ impl World {
     }
 }
 
-fn record() -> RecordDraft {
-    RecordDraft {
+fn record() -> CnaRecord {
+    CnaRecord {
         title: "Apache Kafka: RCE in Connect".into(),
         description: "An attacker can run code.".into(),
         product: "Apache Kafka".into(),
-        affected: vec![AffectedRange {
+        affected: vec![VersionRange {
             introduced: "3.0.0".into(),
             fixed: Some("3.7.1".into()),
+            ..VersionRange::default()
         }],
         severity: Some(Severity::Important),
         cwe: Some("CWE-502".into()),
-        cwe_name: None,
-        mitigation: None,
         credits: vec![Credit {
             name: "Ann".into(),
             kind: CreditKind::Finder,
         }],
-        references: vec![],
+        ..CnaRecord::default()
     }
 }
 
@@ -605,11 +604,7 @@ async fn a_report_from_receipt_to_announcement() {
             "CVE-2026-10001"
         );
         let recorded = w
-            .step(
-                &assigned,
-                Command::UpdateRecord { record: record() },
-                &w.team,
-            )
+            .step(&assigned, Command::SaveRecord { record: record() }, &w.team)
             .await;
         let drafted = w
             .step(&recorded, Command::SendDraft { message: None }, &w.team)
@@ -635,7 +630,7 @@ async fn a_report_from_receipt_to_announcement() {
         );
         assert_eq!(store.report(&r.id).await.unwrap().unwrap(), announced);
         assert_eq!(
-            store.report(&r.id).await.unwrap().unwrap().record,
+            store.report(&r.id).await.unwrap().unwrap().cna_record,
             Some(record())
         );
 

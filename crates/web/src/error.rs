@@ -48,11 +48,31 @@ pub enum AppError {
     Internal(String),
 }
 
-/// What the error layer needs to render an error, attached to the response.
-#[derive(Debug, Clone)]
+/// What the error layer needs to render an error, attached to the response; under
+/// `/api` it is the `error` of the body ([`ErrorBody`]).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorDetail)]
 pub struct ErrorInfo {
+    /// What a client can act on; one of the codes below, each with its own status.
+    #[schema(schema_with = error_code_schema)]
     pub code: &'static str,
+    /// For people: names the field at fault, the rule, or what to do next.
     pub message: String,
+}
+
+/// The body of every error answer under `/api`: `{"error": {"code", "message"}}`.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    pub error: ErrorInfo,
+}
+
+/// `ErrorInfo::code` as the OpenAPI document states it: one of [`AppError::CODES`].
+fn error_code_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(AppError::CODES))
+        .build()
 }
 
 impl AppError {
@@ -71,6 +91,23 @@ impl AppError {
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+
+    /// Every [`AppError::code`], in the order of the variants.
+    pub const CODES: [&'static str; 13] = [
+        "invalid_input",
+        "bad_request",
+        "unauthenticated",
+        "forbidden",
+        "not_found",
+        "conflict",
+        "transition_not_allowed",
+        "payload_too_large",
+        "unsupported_media_type",
+        "rate_limited",
+        "upstream_refused",
+        "unavailable",
+        "internal",
+    ];
 
     pub fn code(&self) -> &'static str {
         match self {
@@ -153,5 +190,50 @@ impl IntoResponse for AppError {
         }
         res.extensions_mut().insert(info);
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+
+    /// `CODES`, which the OpenAPI document lists, is every variant's code, once each.
+    #[test]
+    fn codes_lists_every_code() {
+        let every = [
+            AppError::invalid("f", "m"),
+            AppError::BadRequest(String::new()),
+            AppError::Unauthenticated,
+            AppError::Forbidden(String::new()),
+            AppError::NotFound,
+            AppError::Conflict(String::new()),
+            AppError::Transition(String::new()),
+            AppError::PayloadTooLarge,
+            AppError::UnsupportedMediaType(String::new()),
+            AppError::TooManyRequests(1),
+            AppError::Upstream(String::new()),
+            AppError::Unavailable(String::new()),
+            AppError::internal("x"),
+        ];
+        // No wildcard: a new variant stops this test from compiling until it is listed.
+        for e in &every {
+            match e {
+                AppError::Invalid { .. }
+                | AppError::BadRequest(_)
+                | AppError::Unauthenticated
+                | AppError::Forbidden(_)
+                | AppError::NotFound
+                | AppError::Conflict(_)
+                | AppError::Transition(_)
+                | AppError::PayloadTooLarge
+                | AppError::UnsupportedMediaType(_)
+                | AppError::TooManyRequests(_)
+                | AppError::Upstream(_)
+                | AppError::Unavailable(_)
+                | AppError::Internal(_) => {}
+            }
+        }
+        let codes: Vec<&str> = every.iter().map(AppError::code).collect();
+        assert_eq!(codes, AppError::CODES);
     }
 }

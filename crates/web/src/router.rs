@@ -11,7 +11,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use crate::error::{AppError, ErrorInfo};
+use crate::error::{AppError, ErrorBody, ErrorInfo};
 use crate::routes::{api, auth, public, team};
 use crate::state::AppState;
 
@@ -169,8 +169,7 @@ async fn render_errors(req: Request, next: Next) -> Response {
     // Headers the error set for the client (Retry-After) survive the re-rendering.
     let retry_after = res.headers().get(axum::http::header::RETRY_AFTER).cloned();
     let mut rendered = if api {
-        let body = serde_json::json!({ "error": { "code": info.code, "message": info.message } });
-        (status, axum::Json(body)).into_response()
+        (status, axum::Json(ErrorBody { error: info })).into_response()
     } else if status == StatusCode::UNAUTHORIZED {
         return Redirect::to("/login").into_response();
     } else {

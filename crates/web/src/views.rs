@@ -2,26 +2,31 @@
 //! HTML pages share. Built only from what the caller's access level allows.
 
 use embargo_app::model::ReportSummary;
-use embargo_domain::cna::{CnaRecord, RecordState};
 use embargo_domain::ids::CveId;
+use embargo_domain::record::{CnaRecord, RecordState};
 use embargo_domain::report::{AuditEntry, Channel, Deadlines, Message, Report, Reporter};
 use embargo_domain::state::ReportState;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use embargo_app::publication::{Finding, Score};
 
 /// A project as reports name it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Project)]
 pub struct ProjectJson {
     pub slug: String,
     pub name: String,
 }
 
 /// One entry of a thread.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Message)]
 pub struct MessageJson {
+    /// `note` is internal and never shown to the reporter.
+    #[schema(value_type = embargo_domain::report::MessageKind)]
     pub kind: &'static str,
     pub author: String,
     pub body: String,
@@ -40,7 +45,8 @@ impl From<&Message> for MessageJson {
 }
 
 /// A row of `GET /api/v1/reports`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Summary)]
 pub struct SummaryJson {
     pub id: String,
     pub project: Option<ProjectJson>,
@@ -49,6 +55,7 @@ pub struct SummaryJson {
     pub received_at: Timestamp,
     pub next_due: Option<Timestamp>,
     pub overdue: bool,
+    #[schema(value_type = Option<String>)]
     pub cve: Option<CveId>,
 }
 
@@ -71,7 +78,8 @@ impl SummaryJson {
 }
 
 /// The team's full view of a report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = TeamView)]
 pub struct TeamViewJson {
     pub id: String,
     pub project: Option<ProjectJson>,
@@ -86,6 +94,7 @@ pub struct TeamViewJson {
     pub next_due: Option<Timestamp>,
     pub overdue: bool,
     pub disclosure_date: Option<Date>,
+    #[schema(value_type = Option<String>)]
     pub cve: Option<CveId>,
     pub cve_summary: Option<String>,
     pub fix_ref: Option<String>,
@@ -147,7 +156,8 @@ impl TeamViewJson {
 }
 
 /// What the reporter sees through the status link: never internal notes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ReporterView)]
 pub struct ReporterViewJson {
     pub id: String,
     pub state: ReportState,
@@ -164,6 +174,109 @@ impl ReporterViewJson {
             messages: reporter_messages(messages).map(MessageJson::from).collect(),
         }
     }
+}
+
+/// The answer to a new report (`POST /api/v1/reports`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Receipt)]
+pub struct ReceiptJson {
+    pub id: String,
+    /// The private status link; shown once, keep it secret.
+    #[schema(format = "uri")]
+    pub status_url: String,
+    /// `received`.
+    pub state: ReportState,
+}
+
+/// `GET /api/v1/reports`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ReportList)]
+pub struct ReportListJson {
+    pub reports: Vec<SummaryJson>,
+}
+
+/// The answer to a split: the new report.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = SplitReceipt)]
+pub struct SplitJson {
+    /// The new report's id.
+    pub id: String,
+    /// The report it was split off.
+    pub split_from: String,
+    pub state: ReportState,
+}
+
+/// One saved version of a report's CVE record.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = RecordVersion)]
+pub struct RecordVersionJson {
+    /// 1 for the first save, then 2, 3...
+    pub version: i64,
+    pub state: RecordState,
+    /// Who saved it ("user:alice@example.org").
+    pub actor: String,
+    pub record: CnaRecord,
+    pub created_at: Timestamp,
+}
+
+impl From<embargo_app::model::RecordVersion> for RecordVersionJson {
+    fn from(v: embargo_app::model::RecordVersion) -> Self {
+        Self {
+            version: v.version,
+            state: v.state,
+            actor: v.actor,
+            record: v.record,
+            created_at: v.created_at,
+        }
+    }
+}
+
+/// `GET /api/v1/reports/{id}/record/versions`: every version, oldest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = RecordVersions)]
+pub struct RecordVersionsJson {
+    pub versions: Vec<RecordVersionJson>,
+}
+
+/// A published advisory, as `GET /api/v1/advisories` lists it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Advisory)]
+pub struct AdvisoryJson {
+    pub cve: String,
+    pub title: String,
+    pub project: ProjectJson,
+    pub published_at: Timestamp,
+    /// The announcement's page.
+    #[schema(format = "uri")]
+    pub url: String,
+    /// The CVE JSON 5 record.
+    #[schema(format = "uri")]
+    pub cve_record_url: String,
+}
+
+impl AdvisoryJson {
+    /// `a` with its links under `base` (the public URL, without a trailing slash).
+    pub fn new(a: &embargo_app::model::PublishedAdvisory, base: &str) -> Self {
+        let cve = a.advisory.cve.to_string();
+        Self {
+            url: format!("{base}/advisories/{cve}"),
+            cve_record_url: format!("{base}/advisories/{cve}.json"),
+            cve,
+            title: a.advisory.title.clone(),
+            project: ProjectJson {
+                slug: a.project.slug.to_string(),
+                name: a.project.name.clone(),
+            },
+            published_at: a.advisory.published_at,
+        }
+    }
+}
+
+/// `GET /api/v1/advisories`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = AdvisoryList)]
+pub struct AdvisoryListJson {
+    pub advisories: Vec<AdvisoryJson>,
 }
 
 /// The thread as the reporter may read it.

@@ -87,11 +87,10 @@ impl Recorder {
 
 #[tokio::test]
 async fn answers_match_the_response_schemas() {
-    if !support::python_has("jsonschema") {
-        return support::skip(
-            "response schema conformance",
-            "python3 -m pip install jsonschema",
-        );
+    if !embargo_testkit::require_python("response schema conformance", &["jsonschema"])
+        || !support::has_corpus("response schema conformance")
+    {
+        return;
     }
     let mut config = support::config(10);
     config.page_size = 2;

@@ -1,7 +1,7 @@
 //! Shared set-up: the corpus, the Python tools, and a local server with a known CNA.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
@@ -15,40 +15,21 @@ pub const ORG: &str = "apache";
 pub const USER: &str = "security@apache.org";
 pub const KEY: &str = "b3bKvqZ2-secret-api-key-7Yt0";
 
-/// `../shared/corpus`, or `EMBARGO_CORPUS`.
+/// Whether the corpus is here; when it is not, `test` says it is SKIPPED (a failure
+/// under `CI=true`). Tests that read the corpus ask this first.
+#[track_caller]
+pub fn has_corpus(test: &str) -> bool {
+    embargo_testkit::corpus_or_skip(test).is_some()
+}
+
+/// The corpus (see `embargo_testkit::corpus`), which the test checked with
+/// [`has_corpus`].
 pub fn corpus() -> PathBuf {
-    let dir = std::env::var_os("EMBARGO_CORPUS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
-        PathBuf::from,
-    );
-    assert!(
-        dir.join("schemas/cve-services").is_dir(),
-        "the corpus is not at {} (set EMBARGO_CORPUS)",
-        dir.display()
-    );
-    dir
+    embargo_testkit::corpus().expect("the corpus, checked with has_corpus first")
 }
 
 pub fn services_schema(rel: &str) -> PathBuf {
     corpus().join("schemas/cve-services").join(rel)
-}
-
-/// Says why a test cannot run: SKIPPED on a bare machine, a failure in CI.
-pub fn skip(test: &str, why: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{test}: {why}, and CI must skip nothing (see .ci/run)");
-    }
-    eprintln!("SKIPPED {test}: {why}");
-}
-
-/// Whether `python3` can import `module`.
-pub fn python_has(module: &str) -> bool {
-    Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
 }
 
 /// Runs a Python script with `input` on stdin; returns stdout, or panics with stderr.
@@ -118,15 +99,15 @@ pub fn schema_check() -> ContainerCheck {
 }
 
 /// A local server with one CNA (`apache`, quota `quota`), checking containers with the
-/// official schema when Python `jsonschema` is there.
+/// official schema when the corpus and Python `jsonschema` are there.
 pub async fn spawn(config: FakeConfig) -> RunningFake {
     let mut fake = FakeCveServices::new(config);
-    if python_has("jsonschema") {
+    if embargo_testkit::corpus().is_some() && embargo_testkit::python_has(&["jsonschema"]) {
         fake = fake.with_container_check(schema_check());
     } else {
-        skip(
+        embargo_testkit::skip_or_fail(
             "container validation with the official schema",
-            "python3 -m pip install jsonschema; the built-in structural check is used",
+            "needs the corpus and python3 -m pip install jsonschema; the built-in structural check is used",
         );
     }
     fake.spawn().await.unwrap()

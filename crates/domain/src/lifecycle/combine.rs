@@ -11,9 +11,8 @@ use jiff::Timestamp;
 use super::{Change, Contacts, cc_org, subject, system_message};
 use crate::DomainError;
 use crate::access::{Access, Actor, access};
-use crate::cna::RecordState;
 use crate::ids::ReportId;
-use crate::record::{Credit, CreditKind};
+use crate::record::{Credit, CreditKind, RecordState};
 use crate::report::{
     AuditEntry, Deadlines, MessageKind, NewMessage, Notice, NoticeKind, OutgoingMail, Report,
 };
@@ -166,7 +165,6 @@ pub fn merge(
                 name: name.clone(),
                 kind: CreditKind::Finder,
             });
-            a.record = Some(record.to_draft());
             a.cna_record = Some(record);
             // An edit invalidates a review, as when the record is saved by hand.
             if matches!(
@@ -264,7 +262,6 @@ pub fn split(
         cve: None,
         fix_ref: None,
         release_ref: None,
-        record: None,
         cna_record: None,
         record_state: None,
         merged_into: None,

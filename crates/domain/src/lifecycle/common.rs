@@ -10,9 +10,9 @@ use jiff::Timestamp;
 use super::{Change, Contacts};
 use crate::DomainError;
 use crate::access::{Access, Actor, Member, access};
-use crate::cna::CnaRecord;
 use crate::ids::{Email, UserId};
 use crate::policy::Policy;
+use crate::record::CnaRecord;
 use crate::report::{AuditEntry, MessageKind, NewMessage, Notice, OutgoingMail, Report};
 use crate::state::ReportState;
 

@@ -9,8 +9,8 @@
 use super::common::{Decision, cc_org, complete_record, notice_last, require, system_message};
 use super::{Advisory, Change};
 use crate::DomainError;
-use crate::cna::{CnaRecord, RecordState};
 use crate::ids::{CveId, ProjectId};
+use crate::record::{CnaRecord, RecordState};
 use crate::report::{Notice, NoticeKind, OutgoingMail, Report};
 use crate::state::ReportState;
 use crate::text::required_line;
@@ -148,7 +148,7 @@ pub(super) fn announce(d: &Decision) -> Result<Change, DomainError> {
         project,
         title: record.title.clone(),
         announcement: text,
-        record: record.to_draft(),
+        record,
         published_at: d.now,
     });
     Ok(c)

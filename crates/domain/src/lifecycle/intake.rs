@@ -104,7 +104,6 @@ fn received_report(
         cve: None,
         fix_ref: None,
         release_ref: None,
-        record: None,
         cna_record: None,
         record_state: None,
         merged_into: None,

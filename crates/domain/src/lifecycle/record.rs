@@ -1,10 +1,10 @@
 //! The CVE record of an accepted report: the handling team writes it, and it moves
-//! through the states of `cna::RecordState` (the project submits it for review, the
+//! through the states of `record::RecordState` (the project submits it for review, the
 //! organisation team marks it READY, publishes it after the announcement, or rejects
 //! the id).
 //!
 //! Who may move a record where is decided here; what a complete record holds is
-//! `cna`'s. A move to REVIEW or READY is checked in two parts: [`may_move`] (the
+//! `record`'s. A move to REVIEW or READY is checked in two parts: [`may_move`] (the
 //! record's state and the actor) and [`findings_clear`] (the record's own problems and
 //! the caller's lint findings), so that a page can offer a move the record's findings
 //! still block and let the refusal name them.
@@ -13,8 +13,7 @@ use super::Change;
 use super::common::{Decision, is_org, require, require_role, subject};
 use crate::DomainError;
 use crate::access::Member;
-use crate::cna::{CnaRecord, RecordState};
-use crate::record::RecordDraft;
+use crate::record::{CnaRecord, RecordState};
 use crate::report::{MessageKind, NewMessage, OutgoingMail, Report};
 use crate::state::ReportState;
 use crate::text::{MAX_DESCRIPTION_BYTES, required_text};
@@ -40,11 +39,6 @@ pub(super) fn may_save(report: &Report) -> Result<Option<RecordState>, DomainErr
     Ok(before)
 }
 
-/// The first API's thin record is saved as the full record it upgrades to.
-pub(super) fn update(d: &Decision, record: RecordDraft) -> Result<Change, DomainError> {
-    save(d, record.into())
-}
-
 /// Saves the full record; the record becomes (or stays) DRAFT.
 pub(super) fn save(d: &Decision, record: CnaRecord) -> Result<Change, DomainError> {
     let before = may_save(d.report)?;
@@ -55,7 +49,6 @@ pub(super) fn save(d: &Decision, record: CnaRecord) -> Result<Change, DomainErro
         ));
     }
     let mut next = d.report.clone();
-    next.record = Some(record.to_draft());
     next.cna_record = Some(record);
     next.record_state = Some(RecordState::Draft);
     let detail = match before {

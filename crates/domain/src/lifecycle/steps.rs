@@ -13,8 +13,8 @@ use jiff::Timestamp;
 use super::common::admit;
 use super::{cve, disclosure, may_merge, may_split, record, triage};
 use crate::access::Actor;
-use crate::cna::RecordState;
 use crate::policy::Policy;
+use crate::record::RecordState;
 use crate::report::Report;
 use crate::state::ReportState;
 

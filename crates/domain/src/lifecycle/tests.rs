@@ -2,7 +2,7 @@ use super::*;
 use crate::access::Member;
 use crate::ids::{ProjectSlug, UserId};
 use crate::intake::Submission;
-use crate::record::{AffectedRange, Credit, CreditKind, Severity};
+use crate::record::{Credit, CreditKind, Severity, VersionRange};
 use crate::report::{Channel, MessageKind, NoticeKind, Reporter};
 use crate::state::ReportState;
 
@@ -68,24 +68,23 @@ fn step(r: &Report, cmd: Command, actor: &Actor) -> Result<Change, DomainError> 
     decide(r, cmd, actor, now(), &Policy::default(), &contacts())
 }
 
-fn record() -> RecordDraft {
-    RecordDraft {
+fn record() -> CnaRecord {
+    CnaRecord {
         title: "Apache Kafka: RCE in Connect".into(),
         description: "An attacker can run code.".into(),
         product: "Apache Kafka".into(),
-        affected: vec![AffectedRange {
+        affected: vec![VersionRange {
             introduced: "3.0.0".into(),
             fixed: Some("3.7.1".into()),
+            ..VersionRange::default()
         }],
         severity: Some(Severity::Important),
         cwe: Some("CWE-502".into()),
-        cwe_name: None,
-        mitigation: None,
         credits: vec![Credit {
             name: "Ann".into(),
             kind: CreditKind::Finder,
         }],
-        references: vec![],
+        ..CnaRecord::default()
     }
 }
 
@@ -163,7 +162,7 @@ fn the_whole_path_to_announcement() {
             ReportState::CveAssigned,
         ),
         (
-            Command::UpdateRecord { record: record() },
+            Command::SaveRecord { record: record() },
             &team,
             ReportState::CveAssigned,
         ),
@@ -415,7 +414,7 @@ fn transition_requests_name_missing_fields() {
 
 #[test]
 fn the_record_is_gated_as_at_the_asf() {
-    use crate::cna::RecordState as S;
+    use crate::record::RecordState as S;
     let (org, team) = (member(1, true), member(2, false));
     let mut r = with_cve_assigned();
     assert_eq!(r.record_state(), Some(S::Reserved));
@@ -428,7 +427,7 @@ fn the_record_is_gated_as_at_the_asf() {
     assert!(step(&r, mv(S::Review), &team).is_err());
     let mut bad = record();
     bad.cwe = Some("79".into());
-    r = step(&r, Command::UpdateRecord { record: bad }, &team)
+    r = step(&r, Command::SaveRecord { record: bad }, &team)
         .unwrap()
         .report;
     assert_eq!(r.record_state(), Some(S::Draft));
@@ -438,7 +437,7 @@ fn the_record_is_gated_as_at_the_asf() {
         "{err}"
     );
     // The caller's lint findings count too.
-    r = step(&r, Command::UpdateRecord { record: record() }, &team)
+    r = step(&r, Command::SaveRecord { record: record() }, &team)
         .unwrap()
         .report;
     let linted = Command::MoveRecord {
@@ -469,7 +468,7 @@ fn the_record_is_gated_as_at_the_asf() {
     let err = step(&r, mv(S::Published), &org).unwrap_err();
     assert!(err.to_string().contains("announced"), "{err}");
     // An edit sends it back to DRAFT.
-    let c = step(&r, Command::UpdateRecord { record: record() }, &team).unwrap();
+    let c = step(&r, Command::SaveRecord { record: record() }, &team).unwrap();
     assert_eq!(c.report.record_state(), Some(S::Draft));
     assert!(
         c.audit.detail.contains("READY -> DRAFT"),
@@ -515,7 +514,7 @@ fn the_record_is_gated_as_at_the_asf() {
 
 #[test]
 fn a_rejected_cve_lets_the_report_be_rejected() {
-    use crate::cna::RecordState as S;
+    use crate::record::RecordState as S;
     let (org, team) = (member(1, true), member(2, false));
     let mut r = with_cve_assigned();
     assert!(
@@ -759,7 +758,7 @@ fn only_the_organisation_team_merges_open_reports() {
 fn a_merge_tells_each_side_its_own_part_and_never_names_a_to_bs_reporter() {
     let org = member(1, true);
     let mut a = accepted(false);
-    a.record = Some(record());
+    a.cna_record = Some(record());
     let b = second_report();
     let m = merge(&b, &a, &org, now(), &contacts()).unwrap();
     let src = &m.source;

@@ -15,9 +15,9 @@ use super::common::{
 };
 use crate::DomainError;
 use crate::access::Member;
-use crate::cna::RecordState;
 use crate::ids::Email;
 use crate::policy::Policy;
+use crate::record::RecordState;
 use crate::report::{Notice, NoticeKind, OutgoingMail, ProjectRef, Report};
 use crate::state::ReportState;
 use crate::text::{MAX_DESCRIPTION_BYTES, required_text};

@@ -158,7 +158,9 @@ fn range_shapes(r: &CnaRecord, found: &mut Found) {
     if r.affected.len() > 50 {
         found.push("affected", "at most 50 ranges");
     }
-    if r.affected.iter().all(|x| x.status != VersionStatus::Affected)
+    if r.affected
+        .iter()
+        .all(|x| x.status != VersionStatus::Affected)
         && !r.affected.is_empty()
         && r.default_status != Some(VersionStatus::Affected)
     {

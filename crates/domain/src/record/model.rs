@@ -15,6 +15,7 @@ pub const MAX_RECORD_DESCRIPTION: usize = 4096;
 /// records stored by earlier versions, which had fewer fields, read as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CnaRecord {
     /// e.g. "Apache Kafka: SASL/OAUTHBEARER does not validate the issuer".
     pub title: String,
@@ -61,32 +62,34 @@ impl CnaRecord {
     pub fn purl(&self) -> Option<String> {
         let name = self.package_name.as_deref()?.trim();
         let repo = self.collection_url.as_deref()?.trim().to_ascii_lowercase();
-        let enc = |s: &str| {
-            s.replace('%', "%25")
-                .replace('@', "%40")
-                .replace(' ', "%20")
-        };
-        if repo.contains("maven") {
+        let is = |hosts: &[&str]| hosts.iter().any(|h| repo.contains(h));
+        // Maven's `group:artifact`, an npm scope and a Go path are the purl's namespace;
+        // everything else is one name.
+        let (kind, namespace, name) = if is(&["maven"]) {
             let (group, artifact) = name.split_once(':')?;
-            return Some(format!("pkg:maven/{}/{}", enc(group), enc(artifact)));
-        }
-        let kind = if repo.contains("pypi") || repo.contains("python.org") {
-            "pypi"
-        } else if repo.contains("npmjs") {
-            "npm"
-        } else if repo.contains("crates.io") {
-            "cargo"
-        } else if repo.contains("rubygems") {
-            "gem"
-        } else if repo.contains("nuget") {
-            "nuget"
-        } else if repo.contains("golang") || repo.contains("go.dev") {
-            "golang"
+            ("maven", Some(group), artifact)
+        } else if is(&["npmjs", "golang", "go.dev"]) {
+            let kind = if is(&["npmjs"]) { "npm" } else { "golang" };
+            match name.rsplit_once('/') {
+                Some((namespace, name)) => (kind, Some(namespace), name),
+                None => (kind, None, name),
+            }
+        } else if is(&["pypi", "python.org"]) {
+            ("pypi", None, name)
+        } else if is(&["crates.io"]) {
+            ("cargo", None, name)
+        } else if is(&["rubygems"]) {
+            ("gem", None, name)
+        } else if is(&["nuget"]) {
+            ("nuget", None, name)
         } else {
             return None;
         };
-        // npm scopes and Go paths keep their slashes; everything else is one segment.
-        Some(format!("pkg:{kind}/{}", enc(name)))
+        let mut purl = packageurl::PackageUrl::new(kind, name).ok()?;
+        if let Some(namespace) = namespace {
+            purl.with_namespace(namespace).ok()?;
+        }
+        Some(purl.to_string())
     }
 }
 
@@ -162,6 +165,20 @@ mod tests {
         r.collection_url = Some("https://pypi.org".into());
         r.package_name = Some("apache-airflow".into());
         assert_eq!(r.purl().as_deref(), Some("pkg:pypi/apache-airflow"));
+        r.collection_url = Some("https://registry.npmjs.org".into());
+        r.package_name = Some("@apache/echarts core".into());
+        assert_eq!(
+            r.purl().as_deref(),
+            Some("pkg:npm/%40apache/echarts%20core")
+        );
+        r.collection_url = Some("https://pkg.go.dev".into());
+        r.package_name = Some("github.com/apache/arrow-go".into());
+        assert_eq!(
+            r.purl().as_deref(),
+            Some("pkg:golang/github.com/apache/arrow-go")
+        );
+        r.collection_url = Some("https://example.org/repo".into());
+        assert_eq!(r.purl(), None);
     }
 
     /// The first records (title, description, product, ranges without inclusive

@@ -5,6 +5,7 @@
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use crate::DomainError;
 use crate::text::{optional_line, required_line};
@@ -34,8 +35,21 @@ pub const REFERENCE_TAGS: [&str; 19] = [
 
 /// The ASF's textual severity scale (the announcements' "Severity:" line and the corpus'
 /// "Textual description of severity"; docs/process.md#step-8-write-the-record).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Severity {
     Low,
     Moderate,
@@ -44,48 +58,61 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 4] = [Self::Low, Self::Moderate, Self::Important, Self::Critical];
+    pub const ALL: [Severity; Self::VARIANTS.len()] = crate::variants(Self::VARIANTS);
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Moderate => "moderate",
-            Self::Important => "important",
-            Self::Critical => "critical",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| {
-                DomainError::invalid(
-                    "severity",
-                    format!("{s:?} is not one of low, moderate, important, critical"),
-                )
-            })
+        s.trim().to_ascii_lowercase().parse().map_err(|_| {
+            DomainError::invalid(
+                "severity",
+                format!(
+                    "{s:?} is not one of {}",
+                    Self::ALL.map(Self::as_str).join(", ")
+                ),
+            )
+        })
     }
 }
 
 /// A credit line, with its CVE JSON 5 credit type (finder, reporter, remediation developer...).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Credit {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: CreditKind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The API spells them in snake_case; `cve_name` is the CVE JSON 5 spelling.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CreditKind {
     Finder,
     Reporter,
     Analyst,
     Coordinator,
     #[serde(alias = "remediation developer")]
+    #[strum(serialize = "remediation developer")]
     RemediationDeveloper,
     #[serde(alias = "remediation reviewer")]
+    #[strum(serialize = "remediation reviewer")]
     RemediationReviewer,
     #[serde(alias = "remediation verifier")]
+    #[strum(serialize = "remediation verifier")]
     RemediationVerifier,
     Tool,
     Sponsor,
@@ -113,45 +140,22 @@ impl Credit {
 }
 
 impl CreditKind {
-    pub const ALL: [CreditKind; 10] = [
-        Self::Finder,
-        Self::Reporter,
-        Self::Analyst,
-        Self::Coordinator,
-        Self::RemediationDeveloper,
-        Self::RemediationReviewer,
-        Self::RemediationVerifier,
-        Self::Tool,
-        Self::Sponsor,
-        Self::Other,
-    ];
+    pub const ALL: [CreditKind; Self::VARIANTS.len()] = crate::variants(Self::VARIANTS);
     /// The CVE JSON 5 spelling.
     pub fn cve_name(self) -> &'static str {
-        match self {
-            Self::Finder => "finder",
-            Self::Reporter => "reporter",
-            Self::Analyst => "analyst",
-            Self::Coordinator => "coordinator",
-            Self::RemediationDeveloper => "remediation developer",
-            Self::RemediationReviewer => "remediation reviewer",
-            Self::RemediationVerifier => "remediation verifier",
-            Self::Tool => "tool",
-            Self::Sponsor => "sponsor",
-            Self::Other => "other",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         let s = s.trim().to_ascii_lowercase().replace('_', " ");
-        Self::ALL
-            .into_iter()
-            .find(|k| k.cve_name() == s)
-            .ok_or_else(|| DomainError::invalid("credits", format!("{s:?} is not a credit type")))
+        s.parse()
+            .map_err(|_| DomainError::invalid("credits", format!("{s:?} is not a credit type")))
     }
 }
 
 /// A CWE the record names besides the first (CVE `problemTypes`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cwe {
     /// e.g. "CWE-79".
     pub id: String,
@@ -201,6 +205,7 @@ pub(super) fn is_cwe_id(s: &str) -> bool {
 /// One dated event of the record's timeline (CVE `timeline`, in English).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimelineEntry {
     /// As CVE JSON 5 writes it, e.g. `2024-01-05T00:00:00.000Z`; kept as written on import.
     pub time: String,
@@ -253,6 +258,7 @@ impl TimelineEntry {
 /// A reference URL with its CVE tags. Reads a bare URL string too (how records stored
 /// before tags existed, and the first API's clients, write references).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reference {
     pub url: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]

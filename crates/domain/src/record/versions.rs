@@ -3,14 +3,30 @@
 //! them in (`1.0.0 before 1.2.3, fixed in 1.1.9`).
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use crate::DomainError;
 use crate::text::optional_line;
 
 /// The status of a range, of a change inside one, or of the versions outside every
 /// range (CVE `status`, `changes[].status`, `defaultStatus`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum VersionStatus {
     #[default]
     Affected,
@@ -19,28 +35,21 @@ pub enum VersionStatus {
 }
 
 impl VersionStatus {
-    pub const ALL: [VersionStatus; 3] = [Self::Affected, Self::Unaffected, Self::Unknown];
+    pub const ALL: [VersionStatus; Self::VARIANTS.len()] = crate::variants(Self::VARIANTS);
 
     /// As CVE JSON 5 writes it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Affected => "affected",
-            Self::Unaffected => "unaffected",
-            Self::Unknown => "unknown",
-        }
+        self.into()
     }
 
     pub fn parse(field: &'static str, s: &str) -> Result<Self, DomainError> {
         let s = s.trim().to_ascii_lowercase();
-        Self::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                DomainError::invalid(
-                    field,
-                    format!("{s:?} is not a status (affected, unaffected or unknown)"),
-                )
-            })
+        s.parse().map_err(|_| {
+            DomainError::invalid(
+                field,
+                format!("{s:?} is not a status (affected, unaffected or unknown)"),
+            )
+        })
     }
 
     fn is_affected(&self) -> bool {
@@ -51,6 +60,7 @@ impl VersionStatus {
 /// Inside a range, from version `at` on the status is `status` (CVE `changes`): the
 /// usual case is a fix on an older branch, "1.0.0 before 2.0.0, fixed in 1.4.7".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VersionChange {
     pub at: String,
     pub status: VersionStatus,
@@ -65,6 +75,7 @@ pub struct VersionChange {
 /// ranges are stored in that shape still.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VersionRange {
     /// First affected version; "0" or empty for "all versions before".
     pub introduced: String,

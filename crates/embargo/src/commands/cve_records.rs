@@ -93,7 +93,7 @@ pub async fn export(data: &DataArgs, id: &str, format: ExportFormat) -> Result<(
             Some(adv) => {
                 let built = container::build(
                     &cve,
-                    &adv.record,
+                    &adv.advisory.record,
                     &settings.cna,
                     Dates::at(adv.advisory.published_at),
                 )?;

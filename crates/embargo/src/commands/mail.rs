@@ -2,14 +2,12 @@
 //! the outbox worker. Both doors share `embargo_mail::Ingestor`.
 
 use std::io::Read;
-use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use embargo_app::App;
 use embargo_mail::outbound::{self, OutboundConfig};
 use embargo_mail::smtp::Envelope;
 use embargo_mail::{Ingestor, MailError};
-use embargo_store::Store;
 
 use crate::cli::DataArgs;
 use crate::config::Settings;
@@ -87,11 +85,7 @@ async fn open_ingestor(settings: &Settings) -> Result<Ingestor> {
 
 /// Starts the SMTP receiver (when configured) and the outbox worker (when a relay is
 /// configured) beside the web server; they stop with the returned handles.
-pub async fn start(
-    settings: &Settings,
-    app: &App,
-    store: Arc<dyn Store>,
-) -> Result<Vec<tokio::task::JoinHandle<()>>> {
+pub async fn start(settings: &Settings, app: &App) -> Result<Vec<tokio::task::JoinHandle<()>>> {
     let organisation = &app.settings().organisation;
     let mut tasks = Vec::new();
     if let Some(addr) = settings.mail.smtp_listen {
@@ -125,7 +119,7 @@ pub async fn start(
         config.retry_base = settings.mail.retry_base;
         println!("Outgoing mail goes to the relay {host}:{port}");
         tasks.push(tokio::spawn(outbound::run(
-            store,
+            app.clone(),
             config,
             std::future::pending(),
         )));

@@ -1,10 +1,8 @@
 //! `embargo serve`: the web UI and API on the configured database.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use embargo_store::Store;
 use embargo_web::{AppState, WebConfig};
 
 use crate::cli::DataArgs;
@@ -20,9 +18,8 @@ pub async fn run(
     let store = settings.open_store().await?;
     tracing::info!(database = %settings.database_label(), "database ready");
     ensure_initialised(&store, &settings).await?;
-    let outbox: Arc<dyn Store> = Arc::new(store.clone());
     let app = crate::wiring::build(&settings, store, true).await?;
-    let mail_tasks = super::mail::start(&settings, &app, outbox).await?;
+    let mail_tasks = super::mail::start(&settings, &app).await?;
     let state = AppState {
         app,
         config: WebConfig {

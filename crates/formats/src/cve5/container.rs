@@ -8,11 +8,11 @@
 //! the textual severity, problem types without a CWE id, non-English text,
 //! configurations, exploits, impacts, ADP containers.
 
-use embargo_domain::cna::{
-    CnaRecord, Cwe, Reference, TimelineEntry, VersionChange, VersionRange, VersionStatus,
-};
 use embargo_domain::ids::CveId;
-use embargo_domain::record::{Credit, CreditKind, Severity};
+use embargo_domain::record::{
+    CnaRecord, Credit, CreditKind, Cwe, Reference, Severity, TimelineEntry, VersionChange,
+    VersionRange, VersionStatus,
+};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -24,6 +24,7 @@ use crate::FormatError;
 
 /// A CVSS score computed from a vector.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Score {
     /// `cvssV3_1` or `cvssV4_0`.
     pub key: &'static str,
@@ -37,6 +38,7 @@ pub struct Score {
 
 /// Something to fix (error) or worth fixing (warning) in a record, with where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     /// "error" or "warning".
     pub level: &'static str,
@@ -545,8 +547,7 @@ fn status(s: Status) -> VersionStatus {
 
 #[cfg(test)]
 mod tests {
-    use embargo_domain::cna::VersionRange;
-    use embargo_domain::record::{Credit, CreditKind};
+    use embargo_domain::record::{Credit, CreditKind, VersionRange};
 
     use super::*;
 

@@ -3,10 +3,9 @@
 //! afterwards; reading them is all the public pages do.
 
 use async_trait::async_trait;
-use embargo_domain::cna::CnaRecord;
 use embargo_domain::ids::{CveId, ProjectId};
 use embargo_domain::lifecycle::Advisory;
-use embargo_domain::record::{Announcement, RecordDraft};
+use embargo_domain::record::Announcement;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -15,22 +14,13 @@ use super::{SqlStore, Tx};
 use crate::model::PublishedAdvisory;
 use crate::{Advisories, Result, StoreError};
 
-/// Publishes `a` with the full CNA record when the report has one (else the record
-/// is derived from the draft when read).
-pub(super) async fn insert_advisory(
-    tx: &mut Tx,
-    a: &Advisory,
-    full: Option<&CnaRecord>,
-) -> Result<()> {
+/// Publishes `a` with its record.
+pub(super) async fn insert_advisory(tx: &mut Tx, a: &Advisory) -> Result<()> {
     let record = serde_json::to_string(&a.record)
-        .map_err(|e| StoreError::Corrupt(format!("record does not serialize: {e}")))?;
-    let full = full
-        .map(serde_json::to_string)
-        .transpose()
         .map_err(|e| StoreError::Corrupt(format!("record does not serialize: {e}")))?;
     sqlx::query(
         "INSERT INTO advisories (cve_id, report_id, project_id, title, announcement_subject, \
-         announcement_body, record, published_at, cna_record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         announcement_body, published_at, cna_record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(a.cve.to_string())
     .bind(a.report.as_str())
@@ -38,34 +28,27 @@ pub(super) async fn insert_advisory(
     .bind(&a.title)
     .bind(&a.announcement.subject)
     .bind(&a.announcement.body)
-    .bind(record)
     .bind(a.published_at.as_microsecond())
-    .bind(full)
+    .bind(record)
     .execute(&mut **tx)
     .await
     .map_err(|e| {
         // Both the CVE id and the report are unique: one advisory each.
-        unique_conflict(e, || {
-            format!("an advisory of {} or of its report", a.cve)
-        })
+        unique_conflict(e, || format!("an advisory of {} or of its report", a.cve))
     })?;
     Ok(())
 }
 
 fn decode_advisory(row: &AnyRow) -> Result<PublishedAdvisory> {
-    let record: String = row.try_get("record")?;
-    let record: RecordDraft = serde_json::from_str(&record)
+    // NULL only in a row no migration could fill (0008 moved every thin record over).
+    let record: String = row
+        .try_get::<Option<String>, _>("cna_record")?
+        .ok_or_else(|| StoreError::Corrupt("advisory without a record".into()))?;
+    let record = serde_json::from_str(&record)
         .map_err(|e| StoreError::Corrupt(format!("stored record does not parse: {e}")))?;
     let project = project_ref(row)?
         .ok_or_else(|| StoreError::Corrupt("advisory without a project".into()))?;
-    // A report without a full CNA record published only its draft: derive it.
-    let full = match row.try_get::<Option<String>, _>("cna_record")? {
-        Some(json) => serde_json::from_str(&json)
-            .map_err(|e| StoreError::Corrupt(format!("stored record does not parse: {e}")))?,
-        None => CnaRecord::from(record.clone()),
-    };
     Ok(PublishedAdvisory {
-        record: full,
         advisory: Advisory {
             cve: cve_id(&row.try_get::<String, _>("cve_id")?)?,
             report: report_id(&row.try_get::<String, _>("report_id")?)?,
@@ -92,7 +75,7 @@ impl SqlStore {
     ) -> Result<Vec<PublishedAdvisory>> {
         let sql = format!(
             "SELECT a.cve_id, a.report_id, a.project_id, a.title, a.announcement_subject, \
-             a.announcement_body, a.record, a.cna_record, a.published_at, p.slug, p.name, p.trusted \
+             a.announcement_body, a.cna_record, a.published_at, p.slug, p.name, p.trusted \
              FROM advisories a JOIN projects p ON p.id = a.project_id {filter} \
              ORDER BY a.published_at DESC, a.cve_id DESC"
         );

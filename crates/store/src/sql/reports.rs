@@ -22,6 +22,7 @@ use super::codec::{
     outbox_body_aad, outbox_cc_aad, outbox_subject_aad, outbox_to_aad, project_ref, report_aad,
     report_id, timestamp, title_aad, unique_conflict,
 };
+use super::upgrade::report_from_json;
 use super::{SqlStore, Tx};
 use crate::model::{OutboxEntry, ReportFilter, ReportSummary};
 use crate::{Reports, Result, StoreError};
@@ -153,7 +154,7 @@ impl SqlStore {
             claim_cve(tx, report_id, cve, change.audit.at.as_microsecond()).await?;
         }
         if let Some(advisory) = &change.publish {
-            insert_advisory(tx, advisory, change.report.cna_record.as_ref()).await?;
+            insert_advisory(tx, advisory).await?;
         }
         self.keep_record_version(tx, change).await?;
         Ok(())
@@ -219,7 +220,7 @@ impl SqlStore {
         let id: String = row.try_get("id")?;
         let content: Vec<u8> = row.try_get("content_sealed")?;
         let json = self.sealer.open(report_aad(&id).as_bytes(), &content)?;
-        let mut report: Report = serde_json::from_slice(&json)
+        let mut report = report_from_json(&json)
             .map_err(|e| StoreError::Corrupt(format!("report {id} does not parse: {e}")))?;
         if report.id.as_str() != id {
             return Err(StoreError::Corrupt(format!(

@@ -76,6 +76,7 @@ Message-ID: <held-1@elsewhere.example>\r\n\r\nsee the screenshot\r\n";
                     disposition: "held",
                     received_at: Timestamp::now(),
                     attachments: &attachments,
+                    headers: None,
                     released_from: None,
                 },
                 MailEffect::Apply(&change),

@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::records::rich_record;
-use crate::schemas::{assert_valid, check, corpus_or_skip};
+use crate::schemas::{assert_valid, check, schema_tools_or_skip};
 use crate::support::{TestApp, apps};
 
 const CVE: &str = "CVE-2026-20100";
@@ -96,7 +96,7 @@ async fn an_announced_advisory_appears_in_every_format_and_not_before() {
         step(&app, &app.member_a, &id, json!({"to": "announced"})).await;
 
         // Every format, each valid.
-        let corpus = corpus_or_skip("publication schemas");
+        let corpus = schema_tools_or_skip("publication schemas");
         let (status, ct, body) = get_raw(&app, &format!("/advisories/{CVE}.json")).await;
         assert_eq!(status, StatusCode::OK, "{b}");
         assert!(ct.starts_with("application/json"), "{b}: {ct}");
@@ -257,13 +257,13 @@ async fn an_announced_advisory_appears_in_every_format_and_not_before() {
 
 /// The field names RFC 9116 section 2.5 defines, read from the RFC itself.
 fn rfc9116_fields() -> Vec<String> {
-    let dir = std::env::var_os("EMBARGO_CORPUS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    let Ok(rfc) = std::fs::read_to_string(dir.join("security-txt/rfc9116.txt")) else {
-        eprintln!("SKIPPED: the RFC 9116 field list (corpus not found); using the known list");
+    let rfc = embargo_testkit::corpus()
+        .and_then(|dir| std::fs::read_to_string(dir.join("security-txt/rfc9116.txt")).ok());
+    let Some(rfc) = rfc else {
+        embargo_testkit::skip_or_fail(
+            "the RFC 9116 field list from the corpus",
+            "no corpus/security-txt/rfc9116.txt; using the known list",
+        );
         return [
             "Acknowledgments",
             "Canonical",
@@ -448,7 +448,7 @@ async fn timeline_cwes_statuses_and_changes_reach_every_format() {
                 .is_some(),
             "{b}: the unaffected range is known_not_affected: {csaf}"
         );
-        if let Some(corpus) = corpus_or_skip("deeper record schemas") {
+        if let Some(corpus) = schema_tools_or_skip("deeper record schemas") {
             assert_valid("cve", &corpus, &cve, "/advisories/{cve}.json");
             assert_valid("osv", &corpus, &osv, "/advisories/{cve}.osv.json");
             assert_valid("csaf", &corpus, &csaf, "/advisories/{cve}.csaf.json");

@@ -345,11 +345,10 @@ async fn the_no_script_form_takes_the_new_fields_and_shows_what_is_wrong() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_official_schema_is_checked_on_every_save() {
     if crate::support::official_schema().is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the corpus is missing under CI=true"
+        return embargo_testkit::skip_or_fail(
+            "official schema check",
+            "no CVE record schema in the corpus; set EMBARGO_CORPUS",
         );
-        return eprintln!("SKIPPED: official schema check (the corpus not found)");
     }
     for app in apps().await {
         let b = app.backend;

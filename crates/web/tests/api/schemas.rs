@@ -8,35 +8,12 @@ use std::process::Command;
 
 use serde_json::Value;
 
-/// The corpus directory, or `None` after printing SKIPPED (panics under `CI=true`).
-pub fn corpus_or_skip(test: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("EMBARGO_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    let python = Command::new("python3")
-        .args(["-c", "import jsonschema, referencing"])
-        .status()
-        .is_ok_and(|s| s.success());
-    let missing = if !dir.is_dir() {
-        Some("the corpus")
-    } else if !python {
-        Some("python3 with jsonschema and referencing")
-    } else {
-        None
-    };
-    match missing {
-        None => Some(dir),
-        Some(what) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "{what} is missing under CI=true"
-            );
-            eprintln!("SKIPPED: {test} ({what} not found)");
-            None
-        }
-    }
+/// The corpus directory when it and python3 with `jsonschema` and `referencing` are
+/// here, or `None` after `test` said it is SKIPPED (a failure under `CI=true`).
+#[track_caller]
+pub fn schema_tools_or_skip(test: &str) -> Option<PathBuf> {
+    let corpus = embargo_testkit::corpus_or_skip(test)?;
+    embargo_testkit::require_python(test, &["jsonschema", "referencing"]).then_some(corpus)
 }
 
 const VALIDATE_PY: &str = r#"

@@ -411,13 +411,8 @@ pub fn official_schema() -> Option<Arc<embargo_formats::cve5::schema::OfficialSc
         OnceLock::new();
     SCHEMA
         .get_or_init(|| {
-            let corpus = std::env::var_os("EMBARGO_CORPUS")
-                .map(std::path::PathBuf::from)
-                .unwrap_or_else(|| {
-                    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                        .join("../../../shared/corpus")
-                });
-            let path = corpus.join("schemas/cve/CVE_Record_Format_bundled_5.1.1.json");
+            let path = embargo_testkit::corpus_path()
+                .join("schemas/cve/CVE_Record_Format_bundled_5.1.1.json");
             path.is_file().then(|| {
                 Arc::new(
                     embargo_formats::cve5::schema::OfficialSchema::load(&path)

@@ -4,7 +4,7 @@
 //! window, a free CVE id, a complete record...) is decided, merged or split.
 
 use super::*;
-use crate::cna::RecordState as S;
+use crate::record::RecordState as S;
 use jiff::ToSpan;
 use jiff::civil::Date;
 
@@ -69,13 +69,12 @@ fn report_in(state: ReportState, routing: Routing, rc: RecordCase) -> Report {
     let text = match rc.text {
         Text::None => None,
         Text::Complete => Some(record()),
-        Text::Problems => Some(RecordDraft {
+        Text::Problems => Some(CnaRecord {
             cwe: Some("79".into()),
             ..record()
         }),
     };
-    r.cna_record = text.clone().map(CnaRecord::from);
-    r.record = text;
+    r.cna_record = text;
     r.record_state = rc.state;
     r
 }
@@ -222,9 +221,8 @@ fn taken(r: &Report, step: Step, actor: &Actor, policy: &Policy) -> bool {
             Ok(_) => true,
             Err(err) => {
                 let mut fixed = r.clone();
-                if fixed.record.is_some() {
-                    fixed.record = Some(record());
-                    fixed.cna_record = Some(record().into());
+                if fixed.cna_record.is_some() {
+                    fixed.cna_record = Some(record());
                 }
                 let only_findings = decided(&fixed).is_ok();
                 if only_findings {

@@ -6,25 +6,23 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::views::{AdvisoryJson, AdvisoryListJson};
 
+/// Published advisories, newest first (public).
+#[utoipa::path(
+    get,
+    path = "/advisories",
+    operation_id = "listAdvisories",
+    responses((status = 200, description = "The advisories.", body = AdvisoryListJson))
+)]
 pub async fn list(State(state): State<AppState>) -> Result<Response, AppError> {
     let base = state.app.settings().base_url.trim_end_matches('/');
-    let advisories: Vec<serde_json::Value> = state
+    let advisories = state
         .app
         .advisories(None)
         .await?
         .iter()
-        .map(|a| {
-            let cve = a.advisory.cve.to_string();
-            serde_json::json!({
-                "cve": cve,
-                "title": a.advisory.title,
-                "project": { "slug": a.project.slug, "name": a.project.name },
-                "published_at": a.advisory.published_at,
-                "url": format!("{base}/advisories/{cve}"),
-                "cve_record_url": format!("{base}/advisories/{cve}.json"),
-            })
-        })
+        .map(|a| AdvisoryJson::new(a, base))
         .collect();
-    Ok(Json(serde_json::json!({ "advisories": advisories })).into_response())
+    Ok(Json(AdvisoryListJson { advisories }).into_response())
 }

@@ -4,18 +4,27 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use embargo_domain::cna::CnaRecord;
 use embargo_domain::intake::Submission;
 use embargo_domain::lifecycle::{Command, TransitionRequest};
+use embargo_domain::record::CnaRecord;
 use embargo_domain::report::{Channel, Report};
 use embargo_domain::state::ReportState;
 use jiff::Timestamp;
 use serde::Deserialize;
 
+use utoipa::{IntoParams, ToSchema};
+
+use super::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ReportPath, TooManyRequests,
+    Unauthenticated, UnsupportedMediaType, UpstreamRefused,
+};
 use crate::error::AppError;
 use crate::extract::{ApiJson, Auth, TeamReport};
 use crate::state::AppState;
-use crate::views::{SummaryJson, TeamViewJson};
+use crate::views::{
+    ReceiptJson, RecordVersionJson, RecordVersionsJson, ReportListJson, SplitJson, SummaryJson,
+    TeamViewJson,
+};
 use embargo_app::ListQuery;
 
 /// A body extracted after the caller is known, so that an unauthorised caller learns
@@ -40,26 +49,47 @@ async fn full_view(state: &AppState, report: &Report) -> Result<Json<TeamViewJso
     Ok(Json(view))
 }
 
-/// `POST /api/v1/reports`: anyone may report.
+/// Report a vulnerability (public, no account).
+#[utoipa::path(
+    post,
+    path = "/reports",
+    operation_id = "submitReport",
+    request_body = Submission,
+    responses(
+        (status = 201, description = "Received: the report is stored.", body = ReceiptJson),
+        (status = 400, response = BadRequest),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     body: Body<Submission>,
 ) -> Result<Response, AppError> {
     let ApiJson(sub) = body?;
     let (report, token) = state.app.submit(&sub, Channel::Api).await?;
-    let answer = serde_json::json!({
-        "id": report.id,
-        "status_url": state.app.settings().status_url(token.expose()),
-        "state": report.state,
-    });
+    let answer = ReceiptJson {
+        id: report.id.to_string(),
+        status_url: state.app.settings().status_url(token.expose()),
+        state: report.state,
+    };
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+/// The list's query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Only this project's reports (those the caller may see).
     project: Option<String>,
+    /// Only reports in this state.
+    #[param(value_type = Option<ReportState>)]
     state: Option<String>,
+    /// At most this many (1 to 500; 50 when left out).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+    /// Skip this many.
     offset: Option<u32>,
 }
 
@@ -68,7 +98,19 @@ const MAX_LIMIT: u32 = 500;
 /// A page as the dashboard shows it, unless the caller asks for more.
 const DEFAULT_LIMIT: u32 = 50;
 
-/// `GET /api/v1/reports`: the reports the caller handles.
+/// The reports the caller handles, soonest deadline first.
+#[utoipa::path(
+    get,
+    path = "/reports",
+    operation_id = "listReports",
+    params(ListParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The list.", body = ReportListJson),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
@@ -88,10 +130,22 @@ pub async fn list(
     let rows = state.app.list(member, &q).await?;
     let now = Timestamp::now();
     let reports: Vec<SummaryJson> = rows.iter().map(|r| SummaryJson::new(r, now)).collect();
-    Ok(Json(serde_json::json!({ "reports": reports })).into_response())
+    Ok(Json(ReportListJson { reports }).into_response())
 }
 
-/// `GET /api/v1/reports/{id}`.
+/// The team's full view of one report.
+#[utoipa::path(
+    get,
+    path = "/reports/{id}",
+    operation_id = "getReport",
+    params(ReportPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The report.", body = TeamViewJson),
+        (status = 401, response = Unauthenticated),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn show(
     State(state): State<AppState>,
     TeamReport { report, .. }: TeamReport,
@@ -99,7 +153,30 @@ pub async fn show(
     Ok(full_view(&state, &report).await?.into_response())
 }
 
-/// `POST /api/v1/reports/{id}/transitions`.
+/// Move the report along its lifecycle.
+///
+/// Fields each target needs: `rejected` a `reason` (sent to the reporter); `accepted` a
+/// `disclosure_date` (not in the past); `cve_requested` a one-line `summary`;
+/// `cve_assigned` an optional `cve` (default: the pool's next free id); `fixed` a
+/// `fix_ref` and `release_ref`.
+#[utoipa::path(
+    post,
+    path = "/reports/{id}/transitions",
+    operation_id = "transitionReport",
+    params(ReportPath),
+    request_body = TransitionRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The report after the step.", body = TeamViewJson),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
 pub async fn transition(
     State(state): State<AppState>,
     TeamReport { auth, report }: TeamReport,
@@ -110,13 +187,34 @@ pub async fn transition(
     Ok(full_view(&state, &report).await?.into_response())
 }
 
-#[derive(Debug, Deserialize)]
+/// A reply to the reporter or an internal note.
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NewMessage {
+    /// `reply` (to the reporter, by mail too) or `note` (internal, never shown to the
+    /// reporter).
     kind: String,
     body: String,
 }
 
-/// `POST /api/v1/reports/{id}/messages`: a reply to the reporter or an internal note.
+/// Reply to the reporter (`reply`) or write an internal note (`note`).
+#[utoipa::path(
+    post,
+    path = "/reports/{id}/messages",
+    operation_id = "addMessage",
+    params(ReportPath),
+    request_body = NewMessage,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Added; the report with its thread.", body = TeamViewJson),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
 pub async fn message(
     State(state): State<AppState>,
     TeamReport { auth, report }: TeamReport,
@@ -137,12 +235,35 @@ pub async fn message(
     Ok((StatusCode::CREATED, full_view(&state, &report).await?).into_response())
 }
 
-/// `PUT /api/v1/reports/{id}/record`.
+/// Write the CVE record (accepted, unannounced reports); it becomes DRAFT.
+///
+/// Every field may be left out; `record_findings` in the answer say what is missing or
+/// wrong.
+#[utoipa::path(
+    put,
+    path = "/reports/{id}/record",
+    operation_id = "putRecord",
+    params(ReportPath),
+    request_body = CnaRecord,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The report with its record.", body = TeamViewJson),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
 pub async fn record(
     State(state): State<AppState>,
     TeamReport { auth, report }: TeamReport,
     body: Body<CnaRecord>,
 ) -> Result<Response, AppError> {
+    // The first API's thin record (bare reference URLs, ranges without inclusive
+    // bounds, fewer fields) is a CnaRecord with fields left out: it reads as one.
     let ApiJson(record) = body?;
     let report = state
         .app
@@ -152,14 +273,39 @@ pub async fn record(
 }
 
 /// A move of the CVE record: `{"to": "review" | "ready" | "published" | "rejected" | "draft", "reason"?}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RecordMove {
+    #[schema(value_type = embargo_domain::record::RecordState)]
     to: String,
+    /// Required to reject; kept as an internal note.
     #[serde(default)]
     reason: Option<String>,
 }
 
-/// `POST /api/v1/reports/{id}/record/transitions`.
+/// Move the CVE record.
+///
+/// Submit it for review (handling team), mark it READY, send it back to DRAFT, publish
+/// it after the announcement, or reject the id (organisation team). Publishing and
+/// rejecting go to CVE Services first when it is configured.
+#[utoipa::path(
+    post,
+    path = "/reports/{id}/record/transitions",
+    operation_id = "moveRecord",
+    params(ReportPath),
+    request_body = RecordMove,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The report after the move.", body = TeamViewJson),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 502, response = UpstreamRefused),
+    )
+)]
 pub async fn record_transition(
     State(state): State<AppState>,
     TeamReport { auth, report }: TeamReport,
@@ -173,21 +319,54 @@ pub async fn record_transition(
     Ok(full_view(&state, &report).await?.into_response())
 }
 
-/// `GET /api/v1/reports/{id}/record/versions`: every saved version, oldest first.
+/// Every saved version of the record (content and state), oldest first.
+#[utoipa::path(
+    get,
+    path = "/reports/{id}/record/versions",
+    operation_id = "recordVersions",
+    params(ReportPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The versions.", body = RecordVersionsJson),
+        (status = 401, response = Unauthenticated),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn record_versions(
     State(state): State<AppState>,
     TeamReport { report, .. }: TeamReport,
 ) -> Result<Response, AppError> {
     let versions = state.app.record_versions(&report).await?;
-    Ok(Json(serde_json::json!({ "versions": versions })).into_response())
+    let versions = versions.into_iter().map(RecordVersionJson::from).collect();
+    Ok(Json(RecordVersionsJson { versions }).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+/// Where to route a report.
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RouteBody {
+    /// Project slug.
     project: String,
 }
 
-/// `POST /api/v1/reports/{id}/route` (organisation team).
+/// Route a report to a project (organisation team).
+#[utoipa::path(
+    post,
+    path = "/reports/{id}/route",
+    operation_id = "routeReport",
+    params(ReportPath),
+    request_body = RouteBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Routed.", body = TeamViewJson),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
 pub async fn route(
     State(state): State<AppState>,
     TeamReport { auth, report }: TeamReport,
@@ -198,13 +377,40 @@ pub async fn route(
     Ok(full_view(&state, &report).await?.into_response())
 }
 
-#[derive(Debug, Deserialize)]
+/// Which report to merge into.
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct MergeBody {
+    /// Id of the report to merge into, e.g. `EMB-7F3KQ2M9ZC4D`.
     into: String,
 }
 
-/// `POST /api/v1/reports/{id}/merge` (organisation team): merges this report into
-/// `into`; answers the merged report's view (state `merged`, `merged_into`).
+/// Merge this report into another report of the same vulnerability (organisation team).
+///
+/// This report becomes `merged` (terminal) with `merged_into`; its reporter is told, by
+/// message and mail, only that it is handled together with another report and will be
+/// credited, never the other report's id or title. The other report gets an internal
+/// note naming this one, and this reporter's credit on its record if it has one. Both
+/// reports are changed in one transaction. Refused (409) when either is closed, when
+/// they are the same, or when this report has a CVE of its own that the other does not
+/// share.
+#[utoipa::path(
+    post,
+    path = "/reports/{id}/merge",
+    operation_id = "mergeReport",
+    params(ReportPath),
+    request_body = MergeBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Merged: the merged report (state `merged`, `merged_into` set).", body = TeamViewJson),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    )
+)]
 pub async fn merge(
     State(state): State<AppState>,
     TeamReport { auth, report }: TeamReport,
@@ -215,17 +421,36 @@ pub async fn merge(
     Ok(full_view(&state, &merged).await?.into_response())
 }
 
-/// `POST /api/v1/reports/{id}/split`: a second report for a second vulnerability;
-/// answers 201 with the new report's id.
+/// Split a second vulnerability off an accepted report (handling team or organisation
+/// team).
+///
+/// Creates a new report with this report's text, reporter, project and disclosure date,
+/// in state `accepted` with `split_from` set, so that it gets its own CVE and record. No
+/// status link is issued for it: the reporter keeps following this report's link, where
+/// the split is told. Both reports are written in one transaction.
+#[utoipa::path(
+    post,
+    path = "/reports/{id}/split",
+    operation_id = "splitReport",
+    params(ReportPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Split: the new report's id.", body = SplitJson),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 pub async fn split(
     State(state): State<AppState>,
     TeamReport { auth, report }: TeamReport,
 ) -> Result<Response, AppError> {
     let (original, created) = state.app.split(&auth.actor, &report).await?;
-    let answer = serde_json::json!({
-        "id": created.id,
-        "split_from": original.id,
-        "state": created.state,
-    });
+    let answer = SplitJson {
+        id: created.id.to_string(),
+        split_from: original.id.to_string(),
+        state: created.state,
+    };
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }

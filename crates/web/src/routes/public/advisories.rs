@@ -100,7 +100,7 @@ pub async fn show(
     let cfg = state.app.settings();
     let built = publication::build(
         &id,
-        &advisory.record,
+        &advisory.advisory.record,
         &cfg.cna,
         advisory.advisory.published_at,
     )?;
@@ -114,7 +114,7 @@ pub async fn show(
             subject: advisory.advisory.announcement.subject.clone(),
             body: advisory.advisory.announcement.body.clone(),
             scores: built.scores.clone(),
-            purl: advisory.record.purl(),
+            purl: advisory.advisory.record.purl(),
             csaf_path: publication::csaf_of(&built.record, cfg)?.0,
         })?)),
     }

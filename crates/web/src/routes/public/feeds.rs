@@ -69,6 +69,7 @@ fn feed(
         .map(|a| {
             let cve = a.advisory.cve.to_string();
             let summary: String = a
+                .advisory
                 .record
                 .description
                 .trim()

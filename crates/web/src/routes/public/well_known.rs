@@ -86,7 +86,7 @@ async fn documents(state: &AppState) -> Result<Vec<(String, Value, Timestamp)>, 
     for a in state.app.advisories(None).await? {
         let built = publication::build(
             &a.advisory.cve,
-            &a.record,
+            &a.advisory.record,
             &cfg.cna,
             a.advisory.published_at,
         )?;

@@ -5,11 +5,11 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use embargo_domain::cna::{
-    CnaRecord, Cwe, RecordState, Reference, TimelineEntry, VersionRange, VersionStatus,
-};
 use embargo_domain::lifecycle::{Step, available_steps};
-use embargo_domain::record::{Credit, Severity};
+use embargo_domain::record::{
+    CnaRecord, Credit, Cwe, RecordState, Reference, Severity, TimelineEntry, VersionRange,
+    VersionStatus,
+};
 use embargo_domain::report::Report;
 use embargo_domain::state::ReportState;
 use jiff::Timestamp;
@@ -329,7 +329,15 @@ pub async fn render(
         state.app.projects().await?,
     );
     let mut incoming = Vec::new();
-    for (m, (from, date, subject)) in taken {
+    for (
+        m,
+        embargo_app::model::MailHeaders {
+            from,
+            date,
+            subject,
+        },
+    ) in taken
+    {
         incoming.push(IncomingView {
             from,
             date,

@@ -22,27 +22,17 @@
 //!   writes only its own container; `embargo cve import` keeps the whole record).
 //!
 //! REJECTED records have no content to round-trip (they say why in `rejectedReasons`);
-//! `embargo cve import`/`export` keep them whole (`crates/embargo/tests/cve_cli.rs`).
+//! `embargo cve import`/`export` keep them whole (`crates/embargo/tests/end_to_end/cve_cli.rs`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use embargo_domain::cna::CnaRecord;
 use embargo_domain::ids::CveId;
-use embargo_domain::record::Severity;
+use embargo_domain::record::{CnaRecord, Severity};
 use embargo_formats::cve5::container::{self, Dates};
 use embargo_formats::cve5::model::{CnaContainer, RecordState, Status, is_english};
 use embargo_formats::cve5::{Cna, CveRecord, import, to_cna_record};
 use jiff::Timestamp;
-
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("EMBARGO_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    dir.is_dir().then_some(dir)
-}
 
 /// (vendor, product or package name, collectionURL, packageName).
 type Product = (
@@ -237,14 +227,9 @@ fn substance(c: &CnaContainer, lost: &mut BTreeMap<&'static str, usize>) -> Subs
 
 #[test]
 fn every_published_corpus_record_survives_the_editor_s_record() {
-    let Some(corpus) = corpus() else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "corpus missing under CI=true"
-        );
-        eprintln!(
-            "SKIPPED: every_published_corpus_record_survives_the_editor_s_record (corpus not found)"
-        );
+    let Some(corpus) = embargo_testkit::corpus_or_skip(
+        "every_published_corpus_record_survives_the_editor_s_record",
+    ) else {
         return;
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(corpus.join("cve-records"))

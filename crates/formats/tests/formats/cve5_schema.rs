@@ -4,89 +4,65 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use embargo_domain::ids::{CveId, ProjectId, ReportId};
-use embargo_domain::lifecycle::Advisory;
-use embargo_domain::record::{
-    AffectedRange, Credit, CreditKind, RecordDraft, Severity, announcement,
-};
-use embargo_formats::cve5::{Cna, published_record};
+use embargo_domain::ids::CveId;
+use embargo_domain::record::{CnaRecord, Credit, CreditKind, Reference, Severity, VersionRange};
+use embargo_formats::cve5::container::{self, Dates};
+use embargo_formats::cve5::{Cna, export};
+use serde_json::Value;
 
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("EMBARGO_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    dir.is_dir().then_some(dir)
-}
+/// What the skips below name.
+const TEST: &str = "CVE JSON 5 schema validation";
 
-fn skip(what: &str) {
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{what} is missing under CI=true"
-    );
-    eprintln!("SKIPPED: CVE JSON 5 schema validation ({what} not found)");
-}
-
-fn advisory(record: RecordDraft) -> Advisory {
+/// The PUBLISHED record of `record`, as an announced advisory's is written.
+fn published(record: CnaRecord, cna: &Cna) -> Value {
     let cve = CveId::parse("CVE-2026-10000").unwrap();
-    Advisory {
-        announcement: announcement(&cve, &record),
-        cve,
-        report: ReportId::generate(),
-        project: ProjectId(1),
-        title: record.title.clone(),
-        record,
-        published_at: "2026-11-22T10:00:00Z".parse().unwrap(),
-    }
+    let at = "2026-11-22T10:00:00Z".parse().unwrap();
+    export(
+        &container::build(&cve, &record, cna, Dates::at(at))
+            .unwrap()
+            .record,
+    )
 }
 
-fn full() -> RecordDraft {
-    RecordDraft {
+fn full() -> CnaRecord {
+    CnaRecord {
         title: "Apache Kafka: deserialization of untrusted data in Connect".into(),
         description: "Deserialization of Untrusted Data vulnerability in Apache Kafka Connect.\n\nUsers are recommended to upgrade to 3.7.1 <or later>.".into(),
         product: "Apache Kafka".into(),
         affected: vec![
-            AffectedRange { introduced: "3.0.0".into(), fixed: Some("3.7.1".into()) },
-            AffectedRange { introduced: "4.0.0-M1".into(), fixed: None },
+            VersionRange::parse_line("3.0.0 before 3.7.1").unwrap(),
+            VersionRange::parse_line("4.0.0-M1 and later").unwrap(),
         ],
         severity: Some(Severity::Important),
         cwe: Some("CWE-502".into()),
         cwe_name: Some("Deserialization of Untrusted Data".into()),
         mitigation: Some("Upgrade to 3.7.1.".into()),
         credits: vec![Credit { name: "Ann Researcher".into(), kind: CreditKind::Finder }],
-        references: vec!["https://kafka.apache.org/cve-list".into()],
+        references: vec![Reference::parse_line("https://kafka.apache.org/cve-list").unwrap()],
+        ..CnaRecord::default()
     }
 }
 
-fn minimal() -> RecordDraft {
-    RecordDraft {
+fn minimal() -> CnaRecord {
+    CnaRecord {
         title: "Minimal".into(),
         description: "d".into(),
         product: "P".into(),
-        affected: vec![AffectedRange {
-            introduced: "0".into(),
-            fixed: Some("1.0".into()),
-        }],
-        ..Default::default()
+        affected: vec![VersionRange::parse_line("before 1.0").unwrap()],
+        ..CnaRecord::default()
     }
 }
 
 #[test]
 fn exported_records_validate_against_the_official_schema() {
-    let Some(corpus) = corpus() else {
-        return skip("the corpus (EMBARGO_CORPUS or ../shared/corpus)");
+    let Some(corpus) = embargo_testkit::corpus_or_skip(TEST) else {
+        return;
     };
     let schema = corpus.join("schemas/cve/CVE_Record_Format_bundled_5.1.1.json");
-    let has_jsonschema = Command::new("python3")
-        .args(["-c", "import jsonschema"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_jsonschema {
-        return skip("python3 with the jsonschema package");
+    if !embargo_testkit::require_python(TEST, &["jsonschema"]) {
+        return;
     }
     let cna = Cna {
         org_id: "f0158376-9dc2-43b6-827c-5f631a4d8d09".into(),
@@ -95,7 +71,7 @@ fn exported_records_validate_against_the_official_schema() {
     };
     let dir = tempfile::tempdir().unwrap();
     for (name, record) in [("full", full()), ("minimal", minimal())] {
-        let json = published_record(&advisory(record), &cna);
+        let json = published(record, &cna);
         let path = dir.path().join(format!("{name}.json"));
         std::fs::write(&path, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
         let out = Command::new("python3")
@@ -119,7 +95,7 @@ fn exported_records_validate_against_the_official_schema() {
         );
     }
     // The validator does reject a broken record, so a pass above means something.
-    let mut broken = published_record(&advisory(minimal()), &cna);
+    let mut broken = published(minimal(), &cna);
     broken["containers"]["cna"]["affected"] = serde_json::json!([]);
     let path = dir.path().join("broken.json");
     std::fs::write(&path, serde_json::to_vec(&broken).unwrap()).unwrap();
@@ -143,7 +119,7 @@ fn record_carries_what_the_team_wrote() {
         short_name: "apache".into(),
         vendor: "Apache Software Foundation".into(),
     };
-    let j = published_record(&advisory(full()), &cna);
+    let j = published(full(), &cna);
     assert_eq!(j["cveMetadata"]["cveId"], "CVE-2026-10000");
     let c = &j["containers"]["cna"];
     assert_eq!(c["affected"][0]["vendor"], "Apache Software Foundation");

@@ -16,23 +16,6 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_embargo");
 
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("EMBARGO_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    dir.is_dir().then_some(dir)
-}
-
-fn skip(what: &str) {
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{what} is missing under CI=true"
-    );
-    eprintln!("SKIPPED: cve_cli ({what} not found)");
-}
-
 fn embargo(data_dir: &Path, db: Option<&str>, args: &[&str]) -> Output {
     let mut cmd = Command::new(BIN);
     cmd.args(args)
@@ -74,12 +57,8 @@ sys.exit(1 if bad else 0)
 
 /// Validates the files against the bundled CVE schema; SKIPPED without Python jsonschema.
 fn validate(corpus: &Path, files: &[PathBuf]) {
-    let has = Command::new("python3")
-        .args(["-c", "import jsonschema"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has {
-        return skip("python3 with jsonschema");
+    if !embargo_testkit::require_python("cve_cli schema validation", &["jsonschema"]) {
+        return;
     }
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("validate.py");
@@ -107,8 +86,8 @@ fn validate(corpus: &Path, files: &[PathBuf]) {
 
 #[tokio::test]
 async fn every_corpus_record_imports_and_exports_back_equal_and_valid() {
-    let Some(corpus) = corpus() else {
-        return skip("the corpus");
+    let Some(corpus) = embargo_testkit::corpus_or_skip("cve_cli") else {
+        return;
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(corpus.join("cve-records"))
         .unwrap()
@@ -257,14 +236,10 @@ async fn an_announced_advisory_exports_as_the_web_serves_it() {
         let (url, _guard) = fresh_database_url(backend).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let db = (backend == TestBackend::Postgres).then_some(url.as_str());
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let base = format!("http://127.0.0.1:{port}");
+        // The server binds a port of its own and says which; nothing here follows a
+        // link it writes, so its public URL need not be that address.
         let mut cmd = Command::new(BIN);
-        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .arg("--data-dir")
             .arg(dir.path())
             .env("EMBARGO_ADMIN_EMAIL", "root@example.org")
@@ -272,12 +247,18 @@ async fn an_announced_advisory_exports_as_the_web_serves_it() {
                 "EMBARGO_ADMIN_PASSWORD",
                 "a long enough admin password here",
             )
-            .env("EMBARGO_BASE_URL", &base)
-            .stdout(std::process::Stdio::null());
+            .env("EMBARGO_BASE_URL", "http://embargo.test")
+            .stdout(std::process::Stdio::piped());
         if let Some(url) = db {
             cmd.arg("--database-url").arg(url);
         }
-        let _server = Server(cmd.spawn().unwrap());
+        let mut server = Server(cmd.spawn().unwrap());
+        let addr = embargo_testkit::wait_for_address(
+            server.0.stdout.take().unwrap(),
+            "Embargo is listening on ",
+            std::time::Duration::from_secs(60),
+        );
+        let base = format!("http://{addr}");
         let http = reqwest::Client::new();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while !http

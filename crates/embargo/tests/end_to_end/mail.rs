@@ -5,10 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use embargo_store::test_support::{TestBackend, TestDb, backends, fresh_database_url};
@@ -18,9 +17,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_embargo");
 const ORG: &str = "security@example.org";
 const KAFKA: &str = "security@kafka.example.org";
 
+/// An SMTP relay on `port` (0: one of its own), which it prints ("READY PORT") once it
+/// listens; every message it gets is a file in `out`.
 const RELAY_PY: &str = r#"
-import sys, os, time, itertools
-from aiosmtpd.controller import Controller
+import sys, os, asyncio, itertools
+from aiosmtpd.smtp import SMTP
 port, out = int(sys.argv[1]), sys.argv[2]
 counter = itertools.count()
 class Handler:
@@ -31,12 +32,14 @@ class Handler:
             f.write(b"X-Rcpt: " + ",".join(envelope.rcpt_tos).encode() + b"\r\n" + envelope.content)
         os.rename(tmp, os.path.join(out, f"{os.getpid()}-{n}.eml"))
         return "250 OK"
-c = Controller(Handler(), hostname="127.0.0.1", port=port)
-c.start()
-print("READY", flush=True)
+async def main():
+    handler = Handler()
+    server = await asyncio.get_running_loop().create_server(
+        lambda: SMTP(handler, enable_SMTPUTF8=True), "127.0.0.1", port)
+    print("READY", server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
 try:
-    while True:
-        time.sleep(3600)
+    asyncio.run(main())
 except KeyboardInterrupt:
     pass
 "#;
@@ -83,30 +86,9 @@ print("DONE", flush=True)
 "#;
 
 /// python3 with aiosmtpd, or a SKIPPED line (a failure under CI=true).
+#[track_caller]
 fn python_ready() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import aiosmtpd, smtplib"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "python3 with aiosmtpd is needed (python3 -m pip install aiosmtpd) and CI must skip nothing"
-        );
-        eprintln!(
-            "SKIPPED: mail end-to-end tests (need python3 and `python3 -m pip install aiosmtpd`)"
-        );
-    }
-    ok
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    embargo_testkit::require_python("mail end-to-end tests", &["aiosmtpd", "smtplib"])
 }
 
 fn script(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -118,10 +100,17 @@ fn script(dir: &Path, name: &str, text: &str) -> PathBuf {
 struct Relay {
     child: Child,
     out: PathBuf,
+    port: u16,
 }
 
 impl Relay {
-    fn start(dir: &Path, port: u16) -> Relay {
+    /// A relay on a port of its own (no race for a free one).
+    fn start(dir: &Path) -> Relay {
+        Self::start_on(dir, 0)
+    }
+
+    /// A relay on `port`: one the server was told before the relay existed.
+    fn start_on(dir: &Path, port: u16) -> Relay {
         let out = dir.join("relay-out");
         std::fs::create_dir_all(&out).unwrap();
         let py = script(dir, "relay.py", RELAY_PY);
@@ -136,8 +125,12 @@ impl Relay {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        assert_eq!(line.trim(), "READY");
-        Relay { child, out }
+        let (ready, port) = line.trim().split_once(' ').unwrap_or((line.trim(), ""));
+        assert_eq!(ready, "READY");
+        let port = port
+            .parse()
+            .unwrap_or_else(|_| panic!("relay said {line:?}"));
+        Relay { child, out, port }
     }
 
     /// Every message the relay got so far.
@@ -223,18 +216,11 @@ impl Server {
             cmd.env("EMBARGO_MAIL_MAX_BYTES", max.to_string());
         }
         let mut child = cmd.spawn().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("SMTP receiver listening on ") {
-                    let _ = tx.send(addr.trim().parse::<SocketAddr>().unwrap());
-                }
-            }
-        });
-        let smtp = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("embargo serve did not start its SMTP receiver");
+        let smtp = embargo_testkit::wait_for_address(
+            child.stdout.take().unwrap(),
+            "SMTP receiver listening on ",
+            Duration::from_secs(60),
+        );
         Server { child, smtp }
     }
 
@@ -317,9 +303,8 @@ async fn mail_in_and_out_through_smtp() {
         };
         let dir = dir.path();
         import_projects(dir, url.as_deref());
-        let relay_port = free_port();
-        let relay = Relay::start(dir, relay_port);
-        let server = Server::start(dir, url.as_deref(), Some(relay_port), Some(200_000));
+        let relay = Relay::start(dir);
+        let server = Server::start(dir, url.as_deref(), Some(relay.port), Some(200_000));
         let store = open_store(dir, url.as_deref()).await;
         let ann = "ann@researcher.example";
         let name = backend.name();
@@ -513,7 +498,9 @@ async fn a_relay_down_for_a_while_gets_every_mail_exactly_once() {
             continue;
         };
         let dir = dir.path();
-        let relay_port = free_port();
+        // The relay is down at first: its port is told to the server before anything
+        // listens there (a race; see `unbound_port`).
+        let relay_port = embargo_testkit::unbound_port();
         let server = Server::start(dir, url.as_deref(), Some(relay_port), None);
         let store = open_store(dir, url.as_deref()).await;
         // Ten reports while the relay is down: each queues a receipt and a notice.
@@ -536,7 +523,7 @@ async fn a_relay_down_for_a_while_gets_every_mail_exactly_once() {
             "{}: attempts failed and are retried: {stats:?}",
             backend.name()
         );
-        let relay = Relay::start(dir, relay_port);
+        let relay = Relay::start_on(dir, relay_port);
         let deadline = Instant::now() + Duration::from_secs(60);
         while relay.messages().len() < 20 {
             assert!(

@@ -6,7 +6,7 @@ use embargo_domain::access::Member;
 use embargo_domain::ids::Email;
 use embargo_mail::{MailError, Outcome};
 use embargo_store::test_support::fresh_store;
-use embargo_store::{HeldMail, HeldState, NewUser, Reports, SqlStore, StoreError, Users};
+use embargo_store::{HeldMail, HeldState, Mailbox, NewUser, Reports, SqlStore, StoreError, Users};
 
 use super::{ALICE, ANN, KAFKA, ORG, hex, mail, new_id, rand_bytes, setup};
 
@@ -206,7 +206,17 @@ async fn a_held_copy_never_swallows_the_real_one() {
             &format!("From: Ann <{ANN}>\r\nTo: {ORG}\r\n"),
             "the bug\r\n",
         );
-        new_id(ingestor.ingest(&real, None).await.unwrap());
+        let id = new_id(ingestor.ingest(&real, None).await.unwrap());
+        // Its headers were read once at intake and kept for the report page.
+        let taken = store.incoming_for_report(&id).await.unwrap();
+        let headers = taken[0].headers.clone().expect("kept at intake");
+        assert_eq!(headers.from, format!("Ann <{ANN}>"), "{backend}");
+        assert_eq!(headers.subject, "RCE in the connect API");
+        assert!(
+            headers.date.starts_with("2026-06-01T10:00:00"),
+            "{}",
+            headers.date
+        );
     }
 }
 

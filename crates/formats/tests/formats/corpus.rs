@@ -11,32 +11,20 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use embargo_domain::ids::CveId;
-use embargo_domain::record::announcement;
 use embargo_formats::cve5::lint::{Level, lint_record};
-use embargo_formats::cve5::{CveRecord, export, import, to_record_draft};
+use embargo_formats::cve5::{CveRecord, export, import, to_cna_record};
 use embargo_formats::{FormatError, csaf, osv};
 use serde_json::Value;
 
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("EMBARGO_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    dir.is_dir().then_some(dir)
-}
+/// The Python modules the schema checks need.
+const PYTHON_MODULES: &[&str] = &["jsonschema", "referencing"];
 
-fn skip(test: &str, what: &str) {
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{what} is missing under CI=true"
-    );
-    eprintln!("SKIPPED: {test} ({what} not found)");
-}
+/// The BSI's CSAF validator, from npm.
+const VALIDATOR: &str = "@secvisogram/csaf-validator-lib";
 
 /// (file name, text) of every CVE record in the corpus, sorted.
 fn records(corpus: &Path) -> Vec<(String, String)> {
@@ -68,13 +56,6 @@ fn imported(corpus: &Path) -> Vec<(String, CveRecord)> {
             (name, r)
         })
         .collect()
-}
-
-fn has_python_jsonschema() -> bool {
-    Command::new("python3")
-        .args(["-c", "import jsonschema, referencing"])
-        .status()
-        .is_ok_and(|s| s.success())
 }
 
 const VALIDATE_PY: &str = r#"
@@ -156,8 +137,8 @@ fn run_python(mode: &str, corpus: &Path, docs: &[(String, Value)]) -> (bool, Str
 
 #[test]
 fn every_record_imports_and_exports_back_unchanged_and_valid() {
-    let Some(corpus) = corpus() else {
-        return skip("CVE round trip", "the corpus");
+    let Some(corpus) = embargo_testkit::corpus_or_skip("CVE round trip") else {
+        return;
     };
     let mut exported = Vec::new();
     for (name, text) in records(&corpus) {
@@ -185,11 +166,8 @@ fn every_record_imports_and_exports_back_unchanged_and_valid() {
         .count();
     assert_eq!(rejected, 2, "the corpus has two REJECTED records");
     assert!(with_adp >= 30, "ADP containers kept: {with_adp}");
-    if !has_python_jsonschema() {
-        return skip(
-            "CVE schema validation of exports",
-            "python3 with jsonschema and referencing",
-        );
+    if !embargo_testkit::require_python("CVE schema validation of exports", PYTHON_MODULES) {
+        return;
     }
     validate_with_python("cve", &corpus, &exported);
 }
@@ -252,8 +230,8 @@ const EXPECTED_LINT_ERRORS: &[&str] = &[
 
 #[test]
 fn corpus_records_lint_with_known_findings_only() {
-    let Some(corpus) = corpus() else {
-        return skip("lint over the corpus", "the corpus");
+    let Some(corpus) = embargo_testkit::corpus_or_skip("lint over the corpus") else {
+        return;
     };
     let mut errors = Vec::new();
     let mut warnings = 0;
@@ -279,8 +257,8 @@ fn corpus_records_lint_with_known_findings_only() {
 
 #[test]
 fn lint_flags_the_documented_quirks() {
-    let Some(corpus) = corpus() else {
-        return skip("lint quirks", "the corpus");
+    let Some(corpus) = embargo_testkit::corpus_or_skip("lint quirks") else {
+        return;
     };
     let all = imported(&corpus);
     let findings = |id: &str| -> Vec<String> {
@@ -337,8 +315,8 @@ fn lint_flags_the_documented_quirks() {
 
 #[test]
 fn osv_exports_validate_and_corpus_osv_parses() {
-    let Some(corpus) = corpus() else {
-        return skip("OSV export", "the corpus");
+    let Some(corpus) = embargo_testkit::corpus_or_skip("OSV export") else {
+        return;
     };
     let hints = osv::EcosystemHints::default();
     let docs: Vec<(String, Value)> = imported(&corpus)
@@ -395,11 +373,8 @@ fn osv_exports_validate_and_corpus_osv_parses() {
         n += 1;
     }
     assert!(n >= 10);
-    if !has_python_jsonschema() {
-        return skip(
-            "OSV schema validation",
-            "python3 with jsonschema and referencing",
-        );
+    if !embargo_testkit::require_python("OSV schema validation", PYTHON_MODULES) {
+        return;
     }
     let mut all = docs;
     for e in std::fs::read_dir(corpus.join("osv")).unwrap() {
@@ -421,20 +396,6 @@ fn publisher() -> csaf::Publisher {
         issuing_authority: Some("The Apache Security Team, a CVE Numbering Authority".into()),
         advisories_url: Some("https://security.apache.org/.well-known/csaf/white/".into()),
     }
-}
-
-fn validator_lib() -> Option<PathBuf> {
-    let prefix = std::env::var_os("EMBARGO_NPM_PREFIX")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/embargo-npm"))
-        })?;
-    let lib = prefix.join("node_modules/@secvisogram/csaf-validator-lib");
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    (node && lib.join("validate.js").is_file()).then_some(lib)
 }
 
 /// The official CWE names, read from the validator's own catalogue (so the CWE
@@ -481,10 +442,12 @@ fn csaf_documents(corpus: &Path, cwes: &csaf::CweNames) -> Vec<(String, Value)> 
 
 #[test]
 fn csaf_exports_validate_against_the_schema() {
-    let Some(corpus) = corpus() else {
-        return skip("CSAF schema validation", "the corpus");
+    let Some(corpus) = embargo_testkit::corpus_or_skip("CSAF schema validation") else {
+        return;
     };
-    let cwes = validator_lib().map(|l| cwe_names(&l)).unwrap_or_default();
+    let cwes = embargo_testkit::npm_package(VALIDATOR)
+        .map(|l| cwe_names(&l))
+        .unwrap_or_default();
     let docs = csaf_documents(&corpus, &cwes);
     let by = |id: &str| {
         &docs
@@ -533,11 +496,8 @@ fn csaf_exports_validate_against_the_schema() {
         },
         &publisher(),
     );
-    if !has_python_jsonschema() {
-        return skip(
-            "CSAF schema validation",
-            "python3 with jsonschema and referencing",
-        );
+    if !embargo_testkit::require_python("CSAF schema validation", PYTHON_MODULES) {
+        return;
     }
     validate_with_python("csaf", &corpus, &docs);
     validate_with_python(
@@ -569,14 +529,11 @@ process.exit(bad ? 1 : 0)
 
 #[test]
 fn csaf_exports_pass_the_bsi_mandatory_tests() {
-    let Some(corpus) = corpus() else {
-        return skip("BSI CSAF validator", "the corpus");
+    let Some(corpus) = embargo_testkit::corpus_or_skip("BSI CSAF validator") else {
+        return;
     };
-    let Some(lib) = validator_lib() else {
-        return skip(
-            "BSI CSAF validator",
-            "node with @secvisogram/csaf-validator-lib under $HOME/.cache/embargo-npm or EMBARGO_NPM_PREFIX",
-        );
+    let Some(lib) = embargo_testkit::require_npm_package("BSI CSAF validator", VALIDATOR) else {
+        return;
     };
     let docs = csaf_documents(&corpus, &cwe_names(&lib));
     assert!(
@@ -655,8 +612,8 @@ fn section<'a>(s: &'a [(String, Vec<String>)], name: &str) -> &'a [String] {
 
 #[test]
 fn announcement_from_imported_record_matches_the_real_one() {
-    let Some(corpus) = corpus() else {
-        return skip("announcement comparison", "the corpus");
+    let Some(corpus) = embargo_testkit::corpus_or_skip("announcement comparison") else {
+        return;
     };
     // The only CVE with both a record and an announcement in the corpus (the others'
     // records, e.g. CVE-2023-35797, CVE-2023-46604, are not in cve-records/).
@@ -666,9 +623,8 @@ fn announcement_from_imported_record_matches_the_real_one() {
     )
     .unwrap();
     let record = import(&text).unwrap();
-    let draft = to_record_draft(&record);
     let cve = CveId::parse("CVE-2024-32114").unwrap();
-    let ours = announcement(&cve, &draft);
+    let ours = to_cna_record(&record).announcement(&cve);
     assert_eq!(
         ours.subject,
         "CVE-2024-32114: Apache ActiveMQ: Jolokia and REST API were not secured with default configuration"
@@ -676,12 +632,11 @@ fn announcement_from_imported_record_matches_the_real_one() {
     let (ours, real) = (sections(&ours.body), sections(&real));
 
     // Affected versions: the same product; the ranges differ genuinely. The record says
-    // 6.0.0 <= v <= 6.1.1 (lessThanOrEqual); the announcement says "6.x before 6.1.2".
-    // The thin draft has no inclusive bound, so it says "6.0.0 and later" (it
-    // over-states rather than understating; see cve5::draft).
+    // 6.0.0 <= v <= 6.1.1 (lessThanOrEqual), which ours says as written; the
+    // announcement says "6.x before 6.1.2".
     assert_eq!(
         section(&ours, "Affected versions"),
-        ["- Apache ActiveMQ 6.0.0 and later"]
+        ["- Apache ActiveMQ 6.0.0 through 6.1.1"]
     );
     assert_eq!(
         section(&real, "Affected versions"),

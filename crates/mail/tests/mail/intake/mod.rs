@@ -2,7 +2,6 @@
 //! threading, team replies, held mail, the plain-text rule, attachments, the corpus.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use embargo_app::{App, Ports, Settings};
@@ -441,30 +440,11 @@ async fn bad_mail_is_refused_and_nothing_changes() {
     }
 }
 
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("EMBARGO_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    if dir.join("announcements").is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the corpus is missing at {} and CI must skip nothing",
-        dir.display()
-    );
-    eprintln!(
-        "SKIPPED: corpus tests (no corpus at {}; set EMBARGO_CORPUS)",
-        dir.display()
-    );
-    None
-}
-
 #[tokio::test]
 async fn the_real_announcements_ingest_and_read_back() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = embargo_testkit::corpus_or_skip("corpus tests") else {
+        return;
+    };
     let mut files: Vec<_> = std::fs::read_dir(corpus.join("announcements"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -25,25 +25,6 @@ const RECORDS: [&str; 6] = [
     "CVE-2024-32114",
 ];
 
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("EMBARGO_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    dir.is_dir().then_some(dir)
-}
-
-fn skip() {
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the corpus is missing under CI=true"
-    );
-    eprintln!(
-        "SKIPPED: announcement snapshots (the corpus, EMBARGO_CORPUS or ../shared/corpus, not found)"
-    );
-}
-
 fn announce(corpus: &std::path::Path, id: &str) -> String {
     let text = std::fs::read_to_string(corpus.join(format!("cve-records/{id}.json"))).unwrap();
     let record = import(&text).unwrap();
@@ -54,8 +35,8 @@ fn announce(corpus: &std::path::Path, id: &str) -> String {
 
 #[test]
 fn announcements_match_their_snapshots() {
-    let Some(corpus) = corpus() else {
-        return skip();
+    let Some(corpus) = embargo_testkit::corpus_or_skip("announcement snapshots") else {
+        return;
     };
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/announcements");
     let update = std::env::var("UPDATE_SNAPSHOTS").as_deref() == Ok("1");
@@ -104,8 +85,8 @@ fn sections(text: &str) -> Vec<(String, Vec<String>)> {
 
 #[test]
 fn side_by_side_with_the_real_announcement() {
-    let Some(corpus) = corpus() else {
-        return skip();
+    let Some(corpus) = embargo_testkit::corpus_or_skip("announcement side by side") else {
+        return;
     };
     let ours = announce(&corpus, "CVE-2024-32114");
     let real = std::fs::read_to_string(

@@ -1,15 +1,10 @@
 //! What both browser tests need: chromedriver and Chromium found and started, the
 //! `embargo` server run as a process, and the small waits and reads that drive pages.
 
-#![allow(
-    dead_code,
-    reason = "each test binary uses its own part of this module"
-)]
 #![allow(clippy::unwrap_used)]
 
 use std::fs::File;
 use std::io::Read;
-use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -46,25 +41,6 @@ impl Backend {
 pub struct BrowserTools {
     pub chromium: PathBuf,
     pub chromedriver: PathBuf,
-}
-
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-pub fn find_program(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
-    dirs.push(PathBuf::from("/usr/bin"));
-    for name in names {
-        for dir in &dirs {
-            let candidate = dir.join(name);
-            if candidate.is_file() {
-                return Some(candidate);
-            }
-        }
-    }
-    None
 }
 
 pub async fn wait_for(c: &Client, css: &str) -> Element {
@@ -240,12 +216,56 @@ pub async fn wait_until_ok(http: &reqwest::Client, url: &str, within: Duration, 
     }
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Waits until a line of `proc`'s log gives `read` a value, and returns it.
+pub async fn wait_for_log<T>(
+    proc: &mut Proc,
+    within: Duration,
+    read: impl Fn(&str) -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        let mut log = String::new();
+        if let Ok(mut f) = File::open(&proc.log) {
+            let _ = f.read_to_string(&mut log);
+        }
+        if let Some(found) = log.lines().find_map(&read) {
+            return found;
+        }
+        let exited = proc.child.try_wait().unwrap();
+        assert!(
+            exited.is_none() && Instant::now() < deadline,
+            "{} did not log what the test waits for within {within:?}{}:\n{}",
+            proc.name,
+            exited
+                .map(|s| format!(" (it exited: {s})"))
+                .unwrap_or_default(),
+            proc.log_tail()
+        );
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// chromedriver on a port it picks itself (`--port=0`, no race for a free one), which
+/// it names in its log; returns it, answering `/status`, and its URL.
+pub async fn start_chromedriver(
+    tools: &BrowserTools,
+    dir: &Path,
+    http: &reqwest::Client,
+) -> (Proc, String) {
+    let mut cmd = Command::new(&tools.chromedriver);
+    cmd.arg("--port=0");
+    let mut driver = Proc::spawn("chromedriver", cmd, &dir.join("chromedriver.log"), true);
+    let port = wait_for_log(&mut driver, START, |line| {
+        line.trim()
+            .strip_prefix("ChromeDriver was started successfully on port ")?
+            .trim_end_matches('.')
+            .parse::<u16>()
+            .ok()
+    })
+    .await;
+    let url = format!("http://127.0.0.1:{port}");
+    wait_until_ok(http, &format!("{url}/status"), START, &mut driver).await;
+    (driver, url)
 }
 
 pub fn random_hex() -> String {
@@ -287,23 +307,13 @@ pub fn truncate(s: &str, max: usize) -> &str {
     }
 }
 
+/// Chromium and chromedriver, or `None` after `test` said it is SKIPPED (a failure
+/// under `CI=true`).
 pub fn browser_tools(test: &str) -> Option<BrowserTools> {
-    let chromium = find_program(&["chromium", "chromium-browser"]);
-    let chromedriver = find_program(&["chromedriver"]);
-    match (chromium, chromedriver) {
-        (Some(chromium), Some(chromedriver)) => Some(BrowserTools {
-            chromium,
-            chromedriver,
-        }),
-        _ => {
-            assert!(
-                !in_ci(),
-                "CI=true but chromium/chromedriver are not installed: the browser test must run in CI"
-            );
-            println!("SKIPPED: {test} (chromium/chromedriver not installed)");
-            None
-        }
-    }
+    Some(BrowserTools {
+        chromium: embargo_testkit::require_program(test, &["chromium", "chromium-browser"])?,
+        chromedriver: embargo_testkit::require_program(test, &["chromedriver"])?,
+    })
 }
 
 pub async fn browser(driver_url: &str, chromium: &Path, profile: &Path, height: u32) -> Client {

@@ -37,14 +37,6 @@ fn ok(o: Output) -> String {
     stdout(&o)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 struct Server(Child);
 impl Drop for Server {
     fn drop(&mut self) {
@@ -183,7 +175,9 @@ async fn first_start_token_and_pool() {
         let (url, _guard) = fresh_database_url(backend).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let db = (backend == TestBackend::Postgres).then_some(url.as_str());
-        let port = free_port();
+        // The setup link it prints carries the public URL, which must be its real
+        // address before it binds: a reserved port (a race; see `unbound_port`).
+        let port = embargo_testkit::unbound_port();
 
         // No password given: the first start prints a one-time setup link.
         let mut server = serve(dir.path(), db, port, None);
@@ -281,7 +275,7 @@ async fn first_start_token_and_pool() {
         drop(server);
 
         // A restart does not re-initialise: no new setup link, same data.
-        let port = free_port();
+        let port = embargo_testkit::unbound_port();
         let mut server = serve(dir.path(), db, port, Some("another-password-123"));
         let line = read_line_with(&mut server, "listening");
         assert!(line.contains(&format!("127.0.0.1:{port}")), "{line}");

@@ -25,8 +25,7 @@ use embargo_store::test_support::TestBackend;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
-mod support;
-use support::*;
+use crate::support::*;
 
 const ADMIN_EMAIL: &str = "cna-admin@example.org";
 const ADMIN_PASSWORD: &str = "browser-test correct horse battery staple";
@@ -134,7 +133,10 @@ async fn story(tools: &BrowserTools, backend: Backend) {
     std::fs::create_dir_all(&data_dir).unwrap();
 
     // --- The server, a trusted project, its member, the CVE pool ------------------------
-    let port = free_port();
+    // The public URL must be the server's real address (the test follows the links it
+    // writes) and is read before it binds: a port reserved here (a race; see
+    // `unbound_port`).
+    let port = embargo_testkit::unbound_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut db_args: Vec<String> = vec!["--data-dir".into(), data_dir.display().to_string()];
     if let Backend::Postgres(url) = &backend {
@@ -242,17 +244,7 @@ async fn story(tools: &BrowserTools, backend: Backend) {
 
     // --- Two browsers: the project member's and the organisation admin's ------------------
     s.step("starting chromedriver and two headless chromium sessions");
-    let driver_port = free_port();
-    let mut driver_cmd = Command::new(&tools.chromedriver);
-    driver_cmd.arg(format!("--port={driver_port}"));
-    let mut driver = Proc::spawn(
-        "chromedriver",
-        driver_cmd,
-        &tmp.path().join("chromedriver.log"),
-        true,
-    );
-    let driver_url = format!("http://127.0.0.1:{driver_port}");
-    wait_until_ok(&s.http, &format!("{driver_url}/status"), START, &mut driver).await;
+    let (driver, driver_url) = start_chromedriver(tools, tmp.path(), &s.http).await;
     let member = browser(
         &driver_url,
         &tools.chromium,
