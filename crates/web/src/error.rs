@@ -51,7 +51,7 @@ pub enum AppError {
 /// What the error layer needs to render an error, attached to the response; under
 /// `/api` it is the `error` of the body ([`ErrorBody`]).
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-#[schema(as = ErrorDetail)]
+#[schema(as = ErrorDetail, description = "What went wrong.")]
 pub struct ErrorInfo {
     /// What a client can act on; one of the codes below, each with its own status.
     #[schema(schema_with = error_code_schema)]
@@ -141,11 +141,8 @@ impl AppError {
 
 impl From<DomainError> for AppError {
     fn from(e: DomainError) -> Self {
-        match e {
-            DomainError::Invalid { field, message } => Self::invalid(field, message),
-            DomainError::Transition(m) => Self::Transition(m),
-            DomainError::Forbidden(m) => Self::Forbidden(m),
-        }
+        // One mapping of the domain's refusals: the application layer's.
+        embargo_app::Error::from(e).into()
     }
 }
 

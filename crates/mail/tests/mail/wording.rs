@@ -118,11 +118,12 @@ fn step(report: &Report, command: Command, actor: &Actor) -> Change {
 fn shown(templates: &Templates, report: &Report, mail: &OutgoingMail) -> String {
     let (subject, body) = templates.render_mail(report, mail);
     let list = |v: &[Email]| v.iter().map(Email::as_str).collect::<Vec<_>>().join(", ");
-    format!(
-        "To: {}\nCc: {}\nSubject: {subject}\n\n{body}",
-        list(&mail.to),
-        list(&mail.cc)
-    )
+    let cc = if mail.cc.is_empty() {
+        String::new()
+    } else {
+        format!("Cc: {}\n", list(&mail.cc))
+    };
+    format!("To: {}\n{cc}Subject: {subject}\n\n{body}", list(&mail.to))
 }
 
 #[test]
@@ -226,6 +227,7 @@ fn every_builtin_notice_keeps_its_reviewed_wording() {
     expected.sort_unstable();
     assert_eq!(seen, expected, "every notice kind is snapshotted");
     for kind in every {
-        insta::assert_snapshot!(kind, by_kind[kind].join("\n----- next mail -----\n"));
+        let mails = by_kind[kind].join("\n----- next mail -----\n");
+        insta::assert_snapshot!(kind, mails);
     }
 }

@@ -163,19 +163,10 @@ fn validate(doc: &Value) -> (bool, String) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_document_is_valid_openapi() {
-    let found = Command::new("python3")
-        .args(["-c", "import openapi_spec_validator"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "python3 with openapi-spec-validator is missing under CI=true"
-        );
-        eprintln!(
-            "SKIPPED: the_document_is_valid_openapi (python3 with openapi-spec-validator not \
-             found; python3 -m pip install openapi-spec-validator)"
-        );
+    if !embargo_testkit::require_python(
+        "the_document_is_valid_openapi",
+        &["openapi_spec_validator"],
+    ) {
         return;
     }
     let app = apps().await.swap_remove(0);

@@ -182,9 +182,7 @@ fn valid_command(step: Step, policy: &Policy) -> Command {
         Step::Note => Command::Note {
             body: "Reproduced on 3.7.0.".into(),
         },
-        Step::SaveRecord => Command::SaveRecord {
-            record: record().into(),
-        },
+        Step::SaveRecord => Command::SaveRecord { record: record() },
         Step::MoveRecord(to) => Command::MoveRecord {
             to,
             reason: Some("Duplicate of CVE-2026-9999.".into()),

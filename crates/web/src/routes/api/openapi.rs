@@ -82,6 +82,7 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
     get,
     path = "/openapi.json",
     operation_id = "openapi",
+    tag = "openapi",
     responses((status = 200, description = "This document (OpenAPI 3.1).", body = Object))
 )]
 pub async fn document() -> impl IntoResponse {

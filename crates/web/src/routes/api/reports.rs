@@ -421,13 +421,13 @@ pub async fn merge(
     Ok(full_view(&state, &merged).await?.into_response())
 }
 
-/// Split a second vulnerability off an accepted report (handling team or organisation
-/// team).
+/// Split a second vulnerability off an accepted report.
 ///
-/// Creates a new report with this report's text, reporter, project and disclosure date,
-/// in state `accepted` with `split_from` set, so that it gets its own CVE and record. No
-/// status link is issued for it: the reporter keeps following this report's link, where
-/// the split is told. Both reports are written in one transaction.
+/// The handling team or the organisation team creates a new report with this report's
+/// text, reporter, project and disclosure date, in state `accepted` with `split_from`
+/// set, so that it gets its own CVE and record. No status link is issued for it: the
+/// reporter keeps following this report's link, where the split is told. Both reports
+/// are written in one transaction.
 #[utoipa::path(
     post,
     path = "/reports/{id}/split",

@@ -137,3 +137,68 @@ pub async fn project(
         &advisories,
     )?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use embargo_domain::ids::{CveId, ProjectId, ProjectSlug, ReportId};
+    use embargo_domain::lifecycle::Advisory;
+    use embargo_domain::record::{Announcement, CnaRecord};
+    use embargo_domain::report::ProjectRef;
+
+    fn advisory(title: &str, description: &str) -> PublishedAdvisory {
+        PublishedAdvisory {
+            advisory: Advisory {
+                cve: CveId::new(2026, 10001),
+                report: ReportId::generate(),
+                project: ProjectId(1),
+                title: title.into(),
+                announcement: Announcement {
+                    subject: String::new(),
+                    body: String::new(),
+                },
+                record: CnaRecord {
+                    description: description.into(),
+                    ..Default::default()
+                },
+                published_at: Timestamp::from_second(1_800_000_000).unwrap(),
+            },
+            project: ProjectRef {
+                id: ProjectId(1),
+                slug: ProjectSlug::parse("alpha").unwrap(),
+                name: "Alpha <&> \"x\"".into(),
+                trusted: false,
+            },
+        }
+    }
+
+    #[test]
+    fn text_is_escaped_and_control_characters_dropped() {
+        let a = advisory("RCE in <script> & 'q'\u{1}", " desc\n with <b>\u{7}\t ");
+        let xml = feed(
+            "https://x.example",
+            "T & U",
+            "Org",
+            "/advisories.atom",
+            "/advisories",
+            &[a],
+        )
+        .unwrap();
+        for part in [
+            "<id>https://x.example/advisories.atom</id>",
+            "<title>T &#38; U</title>",
+            "<updated>2027-01-15T08:00:00Z</updated>",
+            "<title>CVE-2026-10001: RCE in &#60;script&#62; &#38; &#39;q&#39;</title>",
+            "<category term=\"alpha\" label=\"Alpha &#60;&#38;&#62; &#34;x&#34;\"/>",
+            "href=\"https://x.example/advisories/CVE-2026-10001.json\"/>",
+            "<summary type=\"text\">desc\n with &#60;b&#62;</summary>",
+        ] {
+            assert!(xml.contains(part), "{part}\n{xml}");
+        }
+        assert!(xml.ends_with("  </entry>\n</feed>\n"), "{xml}");
+        let empty = feed("https://x.example", "T", "Org", "/a", "/b", &[]).unwrap();
+        assert!(
+            empty.contains("<updated>1970-01-01T00:00:00Z</updated>") && !empty.contains("<entry>")
+        );
+    }
+}
