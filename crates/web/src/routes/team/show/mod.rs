@@ -1,0 +1,278 @@
+//! `/reports/{id}`: everything the team knows about one report, with a form for each
+//! step the domain allows this member to take next. The record form and the record's
+//! history are their own modules.
+
+mod history;
+mod record_form;
+mod sections;
+
+use sections::{
+    AttachmentView, AuditView, IncomingView, MessageView, OutboxView, RecordMove, TransitionView,
+    VersionView,
+};
+
+pub use record_form::RecordFields;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use embargo_domain::lifecycle::{Step, available_steps};
+use embargo_domain::record::RecordState;
+use embargo_domain::report::Report;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::extract::{Auth, TeamReport};
+use crate::routes::{ProjectLink, html_with_status};
+use crate::state::AppState;
+use crate::views::{record_problem, when, when_opt};
+use embargo_app::publication::{Finding, Score};
+
+struct SeverityOption {
+    value: &'static str,
+    selected: bool,
+}
+
+/// What the team knows of the report itself, for the page's "Report" and
+/// "Deadlines" sections.
+struct Facts {
+    description: String,
+    affected_versions: String,
+    reporter_name: String,
+    reporter_email: String,
+    credit: String,
+    channel: &'static str,
+    received: String,
+    acknowledge_by: String,
+    discuss_by: String,
+    announce_by: String,
+    next_due: String,
+    overdue: bool,
+    disclosure_date: String,
+    cve_summary: String,
+    fix_ref: String,
+    release_ref: String,
+}
+
+impl Facts {
+    fn of(report: &Report, now: Timestamp) -> Self {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        Self {
+            description: report.description.clone(),
+            affected_versions: opt(&report.affected_versions),
+            reporter_name: opt(&report.reporter.name),
+            reporter_email: report
+                .reporter
+                .email
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            credit: opt(&report.reporter.credit),
+            channel: report.channel.as_str(),
+            received: when(report.received_at),
+            acknowledge_by: when_opt(report.deadlines.acknowledge_by),
+            discuss_by: when_opt(report.deadlines.discuss_by),
+            announce_by: when_opt(report.deadlines.announce_by),
+            next_due: when_opt(report.next_due()),
+            overdue: report.is_overdue(now),
+            disclosure_date: report
+                .disclosure_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            cve_summary: opt(&report.cve_summary),
+            fix_ref: opt(&report.fix_ref),
+            release_ref: opt(&report.release_ref),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "team/report.html")]
+struct ReportPage {
+    csrf: String,
+    id: String,
+    title: String,
+    state: &'static str,
+    state_label: &'static str,
+    project: String,
+    facts: Facts,
+    cve: String,
+    messages: Vec<MessageView>,
+    transitions: Vec<TransitionView>,
+    record: Option<RecordFields>,
+    severities: Vec<SeverityOption>,
+    record_problem: Option<String>,
+    preview: Option<String>,
+    record_state: &'static str,
+    record_state_label: &'static str,
+    findings: Vec<Finding>,
+    scores: Vec<Score>,
+    purl: Option<String>,
+    record_moves: Vec<RecordMove>,
+    versions: Vec<VersionView>,
+    diff_title: String,
+    diff: Vec<crate::diff::Line>,
+    route_projects: Vec<ProjectLink>,
+    /// The domain allows this member to merge this report into another one.
+    merge_allowed: bool,
+    /// The domain allows this member to split this report.
+    split_allowed: bool,
+    merged_into: String,
+    split_from: String,
+    audit: Vec<AuditView>,
+    outbox: Vec<OutboxView>,
+    attachments: Vec<AttachmentView>,
+    incoming: Vec<IncomingView>,
+    error: Option<String>,
+}
+
+/// Renders the report page, optionally with the error of a refused form and the
+/// record form as the member typed it.
+pub async fn render(
+    state: &AppState,
+    auth: &Auth,
+    report: &Report,
+    error: Option<AppError>,
+    record_input: Option<RecordFields>,
+    diff_version: Option<i64>,
+) -> Result<Response, AppError> {
+    let embargo_app::reports::ReportDetail {
+        messages,
+        audit,
+        outbox,
+        attachments,
+        incoming: taken,
+        versions,
+    } = state.app.detail(report).await?;
+    let (project, projects) = (
+        state.app.project_of(report).await?,
+        state.app.projects().await?,
+    );
+    let cfg = state.app.settings();
+    let policy = cfg.policy(project.as_ref());
+    let now = Timestamp::now();
+    // The forms this member may use now; the domain derives them from its own rules.
+    let steps = available_steps(report, &auth.actor, now, &policy);
+    let offered = |step: Step| steps.contains(&step);
+
+    let transitions = sections::transitions(&offered);
+    let record = offered(Step::SaveRecord).then(|| {
+        record_input.unwrap_or_else(|| {
+            report
+                .cve_record()
+                .as_ref()
+                .map(RecordFields::from_record)
+                .unwrap_or_default()
+        })
+    });
+    let severity = record
+        .as_ref()
+        .map(|r| r.severity.clone())
+        .unwrap_or_default();
+    let route_projects: Vec<ProjectLink> = if offered(Step::Route) {
+        projects.iter().map(ProjectLink::from).collect()
+    } else {
+        vec![]
+    };
+    // Merging and splitting touch two reports; the domain answers for this one alone.
+    let merge_allowed = offered(Step::Merge);
+    let split_allowed = offered(Step::Split);
+    let check = state.app.record_check(report)?;
+    let (findings, scores) = check
+        .as_ref()
+        .map(|b| (b.findings.clone(), b.scores.clone()))
+        .unwrap_or_default();
+    // Not ready while the domain or the CVE JSON 5 lint finds an error.
+    let problem = record_problem(report).or_else(|| {
+        findings
+            .iter()
+            .find(|f| f.level == "error")
+            .map(|f| format!("{}: {}", f.path, f.message))
+    });
+    let preview = match (report.cve_record(), &report.cve) {
+        (Some(rec), Some(cve)) if rec.problems().is_empty() => {
+            let a = rec.announcement(cve);
+            Some(format!("Subject: {}\n\n{}", a.subject, a.body))
+        }
+        _ => None,
+    };
+    let record_state = report.record_state();
+    let record_moves = sections::record_moves(&offered, state.app.publishes_to_cve_program());
+    let (diff_title, diff) = history::diff(&versions, diff_version);
+    let status = error.as_ref().map_or(StatusCode::OK, AppError::status);
+    html_with_status(
+        status,
+        &ReportPage {
+            csrf: auth.csrf(),
+            id: report.id.to_string(),
+            title: report.title.clone(),
+            state: report.state.as_str(),
+            state_label: report.state.label(),
+            project: report
+                .project
+                .as_ref()
+                .map_or_else(|| "(unrouted)".into(), |p| p.name.clone()),
+            facts: Facts::of(report, now),
+            cve: report
+                .cve
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            messages: sections::messages(&messages),
+            transitions,
+            record,
+            severities: ["", "low", "moderate", "important", "critical"]
+                .into_iter()
+                .map(|value| SeverityOption {
+                    value,
+                    selected: value == severity,
+                })
+                .collect(),
+            record_problem: problem,
+            preview,
+            record_state: record_state.map_or("", RecordState::as_str),
+            record_state_label: record_state.map_or("", RecordState::label),
+            findings,
+            scores,
+            purl: report.cve_record().and_then(|r| r.purl()),
+            record_moves,
+            versions: sections::versions(&versions),
+            diff_title,
+            diff,
+            route_projects,
+            merge_allowed,
+            split_allowed,
+            merged_into: report
+                .merged_into
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            split_from: report
+                .split_from
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            audit: sections::audit(audit),
+            outbox: sections::outbox(outbox),
+            attachments: sections::attachments(attachments),
+            incoming: sections::incoming(taken),
+            error: error.map(|e| e.to_string()),
+        },
+    )
+}
+
+/// `?diff=N` shows the changes that made version N of the record.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    diff: Option<i64>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    TeamReport { auth, report }: TeamReport,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    render(&state, &auth, &report, None, None, q.diff).await
+}

@@ -1,0 +1,225 @@
+//! The sections of the report page as the template shows them: the forms the domain
+//! offers, the thread, the audit log, mail in and out, attachments and record versions.
+
+use embargo_app::model::{
+    AttachmentInfo, Delivery, IncomingSummary, MailHeaders, OutboxEntry, RecordVersion,
+};
+use embargo_domain::lifecycle::Step;
+use embargo_domain::record::RecordState;
+use embargo_domain::report::{AuditEntry, Message};
+use embargo_domain::state::ReportState;
+
+use crate::views::when;
+
+/// A transition form: the target state and the inputs it needs.
+pub struct TransitionView {
+    pub to: &'static str,
+    pub label: &'static str,
+    pub message: bool,
+    pub reason: bool,
+    pub date: bool,
+    pub summary: bool,
+    pub cve: bool,
+    pub refs: bool,
+}
+
+pub struct MessageView {
+    pub kind: &'static str,
+    pub author: String,
+    pub body: String,
+    pub at: String,
+}
+
+pub struct AuditView {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+/// An attachment of a mail taken in; only a stored one gets a download link.
+pub struct AttachmentView {
+    pub id: i64,
+    pub name: String,
+    pub size: i64,
+    pub sha256: String,
+    pub stored: bool,
+}
+
+/// A mail taken in for this report, as its headers name it.
+pub struct IncomingView {
+    pub from: String,
+    pub date: String,
+    pub subject: String,
+    pub disposition: String,
+    pub held: bool,
+    pub received: String,
+}
+
+pub struct OutboxView {
+    pub to: String,
+    pub subject: String,
+    /// `queued`, `failing`, `sent` or `failed`, as [`embargo_app::model::Delivery`] says.
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: String,
+    pub created: String,
+}
+
+/// A form that moves the CVE record (submit for review, mark READY...).
+pub struct RecordMove {
+    pub to: &'static str,
+    pub label: &'static str,
+    pub reason: bool,
+}
+
+pub struct VersionView {
+    pub version: i64,
+    pub state: &'static str,
+    pub actor: String,
+    pub at: String,
+}
+
+/// The lifecycle forms `offered` allows, in lifecycle order.
+pub fn transitions(offered: &impl Fn(Step) -> bool) -> Vec<TransitionView> {
+    ReportState::ALL
+        .into_iter()
+        .filter(|to| Step::transition_to(*to).is_some_and(offered))
+        .map(|to| TransitionView {
+            to: to.as_str(),
+            label: to.label(),
+            message: matches!(
+                to,
+                ReportState::Acknowledged | ReportState::Accepted | ReportState::ReporterReview
+            ),
+            reason: to == ReportState::Rejected,
+            date: to == ReportState::Accepted,
+            summary: to == ReportState::CveRequested,
+            cve: to == ReportState::CveAssigned,
+            refs: to == ReportState::Fixed,
+        })
+        .collect()
+}
+
+/// The record's state forms `offered` allows; `to_cve_program`: PUBLISHED goes to
+/// the CVE Program first, and the button says so.
+pub fn record_moves(offered: &impl Fn(Step) -> bool, to_cve_program: bool) -> Vec<RecordMove> {
+    RecordState::ALL
+        .into_iter()
+        // A move the record's findings still block is offered too (`Step::MoveRecord`),
+        // and its refusal names them.
+        .filter(|to| offered(Step::MoveRecord(*to)))
+        .map(|to| RecordMove {
+            to: to.as_str(),
+            label: match to {
+                RecordState::Draft => "Send back to DRAFT",
+                RecordState::Review => "Submit for review",
+                RecordState::Ready => "Mark READY",
+                RecordState::Published if to_cve_program => "Publish to the CVE Program",
+                // Said before the click, and again in the note the move leaves.
+                RecordState::Published => "Mark PUBLISHED here (CVE Services is not configured)",
+                _ => "Reject the CVE id",
+            },
+            reason: matches!(to, RecordState::Rejected | RecordState::Draft),
+        })
+        .collect()
+}
+
+pub fn messages(messages: &[Message]) -> Vec<MessageView> {
+    messages
+        .iter()
+        .map(|m| MessageView {
+            kind: m.kind.as_str(),
+            author: m.author_label.clone(),
+            body: m.body.clone(),
+            at: when(m.created_at),
+        })
+        .collect()
+}
+
+pub fn versions(versions: &[RecordVersion]) -> Vec<VersionView> {
+    versions
+        .iter()
+        .map(|v| VersionView {
+            version: v.version,
+            state: v.state.label(),
+            actor: v.actor.clone(),
+            at: when(v.created_at),
+        })
+        .collect()
+}
+
+pub fn audit(audit: Vec<AuditEntry>) -> Vec<AuditView> {
+    audit
+        .into_iter()
+        .map(|a| AuditView {
+            at: when(a.at),
+            actor: a.actor,
+            action: a.action,
+            detail: a.detail,
+        })
+        .collect()
+}
+
+pub fn outbox(outbox: Vec<OutboxEntry>) -> Vec<OutboxView> {
+    outbox
+        .into_iter()
+        .map(|o| OutboxView {
+            state: match o.delivery() {
+                Delivery::Queued => "queued",
+                Delivery::Failing => "failing",
+                Delivery::Sent => "sent",
+                Delivery::Failed => "failed",
+            }
+            .to_string(),
+            to: o
+                .to
+                .iter()
+                .chain(&o.cc)
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            subject: o.subject,
+            attempts: o.attempts,
+            last_error: o.last_error.unwrap_or_default(),
+            created: when(o.created_at),
+        })
+        .collect()
+}
+
+pub fn attachments(attachments: Vec<AttachmentInfo>) -> Vec<AttachmentView> {
+    attachments
+        .into_iter()
+        .map(|a| AttachmentView {
+            id: a.id,
+            name: a.name,
+            size: a.size,
+            sha256: a.sha256,
+            stored: a.stored,
+        })
+        .collect()
+}
+
+/// Each mail taken in, as its headers (read at intake) name it.
+pub fn incoming(taken: Vec<(IncomingSummary, MailHeaders)>) -> Vec<IncomingView> {
+    taken
+        .into_iter()
+        .map(
+            |(
+                m,
+                MailHeaders {
+                    from,
+                    date,
+                    subject,
+                },
+            )| IncomingView {
+                from,
+                date,
+                subject,
+                held: m.disposition == "held",
+                disposition: m.disposition,
+                received: when(m.received_at),
+            },
+        )
+        .collect()
+}
