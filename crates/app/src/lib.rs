@@ -25,6 +25,7 @@ pub mod publication;
 pub mod records;
 pub mod reports;
 pub mod settings;
+mod transition_request;
 
 use std::sync::Arc;
 
@@ -34,6 +35,7 @@ pub use cve_program::CveProgram;
 pub use error::{Error, Result};
 pub use listing::ListQuery;
 pub use settings::Settings;
+pub use transition_request::TransitionRequest;
 
 /// What the doors show of stored things: re-exported so that they need not depend on
 /// the store.

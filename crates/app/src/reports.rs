@@ -3,15 +3,15 @@
 
 use embargo_domain::access::{Access, Actor, access};
 use embargo_domain::ids::{ProjectSlug, ReportId};
-use embargo_domain::lifecycle::{self, Change, Command, TransitionRequest, decide};
+use embargo_domain::lifecycle::{self, Change, Command, decide};
 use embargo_domain::report::Report;
 use embargo_domain::state::ReportState;
 use embargo_domain::token::Token;
 use embargo_store::Project;
 use jiff::Timestamp;
 
-use crate::App;
 use crate::error::{Error, Result};
+use crate::{App, TransitionRequest};
 
 impl App {
     /// The report `id` and the caller's access to it; 404 for anything the caller may not

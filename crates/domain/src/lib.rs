@@ -17,8 +17,6 @@ pub mod report;
 pub mod state;
 pub mod text;
 pub mod token;
-// Re-exported as `lifecycle::TransitionRequest` until it moves to the application crate.
-mod transition_request;
 
 pub use error::DomainError;
 

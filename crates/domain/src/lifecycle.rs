@@ -40,7 +40,6 @@ mod steps;
 mod thread;
 mod triage;
 
-pub use crate::transition_request::TransitionRequest;
 pub use combine::{Merge, Split, may_merge, may_split, merge, split};
 pub use intake::receive;
 pub use steps::{Step, available_steps};

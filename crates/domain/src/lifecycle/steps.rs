@@ -44,7 +44,7 @@ pub enum Step {
 
 impl Step {
     /// The step of the transition form that moves a report to `to`, as
-    /// `TransitionRequest` names targets; none for `received` and `merged`.
+    /// the doors' transition requests name targets; none for `received` and `merged`.
     pub fn transition_to(to: ReportState) -> Option<Step> {
         match to {
             ReportState::Received | ReportState::Merged => None,

@@ -313,30 +313,3 @@ fn steps_come_in_the_order_of_the_enum() {
         .is_empty()
     );
 }
-
-#[test]
-fn each_transition_form_names_its_step() {
-    for to in ReportState::ALL {
-        let step = Step::transition_to(to);
-        let request = TransitionRequest {
-            to: to.as_str().into(),
-            message: Some("m".into()),
-            reason: Some("r".into()),
-            disclosure_date: Some("2026-12-15".into()),
-            summary: Some("s".into()),
-            cve: Some("CVE-2026-10099".into()),
-            fix_ref: Some("f".into()),
-            release_ref: Some("v".into()),
-        };
-        // The form's command is the step's: same variant as the valid command.
-        match (step, request.command(|| None)) {
-            (None, Err(_)) => {}
-            (Some(step), Ok(command)) => assert_eq!(
-                std::mem::discriminant(&command),
-                std::mem::discriminant(&valid_command(step, &Policy::default())),
-                "{to}"
-            ),
-            (step, command) => panic!("{to}: {step:?} but {command:?}"),
-        }
-    }
-}

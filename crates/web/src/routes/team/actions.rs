@@ -5,7 +5,8 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use embargo_domain::lifecycle::{Command, TransitionRequest};
+use embargo_app::TransitionRequest;
+use embargo_domain::lifecycle::Command;
 use embargo_domain::report::Report;
 use serde::Deserialize;
 

@@ -1,18 +1,14 @@
-//! The shape of an HTTP transition request (the API's `POST .../transition` body and
+//! The shape of an HTTP transition request (the API's `POST .../transitions` body and
 //! the report page's step forms): a target state and the loose text fields that come
-//! with it, turned into a lifecycle [`Command`].
-//!
-//! This is the front ends' vocabulary, not a lifecycle rule, so it is kept out of
-//! `lifecycle`'s logic. It lives here, re-exported as
-//! `embargo_domain::lifecycle::TransitionRequest`, only until it moves to the
-//! application crate; the web crate keeps importing it from `lifecycle` until then.
+//! with it, turned into a lifecycle [`Command`]. This is the doors' vocabulary, not a
+//! rule of the process, so it lives in the application layer, not the domain.
 
 use jiff::civil::Date;
 
-use crate::DomainError;
-use crate::ids::CveId;
-use crate::lifecycle::Command;
-use crate::state::ReportState;
+use embargo_domain::DomainError;
+use embargo_domain::ids::CveId;
+use embargo_domain::lifecycle::Command;
+use embargo_domain::state::ReportState;
 
 /// The fields of an API or form transition request, before they are checked.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -114,5 +110,67 @@ impl TransitionRequest {
                 ));
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use embargo_domain::lifecycle::Step;
+
+    use super::*;
+
+    fn req(to: &str) -> TransitionRequest {
+        TransitionRequest {
+            to: to.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn transition_requests_name_missing_fields() {
+        let err = |to: &str| req(to).command(|| None).unwrap_err().to_string();
+        assert!(err("rejected").starts_with("reason:"));
+        assert!(err("accepted").starts_with("disclosure_date:"));
+        assert!(err("cve_assigned").contains("pool is empty"));
+        assert!(err("nonsense").contains("received"), "{}", err("nonsense"));
+        assert!(req("merged").command(|| None).is_err());
+        assert!(req("received").command(|| None).is_err());
+    }
+
+    /// The step a command takes (the forms that are transitions).
+    fn step_of(command: &Command) -> Option<Step> {
+        Some(match command {
+            Command::Acknowledge { .. } => Step::Acknowledge,
+            Command::Reject { .. } => Step::Reject,
+            Command::Accept { .. } => Step::Accept,
+            Command::RequestCve { .. } => Step::RequestCve,
+            Command::AssignCve { .. } => Step::AssignCve,
+            Command::SendDraft { .. } => Step::SendDraft,
+            Command::RecordFix { .. } => Step::RecordFix,
+            Command::Announce => Step::Announce,
+            _ => return None,
+        })
+    }
+
+    #[test]
+    fn each_transition_form_names_its_step() {
+        for to in ReportState::ALL {
+            let request = TransitionRequest {
+                to: to.as_str().into(),
+                message: Some("m".into()),
+                reason: Some("r".into()),
+                disclosure_date: Some("2026-12-15".into()),
+                summary: Some("s".into()),
+                cve: Some("CVE-2026-10099".into()),
+                fix_ref: Some("f".into()),
+                release_ref: Some("v".into()),
+            };
+            let command = request.command(|| None).ok();
+            assert_eq!(
+                command.as_ref().and_then(step_of),
+                Step::transition_to(to),
+                "{to}"
+            );
+        }
     }
 }
