@@ -11,6 +11,7 @@
 //! [`settings`] and the ports ([`CveProgram`], [`mail_intake::MailReader`]).
 
 pub mod accounts;
+pub mod admin;
 mod cve_program;
 pub mod error;
 pub mod held;
@@ -43,7 +44,7 @@ pub mod model {
     pub use embargo_store::{
         AttachmentInfo, CredentialKind, Delivery, HeldMailInfo, HeldState, IncomingSummary,
         MailHeaders, Organisation, OutboxEntry, Project, PublishedAdvisory, RecordVersion,
-        ReportSummary,
+        ReportSummary, UpsertOutcome,
     };
 }
 

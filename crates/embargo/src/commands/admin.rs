@@ -1,35 +1,33 @@
-//! The administrative subcommands: projects, users, tokens and the CVE pool.
+//! The administrative subcommands: projects, users, tokens and the CVE pool, each one
+//! call to the application layer's `admin` use cases.
 
-use anyhow::{Context, Result, bail};
-use embargo_domain::ids::{CveId, Email};
-use embargo_domain::token::Token;
-use embargo_store::{
-    CredentialKind, Cves, NewCredential, NewUser, Projects, Store, UpsertOutcome, Users,
-};
+use anyhow::{Context, Result};
+use embargo_app::App;
+use embargo_app::model::UpsertOutcome;
 
 use crate::cli::{CveCommand, DataArgs, PoolCommand, ProjectsCommand, TokenCommand, UserCommand};
 use crate::config::Settings;
-use crate::init::{ensure_initialised, setup_link};
 use crate::projects_file;
 
-/// Opens the store and makes sure the organisation exists, as `serve` would.
-async fn open(data: &DataArgs) -> Result<(Settings, embargo_store::SqlStore)> {
+/// Opens the store, makes sure the organisation exists as `serve` would, and builds
+/// the application on it.
+async fn open(data: &DataArgs) -> Result<App> {
     let settings = Settings::load(data, None)?;
     let store = settings.open_store().await?;
-    ensure_initialised(&store, &settings).await?;
-    Ok((settings, store))
+    crate::init::ensure_initialised(&store, &settings).await?;
+    crate::wiring::build(&settings, store, false).await
 }
 
 pub async fn projects(data: &DataArgs, command: ProjectsCommand) -> Result<()> {
-    let (_, store) = open(data).await?;
+    let app = open(data).await?;
     match command {
         ProjectsCommand::Import { file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let projects =
                 projects_file::parse(&text).with_context(|| format!("in {}", file.display()))?;
-            for p in &projects {
-                let word = match store.upsert_project(p).await? {
+            for (p, outcome) in projects.iter().zip(app.import_projects(&projects).await?) {
+                let word = match outcome {
                     UpsertOutcome::Created(_) => "created",
                     UpsertOutcome::Updated(_) => "updated",
                     UpsertOutcome::Unchanged(_) => "unchanged",
@@ -38,7 +36,7 @@ pub async fn projects(data: &DataArgs, command: ProjectsCommand) -> Result<()> {
             }
         }
         ProjectsCommand::List => {
-            for p in store.list_projects().await? {
+            for p in app.projects().await? {
                 let contact = p
                     .security_email
                     .as_ref()
@@ -57,24 +55,10 @@ pub async fn projects(data: &DataArgs, command: ProjectsCommand) -> Result<()> {
 }
 
 pub async fn token(data: &DataArgs, command: TokenCommand) -> Result<()> {
-    let (_, store) = open(data).await?;
+    let app = open(data).await?;
     match command {
         TokenCommand::Create { email, label } => {
-            let email = Email::parse(&email)?;
-            let user = store.user_by_email(&email).await?.with_context(|| {
-                format!("no user {email}; add them with `embargo user add` or a projects file")
-            })?;
-            let token = Token::generate();
-            store
-                .insert_credential(&NewCredential {
-                    digest: token.digest(),
-                    user: user.id,
-                    kind: CredentialKind::ApiToken,
-                    csrf: None,
-                    expires_at: None,
-                    label,
-                })
-                .await?;
+            let token = app.create_token(&email, label).await?;
             eprintln!(
                 "API token for {email} (shown once; send it as `Authorization: Bearer <token>`):"
             );
@@ -85,62 +69,34 @@ pub async fn token(data: &DataArgs, command: TokenCommand) -> Result<()> {
 }
 
 pub async fn user(data: &DataArgs, command: UserCommand) -> Result<()> {
-    let (settings, store) = open(data).await?;
+    let app = open(data).await?;
     match command {
         UserCommand::Add {
             email,
             name,
             org_team,
         } => {
-            let email = Email::parse(&email)?;
-            if store.user_by_email(&email).await?.is_some() {
-                bail!("{email} is already a user; use `embargo user setup-link --email {email}`");
-            }
-            let name = match name {
-                Some(n) => embargo_domain::text::required_line("name", &n)?,
-                None => email.to_string(),
-            };
-            let id = store
-                .create_user(&NewUser {
-                    email: email.clone(),
-                    name,
-                    org_team,
-                    password_hash: None,
-                })
-                .await?;
-            println!("Added {email}. They set their password here:");
-            println!("{}", setup_link(&store as &dyn Store, id, &settings).await?);
+            let link = app.add_user(&email, name.as_deref(), org_team).await?;
+            println!("Added {}. They set their password here:", email.trim());
+            println!("{link}");
         }
         UserCommand::SetupLink { email } => {
-            let email = Email::parse(&email)?;
-            let user = store
-                .user_by_email(&email)
-                .await?
-                .with_context(|| format!("no user {email}"))?;
-            println!(
-                "{}",
-                setup_link(&store as &dyn Store, user.id, &settings).await?
-            );
+            println!("{}", app.setup_link_by_email(&email).await?);
         }
     }
     Ok(())
 }
 
 pub async fn cve(data: &DataArgs, command: CveCommand) -> Result<()> {
-    let (_, store) = open(data).await?;
+    let app = open(data).await?;
     match command {
         CveCommand::Pool {
             command: PoolCommand::Add { ids },
         } => {
-            let mut all = Vec::new();
-            for range in &ids {
-                all.extend(CveId::parse_range(range)?);
-            }
-            let added = store.add_to_pool(&all).await?;
-            let stats = store.pool_stats().await?;
+            let (added, named, stats) = app.add_to_pool(&ids).await?;
             println!(
                 "Added {added} ids ({} were already in the pool); {} free, {} assigned.",
-                all.len() as u64 - added,
+                named - added,
                 stats.free,
                 stats.assigned
             );
@@ -148,8 +104,7 @@ pub async fn cve(data: &DataArgs, command: CveCommand) -> Result<()> {
         CveCommand::Pool {
             command: PoolCommand::Status,
         } => {
-            let stats = store.pool_stats().await?;
-            let next = store.next_free_cve().await?;
+            let (stats, next) = app.pool_status().await?;
             println!(
                 "{} free, {} assigned; next: {}",
                 stats.free,
