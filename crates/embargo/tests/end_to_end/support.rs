@@ -216,56 +216,50 @@ pub async fn wait_until_ok(http: &reqwest::Client, url: &str, within: Duration, 
     }
 }
 
-/// Waits until a line of `proc`'s log gives `read` a value, and returns it.
-pub async fn wait_for_log<T>(
-    proc: &mut Proc,
-    within: Duration,
-    read: impl Fn(&str) -> Option<T>,
-) -> T {
-    let deadline = Instant::now() + within;
-    loop {
-        let mut log = String::new();
-        if let Ok(mut f) = File::open(&proc.log) {
-            let _ = f.read_to_string(&mut log);
-        }
-        if let Some(found) = log.lines().find_map(&read) {
-            return found;
-        }
-        let exited = proc.child.try_wait().unwrap();
-        assert!(
-            exited.is_none() && Instant::now() < deadline,
-            "{} did not log what the test waits for within {within:?}{}:\n{}",
-            proc.name,
-            exited
-                .map(|s| format!(" (it exited: {s})"))
-                .unwrap_or_default(),
-            proc.log_tail()
-        );
-        tokio::time::sleep(POLL).await;
-    }
-}
-
-/// chromedriver on a port it picks itself (`--port=0`, no race for a free one), which
-/// it names in its log; returns it, answering `/status`, and its URL.
+/// chromedriver on a port it picks itself (`--port=0`), which it names in its log;
+/// returns it, answering `/status`, and its URL. With port 0 chromedriver binds IPv6 on
+/// an ephemeral port and then IPv4 on the same number, which another process may hold:
+/// it then exits with "Address already in use", and a new one is started.
 pub async fn start_chromedriver(
     tools: &BrowserTools,
     dir: &Path,
     http: &reqwest::Client,
 ) -> (Proc, String) {
-    let mut cmd = Command::new(&tools.chromedriver);
-    cmd.arg("--port=0");
-    let mut driver = Proc::spawn("chromedriver", cmd, &dir.join("chromedriver.log"), true);
-    let port = wait_for_log(&mut driver, START, |line| {
-        line.trim()
-            .strip_prefix("ChromeDriver was started successfully on port ")?
-            .trim_end_matches('.')
-            .parse::<u16>()
-            .ok()
-    })
-    .await;
-    let url = format!("http://127.0.0.1:{port}");
-    wait_until_ok(http, &format!("{url}/status"), START, &mut driver).await;
-    (driver, url)
+    const ATTEMPTS: usize = 5;
+    let log = dir.join("chromedriver.log");
+    for attempt in 1..=ATTEMPTS {
+        let mut cmd = Command::new(&tools.chromedriver);
+        cmd.arg("--port=0");
+        let mut driver = Proc::spawn("chromedriver", cmd, &log, true);
+        let deadline = Instant::now() + START;
+        let port = loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(port) = text.lines().find_map(|line| {
+                line.trim()
+                    .strip_prefix("ChromeDriver was started successfully on port ")?
+                    .trim_end_matches('.')
+                    .parse::<u16>()
+                    .ok()
+            }) {
+                break Some(port);
+            }
+            let exited = driver.child.try_wait().expect("chromedriver status");
+            if exited.is_some() && text.contains("Address already in use") && attempt < ATTEMPTS {
+                break None;
+            }
+            assert!(
+                exited.is_none() && Instant::now() < deadline,
+                "chromedriver did not start within {START:?}:\n{}",
+                driver.log_tail()
+            );
+            tokio::time::sleep(POLL).await;
+        };
+        let Some(port) = port else { continue };
+        let url = format!("http://127.0.0.1:{port}");
+        wait_until_ok(http, &format!("{url}/status"), START, &mut driver).await;
+        return (driver, url);
+    }
+    unreachable!("the last attempt either starts or fails its assertion")
 }
 
 pub fn random_hex() -> String {
