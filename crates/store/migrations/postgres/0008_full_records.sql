@@ -1,3 +1,4 @@
+-- PostgreSQL.
 -- One record model (the full CNA record). Advisories announced before the full record
 -- existed kept only the thin first record in `record` (title, description, product,
 -- ranges without inclusive bounds, bare reference URLs) and NULL in `cna_record`. That
