@@ -264,6 +264,33 @@ pub fn unbound_port() -> u16 {
         .unwrap_or_else(|e| panic!("cannot bind 127.0.0.1:0 for a port: {e}"))
 }
 
+/// Python that builds the official-schema validator of a mode (`cve`, `osv`, `csaf`,
+/// `provider`) from the corpus: `validator(mode, corpus)`, with `load(path)`. The tests
+/// that check documents against those schemas prepend it to their own few lines.
+pub const SCHEMA_VALIDATOR_PY: &str = r#"
+import json, sys, pathlib
+from jsonschema import Draft7Validator, Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7
+def load(p):
+    with open(p, encoding="utf-8") as fh:
+        return json.load(fh)
+def validator(mode, corpus):
+    if mode == "cve":
+        return Draft7Validator(load(corpus / "schemas/cve/CVE_Record_Format_bundled_5.1.1.json"))
+    if mode == "osv":
+        return Draft202012Validator(load(corpus / "schemas/osv/schema.json"))
+    csaf = load(corpus / "schemas/csaf/csaf_json_schema.json")
+    first = corpus / "schemas/csaf/referenced_schema/first"
+    # The FIRST schemas' own $id differs from the URL CSAF refers to: map by URL.
+    res = [("https://www.first.org/cvss/cvss-v%s.json" % x,
+            Resource.from_contents(load(first / ("cvss-v%s.json" % x)), default_specification=DRAFT7))
+           for x in ("2.0", "3.0", "3.1")]
+    res.append((csaf["$id"], Resource.from_contents(csaf)))
+    schema = csaf if mode == "csaf" else load(corpus / "schemas/csaf/provider_json_schema.json")
+    return Draft202012Validator(schema, registry=Registry().with_resources(res))
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,29 +58,10 @@ fn imported(corpus: &Path) -> Vec<(String, CveRecord)> {
         .collect()
 }
 
+/// The loop over the documents; the validator comes from the testkit.
 const VALIDATE_PY: &str = r#"
-import json, sys, pathlib
-from jsonschema import Draft7Validator, Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
 mode, corpus, files = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3:]
-def load(p):
-    with open(p, encoding="utf-8") as f:
-        return json.load(f)
-if mode == "cve":
-    v = Draft7Validator(load(corpus / "schemas/cve/CVE_Record_Format_bundled_5.1.1.json"))
-elif mode == "osv":
-    v = Draft202012Validator(load(corpus / "schemas/osv/schema.json"))
-else:
-    csaf = load(corpus / "schemas/csaf/csaf_json_schema.json")
-    first = corpus / "schemas/csaf/referenced_schema/first"
-    # The FIRST schemas' own $id differs from the URL CSAF refers to: map by URL.
-    res = [("https://www.first.org/cvss/cvss-v%s.json" % x,
-            Resource.from_contents(load(first / ("cvss-v%s.json" % x)), default_specification=DRAFT7))
-           for x in ("2.0", "3.0", "3.1")]
-    res.append((csaf["$id"], Resource.from_contents(csaf)))
-    schema = csaf if mode == "csaf" else load(corpus / "schemas/csaf/provider_json_schema.json")
-    v = Draft202012Validator(schema, registry=Registry().with_resources(res))
+v = validator(mode, corpus)
 bad = 0
 for f in files:
     errs = sorted(v.iter_errors(load(f)), key=lambda e: [str(p) for p in e.absolute_path])
@@ -116,7 +97,11 @@ fn validate_with_python(mode: &str, corpus: &Path, docs: &[(String, Value)]) {
 fn run_python(mode: &str, corpus: &Path, docs: &[(String, Value)]) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("validate.py");
-    std::fs::write(&script, VALIDATE_PY).unwrap();
+    std::fs::write(
+        &script,
+        format!("{}{VALIDATE_PY}", embargo_testkit::SCHEMA_VALIDATOR_PY),
+    )
+    .unwrap();
     let mut cmd = Command::new("python3");
     cmd.arg(&script).arg(mode).arg(corpus);
     for (name, doc) in docs {

@@ -16,16 +16,10 @@ pub fn schema_tools_or_skip(test: &str) -> Option<PathBuf> {
     embargo_testkit::require_python(test, &["jsonschema", "referencing"]).then_some(corpus)
 }
 
+/// One document, or an Atom feed; the schema validators come from the testkit.
 const VALIDATE_PY: &str = r#"
-import json, sys, pathlib
 import xml.etree.ElementTree as ET
-from jsonschema import Draft7Validator, Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
 mode, corpus, f = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3]
-def load(p):
-    with open(p, encoding="utf-8") as fh:
-        return json.load(fh)
 if mode == "atom":
     A = "{http://www.w3.org/2005/Atom}"
     root = ET.parse(f).getroot()
@@ -38,20 +32,7 @@ if mode == "atom":
             if e.find(A + need) is None: problems.append("entry has no " + need)
     print("\n".join(problems) or "atom: ok")
     sys.exit(1 if problems else 0)
-if mode == "cve":
-    v = Draft7Validator(load(corpus / "schemas/cve/CVE_Record_Format_bundled_5.1.1.json"))
-elif mode == "osv":
-    v = Draft202012Validator(load(corpus / "schemas/osv/schema.json"))
-else:
-    csaf = load(corpus / "schemas/csaf/csaf_json_schema.json")
-    first = corpus / "schemas/csaf/referenced_schema/first"
-    # The FIRST schemas' own $id differs from the URL CSAF refers to: map by URL.
-    res = [("https://www.first.org/cvss/cvss-v%s.json" % x,
-            Resource.from_contents(load(first / ("cvss-v%s.json" % x)), default_specification=DRAFT7))
-           for x in ("2.0", "3.0", "3.1")]
-    res.append((csaf["$id"], Resource.from_contents(csaf)))
-    schema = csaf if mode == "csaf" else load(corpus / "schemas/csaf/provider_json_schema.json")
-    v = Draft202012Validator(schema, registry=Registry().with_resources(res))
+v = validator(mode, corpus)
 errs = sorted(v.iter_errors(load(f)), key=lambda e: [str(p) for p in e.absolute_path])
 for e in errs[:10]:
     print("/%s: %s" % ("/".join(map(str, e.absolute_path)), e.message[:300]))
@@ -63,7 +44,11 @@ sys.exit(1 if errs else 0)
 pub fn check(mode: &str, corpus: &std::path::Path, text: &str) -> (bool, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let script = dir.path().join("validate.py");
-    std::fs::write(&script, VALIDATE_PY).expect("script");
+    std::fs::write(
+        &script,
+        format!("{}{VALIDATE_PY}", embargo_testkit::SCHEMA_VALIDATOR_PY),
+    )
+    .expect("script");
     let doc = dir.path().join("doc");
     std::fs::write(&doc, text).expect("doc");
     let out = Command::new("python3")
