@@ -1,5 +1,5 @@
 //! A new report from the form or the API: parsed by the domain, routed to its project,
-//! received with the project's policy, stored with its status-link digest.
+//! received with the project's policy, triaged, stored with its status-link digest.
 
 use embargo_domain::ids::ReportId;
 use embargo_domain::intake::Submission;
@@ -27,15 +27,18 @@ impl App {
         };
         let token = Token::generate();
         let cfg = self.settings();
-        let change = receive(
+        let contacts = cfg.contacts(project.as_ref(), Some(cfg.status_url(token.expose())));
+        let mut change = receive(
             new,
             ReportId::generate(),
             project.as_ref().map(Project::as_ref),
             channel,
             Timestamp::now(),
             &cfg.policy(project.as_ref()),
-            &cfg.contacts(project.as_ref(), Some(cfg.status_url(token.expose()))),
+            &contacts,
         )?;
+        self.triage_new(&mut change, project.as_ref(), &contacts)
+            .await?;
         let report = self.store().create_report(&change, &token.digest()).await?;
         Ok((report, token))
     }

@@ -6,8 +6,9 @@
 //! One module per area: [`intake`] (new reports from the form and the API),
 //! [`reports`] (visibility and the domain's decisions), [`records`] (the CVE record
 //! and its moves), [`publication`] (every public format), [`listing`] (what a member's
-//! lists show), [`held`] (held mail), [`accounts`] (members, sign-in, credentials),
+//! lists show), [`held`] (held mail), [`senders`] (sender rules), [`accounts`] (members, sign-in, credentials),
 //! [`public`] (what anyone may read), [`mail_intake`] (what a message becomes),
+//! [`triage`] (suggestions at intake and the team's decisions on them),
 //! [`settings`] and the ports ([`CveProgram`], [`mail_intake::MailReader`]).
 
 pub mod accounts;
@@ -25,8 +26,10 @@ pub mod public;
 pub mod publication;
 pub mod records;
 pub mod reports;
+pub mod senders;
 pub mod settings;
 mod transition_request;
+pub mod triage;
 
 use std::sync::Arc;
 
@@ -37,14 +40,16 @@ pub use error::{Error, Result};
 pub use listing::ListQuery;
 pub use settings::Settings;
 pub use transition_request::TransitionRequest;
+pub use triage::{BulkConfirm, TriageRequest};
 
 /// What the doors show of stored things: re-exported so that they need not depend on
 /// the store.
 pub mod model {
     pub use embargo_store::{
-        AttachmentInfo, CredentialKind, Delivery, HeldMailInfo, HeldState, IncomingSummary,
-        MailHeaders, Organisation, OutboxEntry, Project, PublishedAdvisory, RecordVersion,
-        ReportSummary, UpsertOutcome,
+        AttachmentInfo, CredentialKind, Delivery, HeldCategory, HeldFilter, HeldListing,
+        HeldMailInfo, HeldState, IncomingSummary, MAX_BULK_DISCARD, MAX_HELD_SCANNED, MailHeaders,
+        Organisation, OutboxEntry, Project, PublishedAdvisory, RecordVersion, ReportSummary,
+        SenderRuleInfo, TriageMark, UpsertOutcome,
     };
 }
 

@@ -229,6 +229,10 @@ impl App {
                     sign: "null envelope sender",
                 })
         });
+        // The organisation team's sender rules (app::senders): held, never answered.
+        if let Some(held) = self.screen_sender(mail, raw, automatic).await? {
+            return Ok(held);
+        }
         let attachments = kept_attachments(&mail.attachments, limits);
 
         for _ in 0..CONFLICT_RETRIES {
@@ -321,7 +325,7 @@ impl App {
 
     /// The report this message replies to: a Message-ID we took or sent, or the
     /// report token in the subject.
-    async fn thread(&self, mail: &InboundMail) -> Result<Option<Report>> {
+    pub(crate) async fn thread(&self, mail: &InboundMail) -> Result<Option<Report>> {
         let id = match self.store().thread_of(&mail.thread_ids).await? {
             Some(id) => Some(id),
             None => subject_token(&mail.subject),
@@ -500,6 +504,7 @@ impl App {
             self.settings().base_url.trim_end_matches('/'),
             token.expose()
         );
+        let contacts = self.settings().contacts(project, Some(status_url));
         let mut change = receive(
             new,
             ReportId::generate(),
@@ -507,13 +512,14 @@ impl App {
             Channel::Email,
             now,
             &self.settings().policy(project),
-            &self.settings().contacts(project, Some(status_url)),
+            &contacts,
         )?;
         if mail.attachments.iter().any(Attachment::is_rich) && mail.own_words() < SUBSTANCE_WORDS {
             ask_for_plain_text(&mut change, PlainTextReason::AttachmentOnly);
         } else if mail.html_only {
             ask_for_plain_text(&mut change, PlainTextReason::HtmlOnly);
         }
+        self.triage_new(&mut change, project, &contacts).await?;
         // RFC 3834: no machine answers a machine or a list; the author is answered
         // directly when the list kept their address.
         if release.is_some() || mail.no_auto_answer.is_some() {

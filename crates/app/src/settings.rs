@@ -46,6 +46,7 @@ impl Settings {
             team: project
                 .and_then(|p| p.security_email.clone())
                 .unwrap_or_else(|| self.organisation.security_email.clone()),
+            users_list: project.and_then(|p| p.users_list.clone()),
             status_url,
         }
     }

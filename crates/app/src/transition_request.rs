@@ -109,6 +109,11 @@ impl TransitionRequest {
                     "a report is merged into another one with the merge action, not moved to merged",
                 ));
             }
+            ReportState::Closed => {
+                return Err(DomainError::transition(
+                    "a report is closed as noise by confirming its triage (POST .../triage), not moved to closed",
+                ));
+            }
         })
     }
 }

@@ -119,6 +119,7 @@ mod tests {
             record_state: None,
             merged_into: None,
             split_from: None,
+            triage: None,
             version: 1,
         }
     }

@@ -5,6 +5,7 @@
 //! all ask the same questions and get the same answers.
 
 pub mod access;
+pub mod blind;
 pub mod calendar;
 pub mod error;
 pub mod ids;
@@ -14,9 +15,11 @@ pub mod mail;
 pub mod policy;
 pub mod record;
 pub mod report;
+pub mod senders;
 pub mod state;
 pub mod text;
 pub mod token;
+pub mod triage;
 
 pub use error::DomainError;
 
@@ -33,6 +36,7 @@ mod tests {
     use crate::record::{CreditKind, RecordState, Severity, VersionStatus};
     use crate::report::{Channel, MessageKind, NoticeKind};
     use crate::state::ReportState;
+    use crate::triage::{TriageClass, TriageStatus};
 
     fn serde_name(v: impl serde::Serialize) -> String {
         serde_json::to_value(v)
@@ -103,7 +107,21 @@ mod tests {
         for v in NoticeKind::ALL {
             assert_eq!(serde_name(v), v.as_str());
         }
-        assert_eq!(NoticeKind::ALL.len(), 13);
+        assert_eq!(NoticeKind::ALL.len(), 20);
+        for v in TriageClass::ALL {
+            assert_eq!(
+                (
+                    serde_name(v).as_str(),
+                    TriageClass::parse(v.as_str()).unwrap()
+                ),
+                (v.as_str(), v)
+            );
+        }
+        for v in TriageStatus::ALL {
+            assert_eq!(serde_name(v), v.as_str());
+        }
+        let err = TriageClass::parse("noise").unwrap_err().to_string();
+        assert!(err.contains("users_list_question"), "{err}");
         assert_eq!(Channel::parse("fax"), None);
         assert_eq!(MessageKind::parse("Note"), None);
         let err = Severity::parse("Severe").unwrap_err().to_string();

@@ -15,6 +15,8 @@
 //! - `disclosure`: the draft to the reporter, the fix, the announcement;
 //! - `thread`: replies, internal notes, the reporter's replies;
 //! - `record`: the CVE record and its states;
+//! - `noise`: triage suggestions at intake, confirmed (closed as noise), dismissed,
+//!   reopened;
 //! - `combine`: merge and split, which touch two reports;
 //! - `steps`: the steps open to an actor now;
 //! - `common`: the access check and the ways a step speaks (mails, messages, audit).
@@ -35,6 +37,7 @@ mod common;
 mod cve;
 mod disclosure;
 mod intake;
+mod noise;
 mod record;
 mod steps;
 mod thread;
@@ -42,6 +45,7 @@ mod triage;
 
 pub use combine::{Merge, Split, may_merge, may_split, merge, split};
 pub use intake::receive;
+pub use noise::{apply_triage, may_confirm_triage};
 pub use steps::{Step, available_steps};
 
 use common::{Decision, admit};
@@ -58,6 +62,8 @@ pub struct Contacts {
     /// The handling team's list: the project's security list, its private list, or
     /// the organisation team when no project is known.
     pub team: Email,
+    /// The project's users list, where usage questions belong (triage answers name it).
+    pub users_list: Option<Email>,
     /// Where the reporter follows the report: the private status link.
     pub status_url: Option<String>,
 }
@@ -113,6 +119,15 @@ pub enum Command {
     SaveRecord {
         record: CnaRecord,
     },
+    /// Closes the report as noise of its triage class (or `class`, when the team
+    /// corrects it): the class's answer goes to the reporter (none for spam).
+    ConfirmTriage {
+        class: Option<crate::triage::TriageClass>,
+    },
+    /// The triage suggestion was wrong: it stays a report.
+    DismissTriage,
+    /// Opens a report closed as noise again.
+    Reopen,
     /// Moves the CVE record to another state (see `record::RecordState` for who may do what).
     /// `problems` are the caller's validation findings (the CVE JSON 5 lint, which the
     /// domain cannot run itself); any of them keeps the record in DRAFT.
@@ -147,6 +162,8 @@ pub struct Change {
     /// A pool id to take for this report; the store fails the change if it is not free.
     pub claim_cve: Option<CveId>,
     pub publish: Option<Advisory>,
+    /// A new report's duplicate fingerprint (keyed values only), set at intake.
+    pub fingerprint: Option<crate::triage::duplicate::Fingerprint>,
 }
 
 impl Change {
@@ -158,6 +175,7 @@ impl Change {
             audit,
             claim_cve: None,
             publish: None,
+            fingerprint: None,
         }
     }
 }
@@ -211,6 +229,9 @@ pub fn decide(
             release_ref,
         } => disclosure::record_fix(&d, &fix_ref, &release_ref),
         Command::Announce => disclosure::announce(&d),
+        Command::ConfirmTriage { class } => noise::confirm(&d, class),
+        Command::DismissTriage => noise::dismiss(&d),
+        Command::Reopen => noise::reopen(&d),
         Command::Reply { body } => thread::reply(&d, &body),
         Command::Note { body } => thread::note(&d, &body),
         Command::ReporterReply { body } => thread::reporter_reply(&d, &body),

@@ -118,15 +118,13 @@ pub enum NoAutoAnswer {
     AutomaticSender,
 }
 
-/// Removes from a new report's change the automatic answers to its sender (the receipt
-/// and the request for plain text), keeping everything else: the report, the team's
+/// Removes from a new report's change the automatic answers to its sender (the receipt,
+/// the request for plain text, a triage answer the policy sends by itself), keeping everything else: the report, the team's
 /// notice, the lines on the status page. Human answers later still reach the reporter.
 pub fn withhold_automatic_answers(change: &mut Change, why: NoAutoAnswer) {
-    change.mails.retain(|m| {
-        !m.notice
-            .as_ref()
-            .is_some_and(|n| matches!(n.kind, NoticeKind::Receipt | NoticeKind::PlainText))
-    });
+    change
+        .mails
+        .retain(|m| !m.notice.as_ref().is_some_and(|n| n.kind.is_intake_answer()));
     change.audit.detail.push_str(match why {
         NoAutoAnswer::ListWithoutAuthor => {
             "; no automatic answer (relayed by a list, author unknown)"
@@ -218,6 +216,7 @@ pub fn hold(
         },
         claim_cve: None,
         publish: None,
+        fingerprint: None,
     };
     if reason == HoldReason::UnknownSender {
         change.mails.push(OutgoingMail {
@@ -249,6 +248,7 @@ mod tests {
             org_name: "Example".into(),
             org_security: Email::parse("security@example.org").unwrap(),
             team: Email::parse("security@kafka.example.org").unwrap(),
+            users_list: None,
             status_url: None,
         }
     }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
 use crate::calendar::Calendar;
+use crate::triage::policy::{TriageOverrides, TriagePolicy};
 
 /// The effective policy for one project (the organisation's, with the project's overrides).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +22,9 @@ pub struct Policy {
     pub holidays: Vec<Date>,
     /// Findings the organisation and project do not treat as vulnerabilities.
     pub known_non_issues: Vec<String>,
+    /// The triage rules' data (docs/triage.md).
+    #[serde(default)]
+    pub triage: TriagePolicy,
 }
 
 impl Default for Policy {
@@ -39,6 +43,7 @@ impl Default for Policy {
                 "Disclosure of server or software versions".into(),
                 "Data that is already public in the issue tracker".into(),
             ],
+            triage: TriagePolicy::default(),
         }
     }
 }
@@ -55,6 +60,9 @@ pub struct PolicyOverrides {
     pub holidays: Vec<Date>,
     #[serde(default)]
     pub extra_non_issues: Vec<String>,
+    /// `[policy.triage]`: additions to the triage rules' data.
+    #[serde(default)]
+    pub triage: TriageOverrides,
 }
 
 impl PolicyOverrides {
@@ -77,7 +85,7 @@ impl PolicyOverrides {
         for n in &self.extra_non_issues {
             crate::text::required_line("extra_non_issues", n)?;
         }
-        Ok(())
+        self.triage.validate()
     }
 
     pub fn apply_to(&self, base: &Policy) -> Policy {
@@ -99,6 +107,17 @@ impl PolicyOverrides {
         p.holidays.dedup();
         p.known_non_issues
             .extend(self.extra_non_issues.iter().cloned());
+        p.triage = self.triage.apply_to(&p.triage);
+        // The triage rules a project adds are non-issues its public page names too.
+        for name in self.triage.non_issue_names() {
+            if !p
+                .known_non_issues
+                .iter()
+                .any(|n| n.trim().eq_ignore_ascii_case(name))
+            {
+                p.known_non_issues.push(name.to_string());
+            }
+        }
         p
     }
 }
@@ -139,6 +158,11 @@ mod tests {
         assert_eq!(p.time_zone, "Europe/Amsterdam");
         assert!(p.known_non_issues.iter().any(|n| n == "Self-XSS"));
         assert!(p.known_non_issues.iter().any(|n| n == "Clickjacking"));
+        // Every default triage rule is one of the listed non-issues, by name.
+        let d = Policy::default();
+        for name in d.triage.non_issue_names() {
+            assert!(d.known_non_issues.iter().any(|n| n == name), "{name}");
+        }
 
         let bad_tz = PolicyOverrides {
             time_zone: Some("Mars/Olympus".into()),
@@ -151,6 +175,26 @@ mod tests {
                 .to_string()
                 .contains("Mars/Olympus")
         );
+        let with_rules = PolicyOverrides {
+            triage: crate::triage::policy::TriageOverrides {
+                non_issues: vec![
+                    crate::triage::policy::NonIssueRule::new("Self-XSS", &["self-xss"]),
+                    crate::triage::policy::NonIssueRule::new("clickjacking", &["framed"]),
+                ],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let p = with_rules.apply_to(&Policy::default());
+        assert!(p.known_non_issues.iter().any(|n| n == "Self-XSS"));
+        // A rule extending a listed non-issue does not list it twice.
+        let listed = p
+            .known_non_issues
+            .iter()
+            .filter(|n| n.eq_ignore_ascii_case("clickjacking"))
+            .count();
+        assert_eq!(listed, 1);
+
         let bad_days = PolicyOverrides {
             acknowledge_working_days: Some(0),
             ..Default::default()

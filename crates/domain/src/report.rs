@@ -102,6 +102,10 @@ pub struct Report {
     /// Set on a report split off another one (one report, several vulnerabilities).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split_from: Option<ReportId>,
+    /// The triage suggestion made at intake and the team's decision on it (reports
+    /// stored before triage existed have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub triage: Option<crate::triage::Triage>,
     /// Bumped by every change; a change made against a stale version is refused.
     pub version: i64,
 }
@@ -273,6 +277,14 @@ pub enum NoticeKind {
     Merged,
     /// To the reporter of a report split in two.
     Split,
+    /// The answers to a report closed as noise, one per triage class (spam gets none).
+    AnswerKnownNonIssue,
+    AnswerUsersListQuestion,
+    AnswerLicenseQuestion,
+    AnswerScannerOutput,
+    AnswerInsufficientDetail,
+    AnswerNotSecurity,
+    AnswerDuplicate,
 }
 
 impl NoticeKind {
@@ -281,6 +293,26 @@ impl NoticeKind {
     /// The template's name: `<name>.txt`.
     pub fn as_str(self) -> &'static str {
         self.into()
+    }
+
+    /// What intake may send a new report's sender by itself: the receipt, the request
+    /// for plain text, and the answer of a triage class the policy confirms without a
+    /// click. None of them goes to a list or an automatic sender (RFC 3834), nor to spam.
+    pub fn is_intake_answer(self) -> bool {
+        !matches!(
+            self,
+            Self::NewReport
+                | Self::Acknowledged
+                | Self::Rejected
+                | Self::Accepted
+                | Self::CveRequest
+                | Self::CveAssigned
+                | Self::CveAssignedReporter
+                | Self::Draft
+                | Self::Announcement
+                | Self::Merged
+                | Self::Split
+        )
     }
 
     /// The values the domain gives this kind, besides the report's own.
@@ -299,6 +331,13 @@ impl NoticeKind {
             Self::PlainText => &["reason"],
             Self::Merged => &["credit", "status_url"],
             Self::Split => &["status_url"],
+            Self::AnswerKnownNonIssue
+            | Self::AnswerUsersListQuestion
+            | Self::AnswerLicenseQuestion
+            | Self::AnswerScannerOutput
+            | Self::AnswerInsufficientDetail
+            | Self::AnswerNotSecurity
+            | Self::AnswerDuplicate => &["message", "users_list", "known_non_issues", "status_url"],
         }
     }
 }

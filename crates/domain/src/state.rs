@@ -47,6 +47,10 @@ pub enum ReportState {
     /// Merged into another report of the same vulnerability, which carries it on
     /// (`Report::merged_into`). Terminal.
     Merged,
+    /// Closed as noise: the team confirmed a triage suggestion (a usage question,
+    /// scanner output, ...; `Report::triage` says which) and the reporter got the
+    /// class's answer. It can be reopened, and its reporter can still reply.
+    Closed,
 }
 
 impl ReportState {
@@ -69,6 +73,7 @@ impl ReportState {
             Self::Fixed => "Fix released",
             Self::Announced => "Announced",
             Self::Merged => "Merged",
+            Self::Closed => "Closed as noise",
         }
     }
 
@@ -85,7 +90,10 @@ impl ReportState {
     }
 
     pub fn is_terminal(self) -> bool {
-        matches!(self, Self::Rejected | Self::Announced | Self::Merged)
+        matches!(
+            self,
+            Self::Rejected | Self::Announced | Self::Merged | Self::Closed
+        )
     }
 
     /// True once the team has decided the report is a vulnerability.

@@ -175,6 +175,7 @@ async fn fill(app: &App, target: usize) {
         org_name: "Bench Org".into(),
         org_security: Email::parse("security@bench.example").unwrap(),
         team: Email::parse("security@kafka.bench.example").unwrap(),
+        users_list: None,
         status_url: None,
     };
     let workers = 8;

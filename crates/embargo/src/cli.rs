@@ -94,6 +94,56 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Block or throttle senders of mail and reports (organisation team).
+    Sender {
+        #[command(subcommand)]
+        command: SenderCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+/// `embargo sender ...`: the organisation team's sender rules (docs/mail.md). Each is
+/// done as the member named by `--by` (an organisation-team member), as the audit log
+/// records.
+#[derive(Debug, Subcommand)]
+pub enum SenderCommand {
+    /// Hold all mail from an address (mallory@example.com) or a domain (@spam.example).
+    Block {
+        pattern: String,
+        /// Why (required; kept sealed with the rule).
+        #[arg(long)]
+        reason: String,
+        /// The organisation-team member doing it.
+        #[arg(long)]
+        by: String,
+    },
+    /// Hold new reports from an address or domain over a daily limit.
+    Throttle {
+        pattern: String,
+        /// New reports a day (default 3).
+        #[arg(long)]
+        per_day: Option<u32>,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// Lift a rule by its number (`embargo sender list` shows them).
+    Lift {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// The rules in force, or the lifted ones.
+    List {
+        #[arg(long)]
+        lifted: bool,
+        #[arg(long)]
+        by: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

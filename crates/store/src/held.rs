@@ -1,7 +1,12 @@
-//! Held mail: bounces and auto-replies that belong to no report. Never answered and
-//! never dropped: the organisation team lists them, releases one into a report (the
-//! release commits with the report, in [`crate::Mailbox::take_mail`]) or discards it,
-//! and both leave an entry in the audit log.
+//! Held mail: bounces and auto-replies that belong to no report, and mail the sender
+//! rules hold ([`crate::SenderRules`]). Never answered and never dropped: the
+//! organisation team lists them (filtered by state, reason, sender and date), releases
+//! one into a report (the release commits with the report, in
+//! [`crate::Mailbox::take_mail`]) or discards them, one or many, each discard leaving
+//! an entry in the audit log.
+//!
+//! The sender and subject are sealed: the sender filter opens them, newest first,
+//! within [`MAX_HELD_SCANNED`] rows, so that a flood costs a bounded amount of work.
 
 use async_trait::async_trait;
 use embargo_domain::ids::{ReportId, UserId};
@@ -16,6 +21,12 @@ use crate::{Result, SqlStore, StoreError};
 
 /// Most held mails one listing returns: a flood must not make the page unbounded.
 pub const MAX_HELD_LISTED: u32 = 500;
+/// Most held mails a sender filter opens (newest first); older ones are not searched.
+pub const MAX_HELD_SCANNED: usize = 5000;
+/// Most held mails one bulk discard changes.
+pub const MAX_BULK_DISCARD: usize = 2000;
+/// Ids per statement of a bulk discard (bound parameters stay well under every limit).
+const CHUNK: usize = 200;
 
 /// A message to hold.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +59,94 @@ impl HeldState {
     pub fn parse(s: &str) -> Option<Self> {
         s.parse().ok()
     }
+}
+
+/// Why a mail is held, as a kind: the part of its reason before the colon
+/// (`bounce: null envelope sender` is a `bounce`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, EnumString, IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum HeldCategory {
+    Bounce,
+    AutoReply,
+    BlockedSender,
+    ThrottledSender,
+    UnknownSender,
+}
+
+impl HeldCategory {
+    pub const ALL: [Self; 5] = [
+        Self::Bounce,
+        Self::AutoReply,
+        Self::BlockedSender,
+        Self::ThrottledSender,
+        Self::UnknownSender,
+    ];
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        s.parse().ok()
+    }
+    /// The kind of a held mail's reason (`bounce: …` is a bounce); `None` for a
+    /// reason of no known kind.
+    pub fn of(reason: &str) -> Option<Self> {
+        Self::parse(reason.split(':').next().unwrap_or("").trim())
+    }
+    /// For people: `auto-reply`, `blocked sender`, ….
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Bounce => "bounce",
+            Self::AutoReply => "auto-reply",
+            Self::BlockedSender => "blocked sender",
+            Self::ThrottledSender => "throttled sender",
+            Self::UnknownSender => "unknown sender",
+        }
+    }
+    /// A reason of this kind, with the sign seen (never content).
+    pub fn reason(self, sign: &str) -> String {
+        format!("{}: {sign}", self.as_str())
+    }
+}
+
+/// Which held mails to list or discard. Everything but the sender is in clear and
+/// filtered by the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldFilter {
+    pub state: HeldState,
+    pub category: Option<HeldCategory>,
+    /// Lower-case text the sender's address must contain.
+    pub sender: Option<String>,
+    /// Received at or after.
+    pub received_from: Option<Timestamp>,
+    /// Received before.
+    pub received_before: Option<Timestamp>,
+}
+
+impl HeldFilter {
+    /// Every mail in `state`.
+    pub fn state(state: HeldState) -> Self {
+        Self {
+            state,
+            category: None,
+            sender: None,
+            received_from: None,
+            received_before: None,
+        }
+    }
+}
+
+/// One page of the held list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeldListing {
+    /// Newest first, at most the limit asked for.
+    pub mails: Vec<HeldMailInfo>,
+    /// How many match: all of them, or with a sender filter those among the newest
+    /// [`MAX_HELD_SCANNED`] (see `complete`).
+    pub matching: u64,
+    /// False when a sender filter stopped at [`MAX_HELD_SCANNED`] rows: older mails
+    /// were not searched (narrow the dates).
+    pub complete: bool,
 }
 
 /// A held mail as the organisation team's list shows it.
@@ -101,6 +200,23 @@ pub trait HeldMail: Send + Sync {
     /// Discards a held mail (audited as `actor`); `NotFound` if there is none, `Conflict` if it
     /// was released or discarded already.
     async fn discard_held(&self, id: i64, by: UserId, actor: &str, now: Timestamp) -> Result<()>;
+    /// Held mails matching `filter`, newest first, at most `limit` (capped at
+    /// [`MAX_HELD_LISTED`]), and how many match.
+    async fn held_listing(&self, filter: &HeldFilter, limit: u32) -> Result<HeldListing>;
+    /// The ids of the mails matching `filter`, newest first, at most `limit` (capped
+    /// at [`MAX_BULK_DISCARD`]).
+    async fn held_ids(&self, filter: &HeldFilter, limit: usize) -> Result<Vec<i64>>;
+    /// Discards those of `ids` still held, in one transaction, each with the audit
+    /// entry [`HeldMail::discard_held`] writes; returns how many (the others were
+    /// released or discarded meanwhile). `NotFound`, and nothing changes, if one of
+    /// them does not exist; `Conflict` for more than [`MAX_BULK_DISCARD`].
+    async fn discard_held_many(
+        &self,
+        ids: &[i64],
+        by: UserId,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<u64>;
 }
 
 impl SqlStore {
@@ -160,6 +276,111 @@ impl SqlStore {
                 .transpose()?,
             message_id,
         })
+    }
+}
+
+/// A value bound to a filter's placeholder.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// The `WHERE` of `filter` without its sender (sealed), and its values from `$1`.
+fn held_where(filter: &HeldFilter) -> (String, Vec<Bind>) {
+    let mut binds = vec![Bind::Text(filter.state.as_str().into())];
+    let mut sql = String::from("state = $1");
+    if let Some(category) = filter.category {
+        // The kind is ours (an enum), so its length is no input; `substr` rather than
+        // `LIKE`, whose `_` would match any character.
+        let prefix = format!("{}:", category.as_str());
+        sql.push_str(&format!(
+            " AND (reason = ${} OR substr(reason, 1, {}) = ${})",
+            binds.len() + 1,
+            prefix.chars().count(),
+            binds.len() + 2
+        ));
+        binds.push(Bind::Text(category.as_str().into()));
+        binds.push(Bind::Text(prefix));
+    }
+    if let Some(from) = filter.received_from {
+        binds.push(Bind::Int(from.as_microsecond()));
+        sql.push_str(&format!(" AND received_at >= ${}", binds.len()));
+    }
+    if let Some(before) = filter.received_before {
+        binds.push(Bind::Int(before.as_microsecond()));
+        sql.push_str(&format!(" AND received_at < ${}", binds.len()));
+    }
+    (sql, binds)
+}
+
+/// `$first, $first+1, …` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl SqlStore {
+    /// The mails matching `filter`, newest first, at most `want`; how many match; and
+    /// whether every candidate was searched.
+    async fn held_matching(
+        &self,
+        filter: &HeldFilter,
+        want: usize,
+    ) -> Result<(Vec<HeldMailInfo>, u64, bool)> {
+        let (clause, binds) = held_where(filter);
+        let needle = filter.sender.as_deref().filter(|s| !s.is_empty());
+        let rows_wanted = if needle.is_some() {
+            MAX_HELD_SCANNED + 1
+        } else {
+            want
+        };
+        let sql = format!(
+            "SELECT {HELD_COLUMNS} FROM mail_held WHERE {clause} \
+             ORDER BY received_at DESC, id DESC LIMIT {rows_wanted}"
+        );
+        let mut query = sqlx::query(&sql);
+        for b in &binds {
+            query = match b {
+                Bind::Text(t) => query.bind(t.clone()),
+                Bind::Int(i) => query.bind(*i),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let Some(needle) = needle else {
+            let mails = rows
+                .iter()
+                .map(|r| self.decode_held(r))
+                .collect::<Result<Vec<_>>>()?;
+            let count_sql = format!("SELECT COUNT(*) AS n FROM mail_held WHERE {clause}");
+            let mut count = sqlx::query(&count_sql);
+            for b in binds {
+                count = match b {
+                    Bind::Text(t) => count.bind(t),
+                    Bind::Int(i) => count.bind(i),
+                };
+            }
+            let n: i64 = count.fetch_one(&self.pool).await?.try_get("n")?;
+            return Ok((mails, u64::try_from(n).unwrap_or(0), true));
+        };
+        let complete = rows.len() <= MAX_HELD_SCANNED;
+        let mut mails = Vec::new();
+        let mut matching = 0u64;
+        for row in rows.iter().take(MAX_HELD_SCANNED) {
+            let mail = self.decode_held(row)?;
+            if mail
+                .from
+                .as_deref()
+                .is_some_and(|f| f.to_lowercase().contains(needle))
+            {
+                matching += 1;
+                if mails.len() < want {
+                    mails.push(mail);
+                }
+            }
+        }
+        Ok((mails, matching, complete))
     }
 }
 
@@ -273,5 +494,97 @@ impl HeldMail for SqlStore {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn held_listing(&self, filter: &HeldFilter, limit: u32) -> Result<HeldListing> {
+        let want = usize::try_from(limit.min(MAX_HELD_LISTED)).unwrap_or(0);
+        let (mails, matching, complete) = self.held_matching(filter, want).await?;
+        Ok(HeldListing {
+            mails,
+            matching,
+            complete,
+        })
+    }
+
+    async fn held_ids(&self, filter: &HeldFilter, limit: usize) -> Result<Vec<i64>> {
+        let (mails, _, _) = self
+            .held_matching(filter, limit.min(MAX_BULK_DISCARD))
+            .await?;
+        Ok(mails.into_iter().map(|m| m.id).collect())
+    }
+
+    async fn discard_held_many(
+        &self,
+        ids: &[i64],
+        by: UserId,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<u64> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() > MAX_BULK_DISCARD {
+            return Err(StoreError::Conflict(format!(
+                "at most {MAX_BULK_DISCARD} held mails are discarded at once"
+            )));
+        }
+        let mut tx = self.begin_write().await?;
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT COUNT(*) AS n FROM mail_held WHERE id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            let n: i64 = query.fetch_one(&mut *tx).await?.try_get("n")?;
+            if usize::try_from(n).ok() != Some(chunk.len()) {
+                return Err(StoreError::NotFound(
+                    "one of the selected held mails does not exist".into(),
+                ));
+            }
+        }
+        let mut discarded = 0u64;
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "UPDATE mail_held SET state = 'discarded', resolved_at = $1, resolved_by = $2 \
+                 WHERE state = 'held' AND id IN ({}) RETURNING id",
+                placeholders(3, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(now.as_microsecond()).bind(by.0);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            let mut done = query
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<i64, _>("id"))
+                .collect::<Result<Vec<_>, _>>()?;
+            if done.is_empty() {
+                continue;
+            }
+            done.sort_unstable();
+            discarded += done.len() as u64;
+            // The entry a single discard writes, once per mail.
+            let values = (0..done.len())
+                .map(|i| format!("(NULL, {})", placeholders(4 * i + 1, 4)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql =
+                format!("INSERT INTO audit (report_id, at, actor, action, detail) VALUES {values}");
+            let mut insert = sqlx::query(&sql);
+            for id in done {
+                insert = insert
+                    .bind(now.as_microsecond())
+                    .bind(actor)
+                    .bind("held_mail_discarded")
+                    .bind(format!("held mail #{id}"));
+            }
+            insert.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(discarded)
     }
 }

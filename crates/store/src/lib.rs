@@ -12,6 +12,7 @@ mod mailbox;
 pub mod model;
 mod records;
 pub mod seal;
+mod senders;
 mod sql;
 // Other crates' tests and benchmarks turn it on in their dev-dependencies; a release
 // build carries no test database code.
@@ -20,7 +21,10 @@ pub mod test_support;
 
 pub use cve_records::{CveImportOutcome, CveRecords, StoredCveRecord};
 pub use error::StoreError;
-pub use held::{HeldMail, HeldMailInfo, HeldState, MAX_HELD_LISTED, NewHeldMail, Release};
+pub use held::{
+    HeldCategory, HeldFilter, HeldListing, HeldMail, HeldMailInfo, HeldState, MAX_BULK_DISCARD,
+    MAX_HELD_LISTED, MAX_HELD_SCANNED, NewHeldMail, Release,
+};
 pub use mailbox::{
     AttachmentInfo, Delivery, IncomingMail, IncomingSummary, MAX_THREAD_IDS, MailEffect,
     MailHeaders, MailRenderer, Mailbox, NewAttachment, OutboxStats, QueuedMail, Taken,
@@ -28,6 +32,7 @@ pub use mailbox::{
 pub use model::*;
 pub use records::{RecordVersion, Records};
 pub use seal::Sealer;
+pub use senders::{MAX_LIFTED_LISTED, NewSenderRule, SenderCheck, SenderRuleInfo, SenderRules};
 pub use sql::SqlStore;
 
 use async_trait::async_trait;
@@ -107,6 +112,15 @@ pub trait Reports: Send + Sync {
     async fn messages(&self, id: &ReportId) -> Result<Vec<Message>>;
     async fn audit_log(&self, id: &ReportId) -> Result<Vec<AuditEntry>>;
     async fn outbox_for_report(&self, id: &ReportId) -> Result<Vec<OutboxEntry>>;
+    /// The key of blind marks (duplicate fingerprints), derived from the data key.
+    fn blind_key(&self) -> &embargo_domain::blind::BlindKey;
+    /// Stored reports that share a fingerprint mark with `marks`, in `project` (any
+    /// when `None`), open or announced, oldest first, at most a few dozen.
+    async fn duplicate_candidates(
+        &self,
+        project: Option<ProjectId>,
+        marks: &[i64],
+    ) -> Result<Vec<embargo_domain::triage::duplicate::Candidate>>;
 }
 
 /// The organisation's pool of CVE ids.
@@ -137,6 +151,7 @@ pub trait Store:
     + Advisories
     + Mailbox
     + HeldMail
+    + SenderRules
     + Records
     + CveRecords
 {
@@ -150,6 +165,7 @@ impl<
         + Advisories
         + Mailbox
         + HeldMail
+        + SenderRules
         + Records
         + CveRecords,
 > Store for T

@@ -138,6 +138,15 @@ pub struct ReportSummary {
     pub received_at: Timestamp,
     pub next_due: Option<Timestamp>,
     pub cve: Option<CveId>,
+    /// The triage suggestion's class and status (none for reports stored before triage).
+    pub triage: Option<TriageMark>,
+}
+
+/// What a list shows of a report's triage: read from clear columns, no content opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TriageMark {
+    pub class: embargo_domain::triage::TriageClass,
+    pub status: embargo_domain::triage::TriageStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

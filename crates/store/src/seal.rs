@@ -11,8 +11,10 @@ use std::path::Path;
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use embargo_domain::blind::BlindKey;
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretBox, SecretSlice};
+use sha2::{Digest, Sha256};
 
 use crate::{Result, StoreError};
 
@@ -30,6 +32,9 @@ fn fresh_key() -> DataKey {
 #[derive(Clone)]
 pub struct Sealer {
     cipher: XChaCha20Poly1305,
+    /// Keyed hashes (blind marks), with a key derived from the data key so that the
+    /// cipher's key is never used for anything else.
+    blind: BlindKey,
 }
 
 impl fmt::Debug for Sealer {
@@ -41,8 +46,13 @@ impl fmt::Debug for Sealer {
 impl Sealer {
     /// A sealer for this 32-byte key.
     pub fn from_key(key: &[u8; KEY_LEN]) -> Self {
+        let mut derive = Sha256::new();
+        derive.update(b"embargo blind-mark key v1\0");
+        derive.update(key);
+        let blind: [u8; KEY_LEN] = derive.finalize().into();
         Self {
             cipher: XChaCha20Poly1305::new(Key::from_slice(key)),
+            blind: BlindKey::new(&blind),
         }
     }
 
@@ -102,6 +112,11 @@ impl Sealer {
             ))
         })?;
         Ok(Self::from_key(key))
+    }
+
+    /// The key of this installation's blind marks (duplicate detection, sender rules).
+    pub fn blind_key(&self) -> &BlindKey {
+        &self.blind
     }
 
     /// Seals `plaintext` for the row named by `aad`.

@@ -104,6 +104,7 @@ async fn world(store: SqlStore) -> World {
             org_name: "Example Foundation".into(),
             org_security: email("security@example.org"),
             team: email("security@kafka.example.org"),
+            users_list: None,
             status_url: Some("https://embargo.example.org/status/x".into()),
         },
     }

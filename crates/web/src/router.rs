@@ -43,6 +43,12 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}/route", post(api::reports::route))
         .route("/reports/{id}/merge", post(api::reports::merge))
         .route("/reports/{id}/split", post(api::reports::split))
+        .route("/reports/{id}/triage", post(api::triage::decide))
+        .route("/triage/confirm", post(api::triage::confirm_many))
+        .route("/held", get(api::held::list))
+        .route("/held/discard", post(api::held::discard))
+        .route("/senders", get(api::senders::list).post(api::senders::add))
+        .route("/senders/{id}/lift", post(api::senders::lift))
         .route("/status/{token}", get(api::status::show))
         .route("/status/{token}/messages", post(api::status::reply))
         .route("/advisories", get(api::advisories::list))
@@ -110,6 +116,12 @@ pub fn router(state: AppState) -> Router {
         .route("/held", get(team::held::page))
         .route("/held/{id}/release", post(team::held::release))
         .route("/held/{id}/discard", post(team::held::discard))
+        .route("/held/discard", post(team::held::discard_many))
+        .route(
+            "/senders",
+            get(team::senders::page).post(team::senders::add),
+        )
+        .route("/senders/{id}/lift", post(team::senders::lift))
         .route("/reports/{id}", get(team::show::page))
         .route("/reports/{id}/reply", post(team::actions::reply))
         .route("/reports/{id}/note", post(team::actions::note))
@@ -122,6 +134,8 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}/route", post(team::actions::route))
         .route("/reports/{id}/merge", post(team::actions::merge))
         .route("/reports/{id}/split", post(team::actions::split))
+        .route("/reports/{id}/triage", post(team::actions::triage))
+        .route("/dashboard/triage", post(team::dashboard::confirm_many))
         .route(
             "/reports/{id}/attachments/{n}",
             get(team::attachments::download),

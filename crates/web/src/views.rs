@@ -6,6 +6,7 @@ use embargo_domain::ids::CveId;
 use embargo_domain::record::{CnaRecord, RecordState};
 use embargo_domain::report::{AuditEntry, Channel, Deadlines, Message, Report, Reporter};
 use embargo_domain::state::ReportState;
+use embargo_domain::triage::{Triage, TriageClass, TriageStatus};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -57,6 +58,16 @@ pub struct SummaryJson {
     pub overdue: bool,
     #[schema(value_type = Option<String>)]
     pub cve: Option<CveId>,
+    /// The triage suggestion's class and status, without its reasons.
+    pub triage: Option<TriageMarkJson>,
+}
+
+/// A list row's triage.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = TriageMark)]
+pub struct TriageMarkJson {
+    pub class: TriageClass,
+    pub status: TriageStatus,
 }
 
 impl SummaryJson {
@@ -73,6 +84,10 @@ impl SummaryJson {
             next_due: s.next_due,
             overdue: s.next_due.is_some_and(|d| d < now),
             cve: s.cve.clone(),
+            triage: s.triage.map(|t| TriageMarkJson {
+                class: t.class,
+                status: t.status,
+            }),
         }
     }
 }
@@ -113,6 +128,9 @@ pub struct TeamViewJson {
     pub merged_into: Option<String>,
     /// The report this one was split off.
     pub split_from: Option<String>,
+    /// The triage suggestion and the team's decision on it (`null` for reports stored
+    /// before triage existed).
+    pub triage: Option<Triage>,
     pub messages: Vec<MessageJson>,
     pub audit: Vec<AuditEntry>,
     pub version: i64,
@@ -148,6 +166,7 @@ impl TeamViewJson {
             cvss: vec![],
             merged_into: r.merged_into.as_ref().map(ToString::to_string),
             split_from: r.split_from.as_ref().map(ToString::to_string),
+            triage: r.triage.clone(),
             messages: messages.iter().map(MessageJson::from).collect(),
             audit,
             version: r.version,

@@ -266,6 +266,7 @@ pub fn split(
         record_state: None,
         merged_into: None,
         split_from: Some(report.id.clone()),
+        triage: None,
         version: 0,
     };
     let mut created_change = Change::new(

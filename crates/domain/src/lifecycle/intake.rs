@@ -108,6 +108,7 @@ fn received_report(
         record_state: None,
         merged_into: None,
         split_from: None,
+        triage: None,
         version: 0,
     })
 }

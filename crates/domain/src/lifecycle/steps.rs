@@ -11,12 +11,13 @@
 use jiff::Timestamp;
 
 use super::common::admit;
-use super::{cve, disclosure, may_merge, may_split, record, triage};
+use super::{cve, disclosure, may_merge, may_split, noise, record, triage};
 use crate::access::Actor;
 use crate::policy::Policy;
 use crate::record::RecordState;
 use crate::report::Report;
 use crate::state::ReportState;
+use crate::triage::TriageClass;
 
 /// A step of the lifecycle that a page offers as a form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -33,6 +34,10 @@ pub enum Step {
     /// Merge this report into another one (which is chosen on the form).
     Merge,
     Split,
+    /// Close as noise of the triage class (confirm the suggestion, or name a class).
+    ConfirmTriage,
+    DismissTriage,
+    Reopen,
     Reply,
     Note,
     SaveRecord,
@@ -47,7 +52,7 @@ impl Step {
     /// the doors' transition requests name targets; none for `received` and `merged`.
     pub fn transition_to(to: ReportState) -> Option<Step> {
         match to {
-            ReportState::Received | ReportState::Merged => None,
+            ReportState::Received | ReportState::Merged | ReportState::Closed => None,
             ReportState::Acknowledged => Some(Self::Acknowledge),
             ReportState::Rejected => Some(Self::Reject),
             ReportState::Accepted => Some(Self::Accept),
@@ -88,6 +93,12 @@ pub fn available_steps(
         (Step::Route, triage::may_route(report, member).is_ok()),
         (Step::Merge, may_merge(report, actor).is_ok()),
         (Step::Split, may_split(report, actor).is_ok()),
+        (
+            Step::ConfirmTriage,
+            noise::may_confirm_triage(report, Some(TriageClass::Spam)).is_ok(),
+        ),
+        (Step::DismissTriage, noise::may_dismiss(report).is_ok()),
+        (Step::Reopen, noise::may_reopen(report).is_ok()),
         // The thread is open in every state to whoever handles the report.
         (Step::Reply, true),
         (Step::Note, true),

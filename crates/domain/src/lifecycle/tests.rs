@@ -8,6 +8,8 @@ use crate::state::ReportState;
 
 // `available_steps` against `decide`, on these fixtures.
 mod steps;
+// Triage decisions: closing as noise, dismissing, reopening.
+mod noise;
 
 fn now() -> Timestamp {
     "2026-11-19T10:00:00Z".parse().unwrap()
@@ -18,6 +20,7 @@ fn contacts() -> Contacts {
         org_name: "Example Foundation".into(),
         org_security: Email::parse("security@example.org").unwrap(),
         team: Email::parse("security@kafka.example.org").unwrap(),
+        users_list: None,
         status_url: Some("https://embargo.example.org/status/abc".into()),
     }
 }

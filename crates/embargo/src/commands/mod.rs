@@ -4,6 +4,7 @@ mod admin;
 mod cve_records;
 pub mod cve_services;
 mod mail;
+mod senders;
 mod serve;
 
 use anyhow::Result;
@@ -41,5 +42,6 @@ pub async fn run(cli: Cli) -> Result<()> {
             command: CveCommands::Export { cve, format },
             data,
         } => cve_records::export(&data, &cve, format).await,
+        Command::Sender { command, data } => senders::run(&data, command).await,
     }
 }

@@ -18,6 +18,7 @@ fn contacts() -> Contacts {
         org_name: "Example".into(),
         org_security: Email::parse("security@example.org").expect("email"),
         team: Email::parse("security@kafka.example.org").expect("email"),
+        users_list: None,
         status_url: Some("https://embargo.example.org/status/abc".into()),
     }
 }

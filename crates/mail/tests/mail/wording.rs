@@ -15,6 +15,7 @@ use embargo_domain::mail::{PlainTextReason, ask_for_plain_text};
 use embargo_domain::policy::Policy;
 use embargo_domain::record::{CnaRecord, Credit, CreditKind, Severity, VersionRange};
 use embargo_domain::report::{Channel, NoticeKind, OutgoingMail, ProjectRef, Report};
+use embargo_domain::triage::{Triage, TriageClass, TriageStatus};
 use embargo_mail::templates::Templates;
 use jiff::Timestamp;
 
@@ -35,6 +36,7 @@ fn contacts() -> Contacts {
         org_name: "Example Software Foundation".into(),
         org_security: email("security@example.org"),
         team: email("security@kafka.example.org"),
+        users_list: None,
         status_url: Some("https://embargo.example.org/status/STATUS-TOKEN".into()),
     }
 }
@@ -220,6 +222,31 @@ fn every_builtin_notice_keeps_its_reviewed_wording() {
     .expect("split");
     keep(&split.original);
     keep(&split.created);
+
+    // The answer of each noise class, as confirming its triage sends it (spam gets none).
+    for class in TriageClass::ALL.into_iter().filter(|c| c.is_noise()) {
+        let mut suggested = received(SECOND, "Question about TLS").report;
+        suggested.triage = Some(Triage {
+            class,
+            reasons: vec![],
+            duplicate_of: None,
+            status: TriageStatus::Suggested,
+        });
+        let c = decide(
+            &suggested,
+            Command::ConfirmTriage { class: None },
+            &team,
+            now(),
+            &Policy::default(),
+            &Contacts {
+                users_list: Some(Email::parse("users@kafka.example.org").expect("email")),
+                ..contacts()
+            },
+        )
+        .expect("confirm");
+        assert_eq!(c.mails.is_empty(), class == TriageClass::Spam, "{class:?}");
+        keep(&c);
+    }
 
     let every: Vec<&str> = NoticeKind::ALL.iter().map(|k| k.as_str()).collect();
     let seen: Vec<&str> = by_kind.keys().copied().collect();

@@ -17,6 +17,7 @@ mod cve_pool;
 mod organisations;
 mod projects;
 mod reports;
+mod triage;
 mod upgrade;
 mod users;
 

@@ -8,7 +8,7 @@
 //! id is free), advisory and record version — in the caller's transaction.
 
 use async_trait::async_trait;
-use embargo_domain::ids::{CveId, ReportId, UserId};
+use embargo_domain::ids::{CveId, ProjectId, ReportId, UserId};
 use embargo_domain::lifecycle::Change;
 use embargo_domain::report::{AuditEntry, Message, MessageKind, Report};
 use embargo_domain::state::ReportState;
@@ -24,8 +24,9 @@ use super::codec::{
 };
 use super::upgrade::report_from_json;
 use super::{SqlStore, Tx};
-use crate::model::{OutboxEntry, ReportFilter, ReportSummary};
+use crate::model::{OutboxEntry, ReportFilter, ReportSummary, TriageMark};
 use crate::{Reports, Result, StoreError};
+use embargo_domain::triage::{TriageClass, TriageStatus};
 
 /// The clear and sealed columns a report is stored as.
 struct ReportColumns {
@@ -37,6 +38,8 @@ struct ReportColumns {
     next_due: Option<i64>,
     due_key: i64,
     cve: Option<String>,
+    triage_class: Option<&'static str>,
+    triage_status: Option<&'static str>,
 }
 
 impl SqlStore {
@@ -52,8 +55,9 @@ impl SqlStore {
         let cols = self.report_columns(&report)?;
         sqlx::query(
             "INSERT INTO reports (id, project_id, state, closed, channel, title_sealed, content_sealed, \
-             status_token_digest, received_at, next_due, due_key, cve_id, version, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             status_token_digest, received_at, next_due, due_key, cve_id, version, updated_at, \
+             triage_class, triage_status) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(report.id.as_str())
         .bind(cols.project_id)
@@ -69,9 +73,14 @@ impl SqlStore {
         .bind(cols.cve)
         .bind(report.version)
         .bind(change.audit.at.as_microsecond())
+        .bind(cols.triage_class)
+        .bind(cols.triage_status)
         .execute(&mut **tx)
         .await
         .map_err(|e| unique_conflict(e, || format!("report {} or its status link", report.id)))?;
+        if let Some(fingerprint) = &change.fingerprint {
+            self.insert_fingerprint(tx, &report.id, fingerprint).await?;
+        }
         self.insert_effects(tx, change).await?;
         Ok(report)
     }
@@ -84,7 +93,8 @@ impl SqlStore {
         let cols = self.report_columns(&report)?;
         let updated = sqlx::query(
             "UPDATE reports SET project_id = $1, state = $2, closed = $3, title_sealed = $4, \
-             content_sealed = $5, next_due = $6, due_key = $7, cve_id = $8, version = $9, updated_at = $10 \
+             content_sealed = $5, next_due = $6, due_key = $7, cve_id = $8, version = $9, updated_at = $10, \
+             triage_class = $13, triage_status = $14 \
              WHERE id = $11 AND version = $12",
         )
         .bind(cols.project_id)
@@ -99,6 +109,8 @@ impl SqlStore {
         .bind(change.audit.at.as_microsecond())
         .bind(report.id.as_str())
         .bind(expected)
+        .bind(cols.triage_class)
+        .bind(cols.triage_status)
         .execute(&mut **tx)
         .await
         .map_err(|e| match &report.cve {
@@ -140,6 +152,8 @@ impl SqlStore {
             // Reports without a deadline sort last on the dashboard.
             due_key: next_due.unwrap_or(i64::MAX),
             cve: report.cve.as_ref().map(ToString::to_string),
+            triage_class: report.triage.as_ref().map(|t| t.class.as_str()),
+            triage_status: report.triage.as_ref().map(|t| t.status.as_str()),
         })
     }
 
@@ -267,6 +281,7 @@ impl SqlStore {
                 .as_deref()
                 .map(cve_id)
                 .transpose()?,
+            triage: triage_mark(row)?,
         })
     }
 
@@ -381,7 +396,8 @@ impl Reports for SqlStore {
     /// `limit: 0` means no limit.
     async fn list_reports(&self, filter: &ReportFilter) -> Result<Vec<ReportSummary>> {
         let mut sql = String::from(
-            "SELECT r.id, r.project_id, p.slug, p.name, p.trusted, r.state, r.title_sealed, r.received_at, r.next_due, r.cve_id \
+            "SELECT r.id, r.project_id, p.slug, p.name, p.trusted, r.state, r.title_sealed, r.received_at, r.next_due, r.cve_id, \
+             r.triage_class, r.triage_status \
              FROM reports r LEFT JOIN projects p ON p.id = r.project_id WHERE 1 = 1",
         );
         let mut n = 0;
@@ -484,4 +500,32 @@ impl Reports for SqlStore {
             .map(|row| self.decode_outbox_entry(row))
             .collect()
     }
+
+    fn blind_key(&self) -> &embargo_domain::blind::BlindKey {
+        self.sealer.blind_key()
+    }
+
+    async fn duplicate_candidates(
+        &self,
+        project: Option<ProjectId>,
+        marks: &[i64],
+    ) -> Result<Vec<embargo_domain::triage::duplicate::Candidate>> {
+        self.candidates(project, marks).await
+    }
+}
+
+/// The clear triage columns of a report row.
+fn triage_mark(row: &AnyRow) -> Result<Option<TriageMark>> {
+    let class: Option<String> = row.try_get("triage_class")?;
+    let status: Option<String> = row.try_get("triage_status")?;
+    let (Some(class), Some(status)) = (class, status) else {
+        return Ok(None);
+    };
+    Ok(Some(TriageMark {
+        class: TriageClass::parse(&class)
+            .map_err(|e| StoreError::Corrupt(format!("stored triage class: {e}")))?,
+        status: status
+            .parse::<TriageStatus>()
+            .map_err(|_| StoreError::Corrupt(format!("stored triage status {status:?}")))?,
+    }))
 }

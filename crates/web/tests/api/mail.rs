@@ -38,6 +38,7 @@ async fn attachments_download_for_the_team_only_and_delivery_shows() {
             org_name: "Example".into(),
             org_security: Email::parse("security@example.org").expect("email"),
             team: Email::parse("security@alpha.example.org").expect("email"),
+            users_list: None,
             status_url: None,
         };
         let change = hold(

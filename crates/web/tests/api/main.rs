@@ -21,3 +21,4 @@ mod records;
 mod schemas;
 mod story;
 mod support;
+mod triage;

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use crate::support::{apps, token_of};
 
 /// Every `/api/v1` route of `router.rs`, relative to the document's server `/api/v1`.
-const ROUTES: [(&str, &str); 15] = [
+const ROUTES: &[(&str, &str)] = &[
     ("POST", "/reports"),
     ("GET", "/reports"),
     ("GET", "/reports/{id}"),
@@ -31,6 +31,8 @@ const ROUTES: [(&str, &str); 15] = [
     ("POST", "/reports/{id}/route"),
     ("POST", "/reports/{id}/merge"),
     ("POST", "/reports/{id}/split"),
+    ("POST", "/reports/{id}/triage"),
+    ("POST", "/triage/confirm"),
     ("GET", "/status/{token}"),
     ("POST", "/status/{token}/messages"),
     ("GET", "/advisories"),

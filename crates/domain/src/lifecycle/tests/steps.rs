@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::record::RecordState as S;
+use crate::triage::TriageClass;
 use jiff::ToSpan;
 use jiff::civil::Date;
 
@@ -176,6 +177,11 @@ fn valid_command(step: Step, policy: &Policy) -> Command {
             },
             team: Email::parse("security@flink.example.org").unwrap(),
         },
+        Step::ConfirmTriage => Command::ConfirmTriage {
+            class: Some(TriageClass::Spam),
+        },
+        Step::DismissTriage => Command::DismissTriage,
+        Step::Reopen => Command::Reopen,
         Step::Reply => Command::Reply {
             body: "Can you share the payload?".into(),
         },

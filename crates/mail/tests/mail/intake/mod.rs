@@ -18,6 +18,7 @@ use embargo_store::{
 use jiff::{SignedDuration, Timestamp};
 
 mod lists;
+mod senders;
 mod team_mail;
 
 const ORG: &str = "security@example.org";

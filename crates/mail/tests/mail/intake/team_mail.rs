@@ -33,6 +33,7 @@ fn contacts() -> Contacts {
         org_name: "Example".into(),
         org_security: embargo_domain::ids::Email::parse(ORG).unwrap(),
         team: embargo_domain::ids::Email::parse(KAFKA).unwrap(),
+        users_list: None,
         status_url: None,
     }
 }

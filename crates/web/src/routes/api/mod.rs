@@ -2,6 +2,9 @@
 //! `Authorization: Bearer` API tokens; reporters use their status token.
 
 pub mod advisories;
+pub mod held;
 pub mod openapi;
 pub mod reports;
+pub mod senders;
 pub mod status;
+pub mod triage;

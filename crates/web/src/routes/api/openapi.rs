@@ -14,7 +14,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
 
-use super::{advisories, reports, status};
+use super::{advisories, held, reports, senders, status, triage};
 use crate::error::ErrorBody;
 
 /// The document: every `/api/v1` handler, in the router's order.
@@ -43,6 +43,13 @@ use crate::error::ErrorBody;
         reports::route,
         reports::merge,
         reports::split,
+        triage::decide,
+        triage::confirm_many,
+        held::list,
+        held::discard,
+        senders::list,
+        senders::add,
+        senders::lift,
         status::show,
         status::reply,
         advisories::list,

@@ -32,7 +32,10 @@ use embargo_app::ListQuery;
 /// nothing from whether their body would have parsed.
 type Body<T> = Result<ApiJson<T>, AppError>;
 
-async fn full_view(state: &AppState, report: &Report) -> Result<Json<TeamViewJson>, AppError> {
+pub(super) async fn full_view(
+    state: &AppState,
+    report: &Report,
+) -> Result<Json<TeamViewJson>, AppError> {
     let messages = state.app.messages(report).await?;
     let audit = state.app.audit_log(report).await?;
     let mut view = TeamViewJson::new(report, &messages, audit, Timestamp::now());

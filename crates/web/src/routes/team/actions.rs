@@ -5,7 +5,7 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use embargo_app::TransitionRequest;
+use embargo_app::{TransitionRequest, TriageRequest};
 use embargo_domain::lifecycle::Command;
 use embargo_domain::report::Report;
 use serde::Deserialize;
@@ -198,5 +198,15 @@ pub async fn split(
         .split(&auth.actor, &report)
         .await
         .map(|(_, created)| created);
+    finish(&state, &auth, &report, result, None).await
+}
+
+/// The triage section's forms: close as noise, dismiss the suggestion, reopen.
+pub async fn triage(
+    State(state): State<AppState>,
+    TeamReport { auth, report }: TeamReport,
+    CsrfForm(req): CsrfForm<TriageRequest>,
+) -> Result<Response, AppError> {
+    let result = state.app.decide_triage(&auth.actor, &report, &req).await;
     finish(&state, &auth, &report, result, None).await
 }

@@ -1,18 +1,21 @@
-//! `/dashboard`: the reports a member handles, soonest deadline first, 50 a page.
+//! `/dashboard`: the reports a member handles, soonest deadline first, 50 a page, with
+//! their triage suggestions and the bulk confirmation of them.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use embargo_domain::state::ReportState;
+use embargo_domain::triage::TriageStatus;
 use jiff::Timestamp;
 use serde::Deserialize;
 
 use crate::error::AppError;
-use crate::extract::Auth;
+use crate::extract::{Auth, CsrfForm};
 use crate::routes::html;
 use crate::state::AppState;
 use crate::views::{when, when_opt};
-use embargo_app::ListQuery;
+use embargo_app::{BulkConfirm, ListQuery};
+use std::collections::BTreeMap;
 
 const PER_PAGE: u32 = 50;
 
@@ -34,6 +37,11 @@ struct Row {
     next_due: String,
     overdue: bool,
     cve: String,
+    /// The triage class's name and label ("" without a suggestion).
+    triage: &'static str,
+    triage_label: &'static str,
+    /// A noise suggestion nobody has decided on: a box to confirm it with others.
+    confirmable: bool,
 }
 
 struct StateOption {
@@ -50,6 +58,8 @@ struct Dashboard {
     /// The organisation team also sees the way to held mail.
     org_team: bool,
     rows: Vec<Row>,
+    /// Some row has a box: the bulk confirmation's button is shown.
+    any_confirmable: bool,
     states: Vec<StateOption>,
     state: String,
     page: u32,
@@ -84,27 +94,34 @@ pub async fn page(
     let more = rows.len() > PER_PAGE as usize;
     rows.truncate(PER_PAGE as usize);
     let now = Timestamp::now();
+    let rows: Vec<Row> = rows
+        .iter()
+        .map(|r| Row {
+            id: r.id.to_string(),
+            title: r.title.clone(),
+            state: r.state.as_str(),
+            state_label: r.state.label(),
+            project: r
+                .project
+                .as_ref()
+                .map_or_else(|| "(unrouted)".to_string(), |p| p.name.clone()),
+            received: when(r.received_at),
+            next_due: when_opt(r.next_due),
+            overdue: r.next_due.is_some_and(|d| d < now),
+            cve: r.cve.as_ref().map(ToString::to_string).unwrap_or_default(),
+            triage: r.triage.map_or("", |t| t.class.as_str()),
+            triage_label: r.triage.map_or("", |t| t.class.label()),
+            confirmable: r
+                .triage
+                .is_some_and(|t| t.class.is_noise() && t.status == TriageStatus::Suggested),
+        })
+        .collect();
     html(&Dashboard {
         csrf: auth.csrf(),
         user: member.name.clone(),
         org_team: member.org_team,
-        rows: rows
-            .iter()
-            .map(|r| Row {
-                id: r.id.to_string(),
-                title: r.title.clone(),
-                state: r.state.as_str(),
-                state_label: r.state.label(),
-                project: r
-                    .project
-                    .as_ref()
-                    .map_or_else(|| "(unrouted)".to_string(), |p| p.name.clone()),
-                received: when(r.received_at),
-                next_due: when_opt(r.next_due),
-                overdue: r.next_due.is_some_and(|d| d < now),
-                cve: r.cve.as_ref().map(ToString::to_string).unwrap_or_default(),
-            })
-            .collect(),
+        any_confirmable: rows.iter().any(|r| r.confirmable),
+        rows,
         states: ReportState::ALL
             .iter()
             .map(|s| StateOption {
@@ -117,5 +134,32 @@ pub async fn page(
         page,
         prev: page.checked_sub(1),
         next: more.then_some(page + 1),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "team/triage_result.html")]
+struct Confirmed {
+    csrf: String,
+    result: BulkConfirm,
+}
+
+/// The dashboard's bulk confirmation: each ticked report (`confirm.<ID>` fields) is
+/// closed as its suggested class and answered; the page lists what was refused and why.
+pub async fn confirm_many(
+    State(state): State<AppState>,
+    auth: Auth,
+    CsrfForm(fields): CsrfForm<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let member = auth.member()?;
+    let ids: Vec<String> = fields
+        .keys()
+        .filter_map(|k| k.strip_prefix("confirm."))
+        .map(String::from)
+        .collect();
+    let result = state.app.confirm_triage_many(member, &ids).await?;
+    html(&Confirmed {
+        csrf: auth.csrf(),
+        result,
     })
 }

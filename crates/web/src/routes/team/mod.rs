@@ -1,7 +1,9 @@
-//! The team UI: dashboard, report page and the report page's forms, held mail.
+//! The team UI: dashboard, report page and the report page's forms, held mail, sender
+//! rules.
 
 pub mod actions;
 pub mod attachments;
 pub mod dashboard;
 pub mod held;
+pub mod senders;
 pub mod show;

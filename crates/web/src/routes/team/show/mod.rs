@@ -1,10 +1,11 @@
 //! `/reports/{id}`: everything the team knows about one report, with a form for each
-//! step the domain allows this member to take next. The record form and the record's
-//! history are their own modules.
+//! step the domain allows this member to take next. The record form, the record's
+//! history and the triage section are their own modules.
 
 mod history;
 mod record_form;
 mod sections;
+mod triage;
 
 use sections::{
     AttachmentView, AuditView, IncomingView, MessageView, OutboxView, RecordMove, TransitionView,
@@ -98,6 +99,7 @@ struct ReportPage {
     state_label: &'static str,
     project: String,
     facts: Facts,
+    triage: triage::TriageView,
     cve: String,
     messages: Vec<MessageView>,
     transitions: Vec<TransitionView>,
@@ -215,6 +217,7 @@ pub async fn render(
                 .as_ref()
                 .map_or_else(|| "(unrouted)".into(), |p| p.name.clone()),
             facts: Facts::of(report, now),
+            triage: triage::view(report, &offered),
             cve: report
                 .cve
                 .as_ref()
