@@ -14,6 +14,7 @@
 
 use embargo_domain::access::{Actor, Member};
 use embargo_domain::ids::Email;
+use embargo_domain::report::AuditEntry;
 use embargo_domain::senders::{self, SenderAction, SenderPattern, patterns_for};
 use embargo_store::{
     HeldCategory, NewHeldMail, NewSenderRule, SenderCheck, SenderRuleInfo, StoreError,
@@ -53,13 +54,16 @@ impl SenderVerdict {
 pub struct SenderRuleRequest {
     /// An address (`mallory@example.com`) or a domain (`@spam.example` or
     /// `spam.example`, subdomains included).
+    #[serde(default)]
     pub pattern: String,
     /// `block` or `throttle`.
+    #[serde(default)]
     pub action: String,
     /// For `throttle`: new reports a day (1 to 1000; 3 when left out).
     #[serde(default)]
     pub per_day: Option<u32>,
     /// Why (required; one line; kept sealed with the rule).
+    #[serde(default)]
     pub reason: String,
 }
 
@@ -68,6 +72,7 @@ pub struct SenderRuleRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LiftRequest {
     /// Required; one line; kept sealed with the rule.
+    #[serde(default)]
     pub reason: String,
 }
 
@@ -109,6 +114,13 @@ impl App {
             Err(StoreError::Conflict(m)) => Err(Error::Conflict(m)),
             other => Ok(other?),
         }
+    }
+
+    /// The latest audit entries that belong to no report (held-mail discards, sender
+    /// rules added and lifted), newest first: who did what, and when.
+    pub async fn organisation_audit(&self, member: &Member, limit: u32) -> Result<Vec<AuditEntry>> {
+        require_org_team(member)?;
+        Ok(self.store().organisation_audit(limit).await?)
     }
 
     /// Lifts a rule in force (audited); its sender's mail is taken as any other again.

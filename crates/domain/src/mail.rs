@@ -116,6 +116,8 @@ pub enum NoAutoAnswer {
     ListWithoutAuthor,
     /// Sent by a machine (`Auto-Submitted`, `Precedence: bulk/junk`, a no-reply sender).
     AutomaticSender,
+    /// From a sender the organisation team blocked or throttled (docs/mail.md).
+    SenderRule,
 }
 
 /// Removes from a new report's change the automatic answers to its sender (the receipt,
@@ -130,6 +132,7 @@ pub fn withhold_automatic_answers(change: &mut Change, why: NoAutoAnswer) {
             "; no automatic answer (relayed by a list, author unknown)"
         }
         NoAutoAnswer::AutomaticSender => "; no automatic answer (automatic sender)",
+        NoAutoAnswer::SenderRule => "; no automatic answer (a sender rule applies)",
     });
 }
 

@@ -32,7 +32,10 @@ pub use mailbox::{
 pub use model::*;
 pub use records::{RecordVersion, Records};
 pub use seal::Sealer;
-pub use senders::{MAX_LIFTED_LISTED, NewSenderRule, SenderCheck, SenderRuleInfo, SenderRules};
+pub use senders::{
+    MAX_LIFTED_LISTED, MAX_ORG_AUDIT_LISTED, NewSenderRule, SenderCheck, SenderRuleInfo,
+    SenderRules,
+};
 pub use sql::SqlStore;
 
 use async_trait::async_trait;

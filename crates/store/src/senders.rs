@@ -13,6 +13,7 @@
 
 use async_trait::async_trait;
 use embargo_domain::ids::UserId;
+use embargo_domain::report::AuditEntry;
 use embargo_domain::senders::{
     MAX_ACTIVE_RULES, MatchedRule, PatternScope, Screening, SenderAction, SenderPattern, screen,
 };
@@ -28,6 +29,8 @@ use crate::{Result, SqlStore, StoreError};
 const WINDOW: SignedDuration = SignedDuration::from_hours(24);
 /// Most lifted rules one listing shows, newest first.
 pub const MAX_LIFTED_LISTED: u32 = 500;
+/// Most organisation-level audit entries one listing shows, newest first.
+pub const MAX_ORG_AUDIT_LISTED: u32 = 500;
 /// The purpose of the rules' blind marks (a mark of another purpose never matches).
 const PURPOSE: &[u8] = b"sender-rule";
 
@@ -106,6 +109,9 @@ pub trait SenderRules: Send + Sync {
         new_report: bool,
         now: Timestamp,
     ) -> Result<SenderCheck>;
+    /// The audit entries that belong to no report (held-mail discards, sender rules),
+    /// newest first, at most `limit` (capped at [`MAX_ORG_AUDIT_LISTED`]).
+    async fn organisation_audit(&self, limit: u32) -> Result<Vec<AuditEntry>>;
 }
 
 fn pattern_aad(mark: i64, created_at: i64) -> String {
@@ -474,5 +480,25 @@ impl SenderRules for SqlStore {
             _ if !new_report => Ok(SenderCheck::Open),
             _ => self.admit(&matched, now).await,
         }
+    }
+
+    async fn organisation_audit(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT at, actor, action, detail FROM audit WHERE report_id IS NULL \
+             ORDER BY id DESC LIMIT $1",
+        )
+        .bind(i64::from(limit.min(MAX_ORG_AUDIT_LISTED)))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditEntry {
+                    at: timestamp(row.try_get("at")?)?,
+                    actor: row.try_get("actor")?,
+                    action: row.try_get("action")?,
+                    detail: row.try_get("detail")?,
+                })
+            })
+            .collect()
     }
 }

@@ -187,7 +187,7 @@ fn close_as(
         change,
         author,
         author_id,
-        class.label(),
+        "About your report",
         &body,
         contacts,
         false,

@@ -128,7 +128,7 @@ mod tests {
         );
         assert_eq!(s.class, TriageClass::InsufficientDetail, "{:?}", s.reasons);
         assert!(
-            s.reasons[0].starts_with("generic wording: \"I hope this message finds you well\""),
+            s.reasons[0].starts_with("generic wording: \"Critical Security Vulnerability\""),
             "{:?}",
             s.reasons
         );
@@ -159,6 +159,70 @@ mod tests {
             s.reasons,
             ["names the known non-issue \"Self-XSS\": \"Self-XSS\""]
         );
+    }
+
+    /// Pieces that reach every rule's edge cases: ids, tables, paths, payload starts,
+    /// multi-byte characters next to ASCII patterns, parentheses, numbering.
+    const PIECES: &[&str] = &[
+        "CVE-2021-44228",
+        "GHSA-jfh8-c2jp-5v3q",
+        "│",
+        "|",
+        ",",
+        "\n",
+        " ",
+        "\t",
+        "1. ",
+        "../",
+        "é",
+        "Tomás",
+        "(",
+        ")",
+        "::",
+        "#",
+        ".java:",
+        "Foo.bar()",
+        "/api/v1/x",
+        "http://10.0.0.1:8/a/b",
+        "GET /a HTTP/1.1",
+        "at a.B.c(B.java:1)",
+        "```",
+        "x-frame-options",
+        "seo",
+        "backlinks",
+        "license",
+        "?",
+        "cwe-",
+        "pkg:",
+        "@1",
+        "v1.2",
+        "1.2.3.4",
+        "${jndi:",
+        "HIGH",
+        "Severity:",
+        "I have identified a critical",
+        "steps to reproduce",
+        "日本語",
+        "\u{1F600}",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_gets_a_suggestion_and_noise_always_has_reasons(
+            title in "\\PC{0,40}",
+            pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..80),
+            tail in "\\PC{0,200}",
+            versions in proptest::option::of("\\PC{0,12}"),
+        ) {
+            let body = pieces.concat() + &tail;
+            let s = classify_text(&title, &body, versions.as_deref());
+            proptest::prop_assert_ne!(s.class, TriageClass::Duplicate);
+            if s.class.is_noise() {
+                proptest::prop_assert!(!s.reasons.is_empty());
+            }
+            // Pure: the same input, the same answer.
+            proptest::prop_assert_eq!(classify_text(&title, &body, versions.as_deref()), s);
+        }
     }
 
     #[test]

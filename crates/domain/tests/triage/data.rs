@@ -29,6 +29,9 @@ pub struct Message {
     /// Classified with the test project's policy (`project.toml`) on top.
     #[serde(default)]
     pub project: bool,
+    /// `"later"`: written after the rules were frozen, reported separately.
+    #[serde(default)]
+    pub batch: Option<String>,
     /// Why a hard case is hard (for people; the test does not read it).
     #[serde(default)]
     #[allow(dead_code)]

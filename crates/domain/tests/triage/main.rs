@@ -18,6 +18,7 @@ const MIN_REPORTS: usize = 30;
 
 struct Outcome<'a> {
     id: &'a str,
+    later: bool,
     label: TriageClass,
     got: Suggestion,
 }
@@ -27,6 +28,7 @@ fn run(set: &data::Set) -> Vec<Outcome<'_>> {
         .iter()
         .map(|(id, m)| Outcome {
             id,
+            later: m.batch.as_deref() == Some("later"),
             label: m.label,
             got: classify(&m.incoming(), &set.policy_for(m).triage),
         })
@@ -67,11 +69,18 @@ fn print_table(outcomes: &[Outcome<'_>]) -> f64 {
     let right = outcomes.iter().filter(|o| o.label == o.got.class).count();
     let accuracy = right as f64 / outcomes.len() as f64;
     println!(
-        "accuracy: {right}/{} = {:.1}%\n",
+        "accuracy: {right}/{} = {:.1}%",
         outcomes.len(),
         accuracy * 100.0
     );
-    for o in outcomes.iter().filter(|o| o.label != o.got.class) {
+    let later: Vec<&Outcome<'_>> = outcomes.iter().filter(|o| o.later).collect();
+    let later_right = later.iter().filter(|o| o.label == o.got.class).count();
+    println!(
+        "of which written after the rules were frozen: {later_right}/{}\n",
+        later.len()
+    );
+    let all = std::env::var_os("TRIAGE_SHOW_ALL").is_some();
+    for o in outcomes.iter().filter(|o| all || o.label != o.got.class) {
         println!(
             "miss {}: {} classed as {} {:?}",
             o.id,

@@ -19,6 +19,7 @@ mod rate_limit;
 mod record_page;
 mod records;
 mod schemas;
+mod senders;
 mod story;
 mod support;
 mod triage;

@@ -403,3 +403,50 @@ async fn the_dashboard_confirms_many_at_once_and_the_api_says_what_it_refused() 
         assert!(page.contains("data-class=\"users_list_question\""), "{b}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_blocked_senders_report_through_the_api_is_kept_unanswered_and_suggested_as_spam() {
+    for app in apps().await {
+        let b = app.backend;
+        let (status, rule) = app
+            .post_json(
+                "/api/v1/senders",
+                Some(&app.admin),
+                &json!({"pattern": "@research.example.net", "action": "block", "reason": "generated reports, 40 a day"}),
+            )
+            .await;
+        assert!(status.is_success(), "{b}: {rule}");
+        let id = submit(
+            &app,
+            "Path traversal in file upload",
+            GENUINE,
+            Some("1.0 to 1.4"),
+        )
+        .await;
+        let v = view(&app, &id).await;
+        assert_eq!(v["state"], "received", "{b}: kept as a report");
+        assert_eq!(v["triage"]["class"], "spam", "{b}: {}", v["triage"]);
+        assert_eq!(
+            v["triage"]["reasons"][0], "the sender is blocked: generated reports, 40 a day",
+            "{b}"
+        );
+        assert_eq!(
+            mails_to(&app, &id, "someone@research.example.net").await,
+            0,
+            "{b}: never answered by itself"
+        );
+        assert_eq!(
+            mails_to(&app, &id, "security@alpha.example.org").await,
+            1,
+            "{b}: the team is told"
+        );
+        assert!(
+            v["audit"][0]["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("no automatic answer (a sender rule applies)"),
+            "{b}: {}",
+            v["audit"][0]
+        );
+    }
+}

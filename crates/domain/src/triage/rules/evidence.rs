@@ -80,7 +80,7 @@ impl Kind {
             Kind::Payload => "includes a crafted payload",
             Kind::StackTrace => "includes a stack trace",
             Kind::CodeLocation => "names a code location",
-            Kind::Endpoint => "names an endpoint",
+            Kind::Endpoint => "names a path or endpoint",
             Kind::Analysis => "explains what it verified or why",
             Kind::Weakness => "names a weakness",
         }
@@ -123,6 +123,16 @@ pub const ANALYSIS: &[&str] = &[
     "reproduced with",
     "tested on",
     "tested against",
+    "i tested",
+    "we tested",
+    "i ran",
+    "we ran",
+    "i downloaded",
+    "in my test",
+    "my test instance",
+    "local install",
+    "local installation",
+    "my own installation",
     "root cause",
     "is reachable",
     "reachable from",
@@ -353,7 +363,7 @@ impl Evidence {
             if line.is_empty() {
                 continue;
             }
-            if in_fence || is_command(lower) || is_code(lower) {
+            if in_fence || is_command(line) || is_code(lower) {
                 self.add(Kind::Code, line);
             }
             if is_request_line(lower) {
@@ -375,48 +385,54 @@ impl Evidence {
     /// Token shapes: source files, class and method names, endpoints, versions, CWEs.
     fn tokens(&mut self, text: &Text) {
         for raw in text.source().split_whitespace().take(MAX_TOKENS) {
-            let t = raw.trim_matches(|c: char| {
-                matches!(
-                    c,
-                    '"' | '\''
-                        | '`'
-                        | '('
-                        | ')'
-                        | '['
-                        | ']'
-                        | '<'
-                        | '>'
-                        | ','
-                        | ';'
-                        | '!'
-                        | '?'
-                        | '*'
-                        | '.'
-                        | ':'
-                )
-            });
-            if t.len() < 3 {
+            let front = raw.trim_start_matches(is_edge_punctuation);
+            // A call is a name followed by parentheses: `Bar.baz()`, not `(see x)`.
+            let (name, call) = match front.split_once('(') {
+                Some((name, _)) => (name, !name.is_empty()),
+                None => (front, false),
+            };
+            let name = name.trim_end_matches(is_edge_punctuation);
+            if name.len() < 3 {
                 continue;
             }
-            // A call is a name followed by parentheses: `Bar.baz()`, not `(see x)`.
-            let (name, args) = t.split_once('(').unwrap_or((t, ""));
-            let call = !name.is_empty() && (t.contains('(') || raw.ends_with("()"));
-            let _ = args;
             if is_code_location(name, call) {
-                self.add(Kind::CodeLocation, t);
-            } else if is_endpoint(t) {
-                self.add(Kind::Endpoint, t);
-            } else if is_version(t) {
-                self.add(Kind::VersionInText, t);
-            } else if is_cwe(t) {
-                self.add(Kind::Weakness, t);
+                self.add(Kind::CodeLocation, name);
+            } else if is_endpoint(name) || is_target_url(name) {
+                self.add(Kind::Endpoint, name);
+            } else if is_version(name) {
+                self.add(Kind::VersionInText, name);
+            } else if is_cwe(name) {
+                self.add(Kind::Weakness, name);
             }
         }
     }
 }
 
-fn is_command(l: &str) -> bool {
-    COMMANDS.iter().any(|c| l.starts_with(c))
+/// Quotes, brackets and sentence punctuation around a token.
+fn is_edge_punctuation(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\''
+            | '`'
+            | '('
+            | ')'
+            | '['
+            | ']'
+            | '<'
+            | '>'
+            | ','
+            | ';'
+            | '!'
+            | '?'
+            | '*'
+            | '.'
+            | ':'
+    )
+}
+
+/// Commands are typed in lower case: "Docker image exposes…" is prose.
+fn is_command(line: &str) -> bool {
+    COMMANDS.iter().any(|c| line.starts_with(c))
 }
 
 /// A statement or declaration in a common language, or markup.
@@ -496,7 +512,8 @@ fn is_path_name(t: &str) -> bool {
     t.contains("::") && t.split("::").all(is_identifier)
 }
 
-/// A path of two or more segments: `/api/v1/upload`, `/admin/config/{id}`.
+/// A path of two or more segments: `/api/v1/upload`, `/admin/config/{id}`,
+/// `/opt/app/conf`.
 fn is_endpoint(t: &str) -> bool {
     let Some(rest) = t.strip_prefix('/') else {
         return false;
@@ -506,6 +523,32 @@ fn is_endpoint(t: &str) -> bool {
         && rest
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.{}/:%=?&~$+".contains(c))
+}
+
+/// A URL with a path on a host that looks like an installation under test (an IP
+/// address, a port, localhost, an internal or example domain), not a page of
+/// documentation: `http://127.0.0.1:9000/internal/reindex`.
+fn is_target_url(t: &str) -> bool {
+    let Some((scheme, rest)) = t.split_once("://") else {
+        return false;
+    };
+    let Some((host, path)) = rest.split_once('/') else {
+        return false;
+    };
+    let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+    let target = host.contains(':')
+        || name.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        || name == "localhost"
+        || [
+            ".internal",
+            ".local",
+            ".example",
+            "example.com",
+            "example.org",
+        ]
+        .iter()
+        .any(|s| name.ends_with(s));
+    matches!(scheme, "http" | "https" | "ws" | "wss") && target && !path.is_empty()
 }
 
 /// `3.5.1`, `v2.14`, `2.8.0-rc1`, `3.x`; not an IPv4 address.
@@ -585,6 +628,11 @@ mod tests {
         assert!(!is_version("10.0.0.1") && !is_version("abc") && !is_version("3"));
         assert!(is_endpoint("/api/v1/connectors") && !is_endpoint("/login"));
         assert!(!is_endpoint("//cdn/x"));
+        assert!(is_target_url("http://127.0.0.1:9000/internal/reindex"));
+        assert!(!is_target_url(
+            "https://owasp.org/www-community/attacks/xss/"
+        ));
+        assert!(!is_target_url("https://quarry.example"));
         assert!(is_code_location("org.apache.kafka.common.Foo", false));
         assert!(is_code_location("ObjectInputStream.readObject", true));
         assert!(is_code_location("Foo.java:123", false));

@@ -15,7 +15,8 @@ use super::text::{Hit, Text, quote};
 use crate::triage::TriageClass;
 use crate::triage::policy::TriagePolicy;
 
-/// Words of security vocabulary: a message with none of them is rarely a report.
+/// Words of security vocabulary: a message with none of them is rarely a report. Not
+/// "security" itself: every mail to a security address says "security team".
 const SECURITY_WORDS: &[&str] = &[
     "vulnerability",
     "vulnerabilities",
@@ -39,12 +40,21 @@ const SECURITY_WORDS: &[&str] = &[
     "unauthenticated",
     "unauthorized",
     "cve",
-    "security",
     "malicious",
     "leak",
     "hijack",
     "takeover",
     "denial of service",
+    "code execution",
+    "sql injection",
+    "cross-site scripting",
+    "path traversal",
+    "privilege escalation",
+    "authentication bypass",
+    "take over",
+    "steal",
+    "impersonate",
+    "credentials",
 ];
 
 /// Most phrases quoted in one reason.
@@ -268,7 +278,7 @@ fn users_list_question(s: &Signals<'_>) -> Option<Candidate> {
 /// Two not-security phrases, or one in a message without security vocabulary.
 fn not_security(s: &Signals<'_>) -> Option<Candidate> {
     let hits = s.hits(&s.policy.not_security_phrases, 4);
-    let no_security = s.security_words <= 1;
+    let no_security = s.security_words == 0;
     if hits.is_empty() || (hits.len() < 2 && !no_security) {
         return None;
     }
@@ -291,7 +301,7 @@ fn insufficient_detail(s: &Signals<'_>) -> Option<Candidate> {
     let hits = s.hits(&s.policy.generic_phrases, 5);
     let e = s.evidence;
     // A bare claim ("I found an XSS in Kafka, what is the bounty?") says as little.
-    let bare_claim = s.text.source().len() < 700 && s.security_words >= 1 && e.score() == 0;
+    let bare_claim = s.text.source().len() < 400 && s.security_words >= 1 && e.score() == 0;
     let score = hits.len() as u32 + u32::from(bare_claim);
     if score < 2 {
         return None;

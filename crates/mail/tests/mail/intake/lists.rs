@@ -126,6 +126,10 @@ async fn reports_relayed_by_lists_and_platforms_become_reports() {
                 other => panic!("{backend}: {what}: lost as {other:?}"),
             };
             let report = store.report(&id).await.unwrap().unwrap();
+            assert!(
+                report.triage.is_some(),
+                "{backend}: {what}: triaged like any new report"
+            );
             assert_eq!(
                 report.reporter.email.as_ref().map(Email::as_str),
                 reporter,

@@ -20,6 +20,7 @@ use jiff::{SignedDuration, Timestamp};
 mod lists;
 mod senders;
 mod team_mail;
+mod triage;
 
 const ORG: &str = "security@example.org";
 const KAFKA: &str = "security@kafka.example.org";

@@ -136,6 +136,7 @@ pub async fn list(
 /// Which held mails to discard: `ids`, or those `matching` a filter.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DiscardRequest)]
 pub struct DiscardRequest {
     /// Held mails by number (at most 2000). One that does not exist refuses the
     /// whole request; ones released or discarded meanwhile are passed over.
@@ -153,6 +154,7 @@ pub struct DiscardRequest {
 /// The held list's filters (the state is `held`).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = HeldFilter)]
 pub struct HeldFilterJson {
     /// `bounce`, `auto_reply`, `blocked_sender`, `throttled_sender` or `unknown_sender`.
     #[serde(default)]

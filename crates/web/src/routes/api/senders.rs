@@ -198,7 +198,9 @@ pub async fn lift(
 ) -> Result<Response, AppError> {
     let member = auth.member()?;
     state.app.org_team_only(member)?;
-    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| AppError::invalid("id", format!("{id:?} is not a rule's number")))?;
     let ApiJson(req) = body?;
     let rule = state.app.lift_sender_rule(member, id, &req.reason).await?;
     Ok(Json(SenderRuleJson::from(rule)).into_response())

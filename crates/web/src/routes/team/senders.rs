@@ -1,6 +1,7 @@
 //! `/senders`: the organisation team's sender rules: the rules in force (or the lifted
 //! ones), the form that blocks or throttles an address or domain (pre-filled from a
-//! held mail's "Block sender…"), and lifting a rule. Nobody else sees that it exists.
+//! held mail's "Block sender…"), lifting a rule, and the organisation-level audit log
+//! (rules and held-mail discards). Nobody else sees that it exists.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -72,7 +73,19 @@ struct SendersPage {
     domain: String,
     default_per_day: u32,
     max_per_day: u32,
+    /// The latest organisation-level audit entries: who did what, when.
+    audit: Vec<AuditRow>,
 }
+
+struct AuditRow {
+    at: String,
+    actor: String,
+    action: String,
+    detail: String,
+}
+
+/// Audit entries the page shows (held-mail discards and sender rules).
+const AUDIT_SHOWN: u32 = 50;
 
 pub async fn page(
     State(state): State<AppState>,
@@ -94,11 +107,25 @@ pub async fn page(
     let rules = state.app.sender_rules(member, lifted).await?;
     let pattern = match q.held.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(id) => {
-            let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+            let id = id
+                .parse::<i64>()
+                .map_err(|_| AppError::invalid("id", format!("{id:?} is not a rule's number")))?;
             state.app.held_sender(member, id).await?.unwrap_or_default()
         }
         None => String::new(),
     };
+    let audit = state
+        .app
+        .organisation_audit(member, AUDIT_SHOWN)
+        .await?
+        .into_iter()
+        .map(|e| AuditRow {
+            at: when(e.at),
+            actor: e.actor,
+            action: e.action,
+            detail: e.detail,
+        })
+        .collect();
     let domain = pattern
         .rsplit_once('@')
         .map(|(_, d)| format!("@{}", d.to_lowercase()))
@@ -112,6 +139,7 @@ pub async fn page(
         domain,
         default_per_day: DEFAULT_PER_DAY,
         max_per_day: MAX_PER_DAY,
+        audit,
     })
 }
 
@@ -166,7 +194,9 @@ pub async fn lift(
     CsrfForm(form): CsrfForm<LiftForm>,
 ) -> Result<Response, AppError> {
     let member = auth.member()?;
-    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| AppError::invalid("id", format!("{id:?} is not a rule's number")))?;
     state.app.lift_sender_rule(member, id, &form.reason).await?;
     Ok(Redirect::to("/senders").into_response())
 }
