@@ -20,6 +20,7 @@ pub mod state;
 pub mod text;
 pub mod token;
 pub mod triage;
+pub mod vex;
 
 pub use error::DomainError;
 

@@ -223,6 +223,18 @@ impl SqlStore {
     async fn admit(&self, rules: &[MatchedRule], now: Timestamp) -> Result<SenderCheck> {
         let since = (now - WINDOW).as_microsecond();
         let mut tx = self.begin_write().await?;
+        // SQLite's write transaction already excludes every other writer; PostgreSQL
+        // locks the rules counted (in id order, so that two checks never deadlock).
+        if self.backend() == "postgres" {
+            let mut ids: Vec<i64> = rules.iter().map(|r| r.id).collect();
+            ids.sort_unstable();
+            for id in ids {
+                sqlx::query("SELECT id FROM sender_rules WHERE id = $1 FOR UPDATE")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            }
+        }
         let mut counted = Vec::with_capacity(rules.len());
         for rule in rules {
             let n: i64 = sqlx::query(

@@ -411,3 +411,79 @@ async fn sender_rules_block_throttle_and_lift() {
         }
     }
 }
+
+#[tokio::test]
+async fn at_most_so_many_rules_are_in_force() {
+    for (backend, store, _db) in fresh_store().await {
+        let by = org_member(&store).await;
+        // Rules put in directly (their sealed columns are never opened here).
+        let mut tx = store.pool().begin().await.unwrap();
+        for mark in 0..i64::try_from(embargo_domain::senders::MAX_ACTIVE_RULES).unwrap() {
+            sqlx::query(
+                "INSERT INTO sender_rules (mark, scope, action, pattern_sealed, reason_sealed, \
+                 created_at, created_by) VALUES ($1, 'address', 'block', $2, $2, 0, $3)",
+            )
+            .bind(mark)
+            .bind(vec![0u8; 4])
+            .bind(by.0)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let pattern = SenderPattern::parse("one@too-many.example").unwrap();
+        let rule = NewSenderRule {
+            pattern: &pattern,
+            action: SenderAction::Block,
+            reason: "r",
+        };
+        let err = store
+            .add_sender_rule(&rule, by, "user:cna@example.org", t0())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Conflict(m) if m.contains("1000 sender rules are in force")),
+            "{backend}: {err}"
+        );
+        assert!(
+            org_audit(&store).await.is_empty(),
+            "{backend}: nothing written"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_messages_never_take_more_than_the_daily_places() {
+    for (backend, store, _db) in fresh_store().await {
+        let by = org_member(&store).await;
+        let pattern = SenderPattern::parse("@flood.example").unwrap();
+        store
+            .add_sender_rule(
+                &NewSenderRule {
+                    pattern: &pattern,
+                    action: SenderAction::Throttle { per_day: 3 },
+                    reason: "flood",
+                },
+                by,
+                "user:cna@example.org",
+                t0(),
+            )
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for n in 0..10 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let patterns = patterns_for(&format!("bot{n}@flood.example"));
+                store.check_sender(&patterns, true, t0()).await.unwrap()
+            }));
+        }
+        let mut admitted = 0;
+        for t in tasks {
+            if t.await.unwrap() == SenderCheck::Admitted {
+                admitted += 1;
+            }
+        }
+        assert_eq!(admitted, 3, "{backend}");
+    }
+}

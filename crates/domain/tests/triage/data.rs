@@ -1,6 +1,10 @@
 //! The labelled triage messages (`tests/data/triage/*.toml`), read by the `triage` test
 //! and the `triage` bench. One file per class; `project.toml` is a project's policy
 //! overrides, used for the messages marked `project = true`.
+#![allow(
+    dead_code,
+    reason = "shared by the test and the bench, which read different parts"
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -34,7 +38,6 @@ pub struct Message {
     pub batch: Option<String>,
     /// Why a hard case is hard (for people; the test does not read it).
     #[serde(default)]
-    #[allow(dead_code)]
     pub note: Option<String>,
 }
 

@@ -10,4 +10,5 @@ mod browser_cna;
 mod cli;
 mod cve_cli;
 mod mail;
+mod senders_cli;
 mod support;

@@ -9,6 +9,7 @@ mod cve_publish;
 mod delegation;
 mod embargo;
 mod held;
+mod held_bulk;
 mod json_shapes;
 mod login;
 mod mail;

@@ -39,6 +39,12 @@ async fn the_team_blocks_throttles_and_lifts_senders_by_page() {
             .expect("hold")
             .expect("new");
         let admin = app.login(ADMIN).await;
+        assert!(
+            page_text(&admin, app.url("/dashboard"))
+                .await
+                .contains("id=\"senders-nav\" href=\"/senders\""),
+            "{b}: the team navigation links the page"
+        );
 
         // "Block sender…" on a held row fills the form with its sender.
         let page = page_text(&admin, app.url("/held")).await;

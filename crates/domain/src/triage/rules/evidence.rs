@@ -8,6 +8,10 @@
 //! weighed against. The *concrete* kinds are artefacts a generic text does not
 //! invent: their presence alone keeps most noise classes away.
 
+use super::evidence_lists::{
+    ANALYSIS, COMMANDS, HTTP_METHODS, NOT_FILES, PAYLOADS, PROOF, SOURCE_EXTENSIONS, STACK_PHRASES,
+    STEPS,
+};
 use super::text::{Text, quote};
 
 /// One kind of evidence.
@@ -87,180 +91,23 @@ impl Kind {
     }
 }
 
-/// Phrases of steps to reproduce.
-const STEPS: &[&str] = &[
-    "steps to reproduce",
-    "to reproduce",
-    "reproduction steps",
-    "how to reproduce",
-    "repro steps",
-    "reproducer",
-    "step 1",
-];
-
-/// Phrases naming a proof of concept (weak: "PoC available on request" is common).
-const PROOF: &[&str] = &[
-    "proof of concept",
-    "poc",
-    "exploit code",
-    "exploit script",
-    "working exploit",
-    "attached script",
-];
-
-/// What someone who looked at the code or ran the attack writes: first-person
-/// verification, reachability, the cause in the code, a fix.
-pub const ANALYSIS: &[&str] = &[
-    "i was able to",
-    "we were able to",
-    "i confirmed",
-    "we confirmed",
-    "i verified",
-    "we verified",
-    "i reproduced",
-    "we reproduced",
-    "reproduced on",
-    "reproduced with",
-    "tested on",
-    "tested against",
-    "i tested",
-    "we tested",
-    "i ran",
-    "we ran",
-    "i downloaded",
-    "in my test",
-    "my test instance",
-    "local install",
-    "local installation",
-    "my own installation",
-    "root cause",
-    "is reachable",
-    "reachable from",
-    "code path",
-    "call path",
-    "call chain",
-    "gadget chain",
-    "is passed to",
-    "is passed directly",
-    "are passed to",
-    "passed unsanitized",
-    "is concatenated",
-    "without checking",
-    "never checks",
-    "suggested fix",
-    "proposed fix",
-    "patch attached",
-    "attached patch",
-    "the following request",
-    "the following payload",
-    "the following code",
-    "the following command",
-];
-
-/// Substrings of crafted inputs (searched in the lowercased text; ASCII only).
-const PAYLOADS: &[&str] = &[
-    "../../",
-    "..\\..\\",
-    "..%2f",
-    "%2e%2e",
-    "..;/",
-    "%252e",
-    "${jndi:",
-    "${env:",
-    "${sys:",
-    "${script:",
-    "${dns:",
-    "${url:",
-    "<!entity",
-    "file:///",
-    "/etc/passwd",
-    "/etc/shadow",
-    "c:\\windows\\",
-    "win.ini",
-    "/proc/self/",
-    "169.254.169.254",
-    "metadata.google.internal",
-    "gopher://",
-    "dict://",
-    "ldap://",
-    "rmi://",
-    "jar:file:",
-    "<script",
-    "javascript:",
-    "onerror=",
-    "onload=",
-    "alert(",
-    "document.cookie",
-    "' or '1'='1",
-    "' or 1=1",
-    "\" or 1=1",
-    "union select",
-    "sleep(",
-    "waitfor delay",
-    "pg_sleep",
-    "ro0ab",
-    "aced0005",
-    "ysoserial",
-    "marshalsec",
-    "%0d%0a",
-    "\\r\\n",
-    "{{7*7}}",
-    "${7*7}",
-    "#{7*7}",
-    "whoami",
-    "/bin/sh",
-    "bash -i",
-    "nc -e",
-    "cmd.exe",
-    "calc.exe",
-    "touch /tmp/",
-    "getruntime().exec",
-    "processbuilder(",
-    "(a+)+",
-    "(a|a)*",
-    "(.*)*",
-    "(.*a){",
-    "aaaaaaaaaaaaaaaaaaaaaaaa",
-    "\\u0000",
-    "%00",
-    "x-forwarded-host:",
-    "__proto__",
-    "constructor.prototype",
-    "<svg",
-    "<img src=",
-];
-
-/// Lines beginning with one of these are shell commands.
-const COMMANDS: &[&str] = &[
-    "$ ", "curl ", "wget ", "python ", "python3 ", "java -", "./", "bin/", "docker ", "kubectl ",
-    "nc ", "ncat ", "openssl ", "echo ", "printf ", "helm ", "mvn ", "gradle ",
-];
-
-const HTTP_METHODS: &[&str] = &[
-    "get ", "post ", "put ", "delete ", "patch ", "head ", "options ",
-];
-
-/// File extensions of source code (a `.jar` is an artefact, not a code location).
-const SOURCE_EXTENSIONS: &[&str] = &[
-    ".java", ".kt", ".scala", ".groovy", ".py", ".go", ".rs", ".c", ".cc", ".cpp", ".h", ".js",
-    ".ts", ".jsx", ".tsx", ".rb", ".php", ".jsp", ".cs", ".swift",
-];
-
-/// Product names that end like source files.
-const NOT_FILES: &[&str] = &[
-    "node.js",
-    "next.js",
-    "vue.js",
-    "react.js",
-    "express.js",
-    "retire.js",
-    "three.js",
-    "d3.js",
-    "chart.js",
-    "nuxt.js",
-    "angular.js",
-    "ember.js",
-];
+/// Per byte value, the needles (bit `j` for `PAYLOADS[j]`) whose byte at `pos` it is.
+const fn byte_masks(needles: &[&str], pos: usize) -> [u128; 256] {
+    let mut table = [0u128; 256];
+    let mut j = 0;
+    while j < needles.len() {
+        let b = needles[j].as_bytes();
+        assert!(
+            b.len() >= 2 && j < 128,
+            "payload needles: 2+ bytes, at most 128"
+        );
+        table[b[pos] as usize] |= 1u128 << j;
+        j += 1;
+    }
+    table
+}
+const PAYLOAD_FIRST: [u128; 256] = byte_masks(PAYLOADS, 0);
+const PAYLOAD_SECOND: [u128; 256] = byte_masks(PAYLOADS, 1);
 
 /// Bounds on the line and token passes.
 const MAX_LINES: usize = 4_000;
@@ -281,13 +128,16 @@ impl Evidence {
             e.add(Kind::VersionsField, v);
         }
         if let Some(h) = text.find_all(STEPS.iter().copied(), 1).first() {
-            e.add(Kind::Steps, h.quote);
+            e.add(Kind::Steps, h);
         }
         if let Some(h) = text.find_all(PROOF.iter().copied(), 1).first() {
-            e.add(Kind::ProofOfConcept, h.quote);
+            e.add(Kind::ProofOfConcept, h);
         }
         if let Some(h) = text.find_all(ANALYSIS.iter().copied(), 1).first() {
-            e.add(Kind::Analysis, h.quote);
+            e.add(Kind::Analysis, h);
+        }
+        if let Some(h) = text.find_all(STACK_PHRASES.iter().copied(), 1).first() {
+            e.add(Kind::StackTrace, h);
         }
         e.payloads(text);
         e.lines(text);
@@ -333,13 +183,22 @@ impl Evidence {
             .collect()
     }
 
+    /// The first crafted input in the text. One pass: a needle is only compared where
+    /// the text's two bytes are its first two (two table lookups per byte), instead of
+    /// one search of the whole text per needle.
     fn payloads(&mut self, text: &Text) {
-        let lower = text.lower();
-        for needle in PAYLOADS {
-            if let Some(at) = lower.find(needle) {
-                let end = (at + needle.len()).min(text.source().len());
-                self.add(Kind::Payload, &text.source()[at..end]);
-                return;
+        let b = text.lower().as_bytes();
+        for i in 0..b.len().saturating_sub(1) {
+            let mut m = PAYLOAD_FIRST[usize::from(b[i])] & PAYLOAD_SECOND[usize::from(b[i + 1])];
+            while m != 0 {
+                let j = m.trailing_zeros() as usize;
+                m &= m - 1;
+                let needle = PAYLOADS[j].as_bytes();
+                if b[i..].starts_with(needle) {
+                    // ASCII needle: `i..i + len` are character boundaries of the source too.
+                    self.add(Kind::Payload, &text.source()[i..i + needle.len()]);
+                    return;
+                }
             }
         }
     }
@@ -384,7 +243,14 @@ impl Evidence {
 
     /// Token shapes: source files, class and method names, endpoints, versions, CWEs.
     fn tokens(&mut self, text: &Text) {
-        for raw in text.source().split_whitespace().take(MAX_TOKENS) {
+        for raw in text.source().split_ascii_whitespace().take(MAX_TOKENS) {
+            // Every shape below has one of these; plain words (most tokens) have none.
+            if !raw
+                .bytes()
+                .any(|b| matches!(b, b'.' | b'/' | b':' | b'#' | b'(' | b'-'))
+            {
+                continue;
+            }
             let front = raw.trim_start_matches(is_edge_punctuation);
             // A call is a name followed by parentheses: `Bar.baz()`, not `(see x)`.
             let (name, call) = match front.split_once('(') {
@@ -454,13 +320,13 @@ fn is_request_line(l: &str) -> bool {
     })
 }
 
+/// A frame or header line of a Java, Python or Go trace (Rust's "panicked at" and
+/// Java's "Exception in thread" are found as phrases, see `STACK_PHRASES`).
 fn is_stack_frame(l: &str) -> bool {
-    let java = l.starts_with("at ") && l.contains('(') && l.ends_with(')') && l.contains('.');
+    let java = l.starts_with("at ") && l.ends_with(')') && l.contains('(') && l.contains('.');
     java || l.starts_with("caused by: ")
-        || l.contains("exception in thread")
         || l.starts_with("traceback (most recent call last)")
-        || (l.starts_with("goroutine ") && l.contains("[running]"))
-        || l.contains("panicked at")
+        || (l.starts_with("goroutine ") && l.ends_with("[running]:"))
 }
 
 fn is_numbered(l: &str) -> bool {

@@ -11,7 +11,7 @@
 
 use super::evidence::{Evidence, Kind};
 use super::scanner::Shape;
-use super::text::{Hit, Text, quote};
+use super::text::{Text, quote};
 use crate::triage::TriageClass;
 use crate::triage::policy::TriagePolicy;
 
@@ -89,7 +89,7 @@ impl<'a> Signals<'a> {
         }
     }
 
-    fn hits(&self, list: &'a [String], max: usize) -> Vec<Hit<'a, 'a>> {
+    fn hits(&self, list: &'a [String], max: usize) -> Vec<&'a str> {
         self.text.find_all(list.iter().map(String::as_str), max)
     }
 
@@ -135,10 +135,10 @@ impl Candidate {
 }
 
 /// `"a", "b", "c"`: the text's own words for the first few hits.
-fn quotes(hits: &[Hit<'_, '_>]) -> String {
+fn quotes(hits: &[&str]) -> String {
     hits.iter()
         .take(MAX_QUOTES)
-        .map(|h| format!("\"{}\"", quote(h.quote)))
+        .map(|h| format!("\"{}\"", quote(h)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -219,7 +219,7 @@ fn known_non_issue(s: &Signals<'_>) -> Option<Candidate> {
             reasons.push(format!(
                 "names the known non-issue \"{}\": \"{}\"",
                 rule.name,
-                quote(first.quote)
+                quote(first)
             ));
             patterns += hits.len() as u32;
         }

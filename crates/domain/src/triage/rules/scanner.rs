@@ -33,33 +33,59 @@ impl Shape {
         let mut shape = Shape::default();
         let mut seen: Vec<&str> = Vec::new();
         for line in text.source().lines().take(MAX_LINES) {
-            let (mut id_here, mut version_here) = (false, false);
-            for token in line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
-                if let Some(id) = advisory_id(token.trim_matches('-')) {
-                    id_here = true;
-                    if seen.len() < MAX_IDS && !seen.iter().any(|s| s.eq_ignore_ascii_case(id)) {
-                        seen.push(id);
-                    }
-                }
-            }
-            for token in line.split(|c: char| {
-                c.is_whitespace() || matches!(c, '│' | '|' | ',' | '(' | ')' | '"' | '\'' | '`')
-            }) {
-                let token = token.trim_end_matches(['.', ':']);
-                if is_coordinate(token) {
-                    shape.coordinates += 1;
-                    version_here = true;
-                } else if looks_like_version(token) {
-                    version_here = true;
-                }
-            }
+            // Ids, versions and coordinates all have digits; prose lines often have none.
+            let digits = line.bytes().any(|b| b.is_ascii_digit());
+            let id_here = digits && shape.ids_of(line, &mut seen);
+            let version_here = digits && shape.versions_of(line);
+            let cells = cells(line);
             shape.rows += usize::from(id_here && version_here);
-            shape.table_rows += usize::from(cells(line) >= 3);
-            shape.severity_lines += usize::from(has_severity(line));
+            shape.table_rows += usize::from(cells >= 3);
+            shape.severity_lines += usize::from(has_severity(line, cells));
         }
         shape.ids = seen.len();
         shape.first_id = seen.first().map(|s| quote(s));
         shape
+    }
+
+    /// Adds the line's new advisory ids to `seen`; whether it names one.
+    fn ids_of<'t>(&mut self, line: &'t str, seen: &mut Vec<&'t str>) -> bool {
+        let mut any = false;
+        // Ids are ASCII: split on bytes, anything else separates.
+        let tokens = line
+            .as_bytes()
+            .split(|b| !(b.is_ascii_alphanumeric() || *b == b'-'));
+        for token in tokens.filter(|t| t.len() >= 12) {
+            let Some(id) = std::str::from_utf8(token)
+                .ok()
+                .and_then(|t| advisory_id(t.trim_matches('-')))
+            else {
+                continue;
+            };
+            any = true;
+            if seen.len() < MAX_IDS && !seen.iter().any(|s| s.eq_ignore_ascii_case(id)) {
+                seen.push(id);
+            }
+        }
+        any
+    }
+
+    /// Counts the line's package coordinates; whether it has a version or coordinate.
+    fn versions_of(&mut self, line: &str) -> bool {
+        let mut any = false;
+        let separator = |b: &u8| b.is_ascii_whitespace() || *b >= 0x80 || b"|,()\"'`".contains(b);
+        for token in line.as_bytes().split(separator).filter(|t| t.len() >= 3) {
+            let Ok(token) = std::str::from_utf8(token) else {
+                continue;
+            };
+            let token = token.trim_end_matches(['.', ':']);
+            if is_coordinate(token) {
+                self.coordinates += 1;
+                any = true;
+            } else if looks_like_version(token) {
+                any = true;
+            }
+        }
+        any
     }
 
     /// How strongly the text looks like scanner output, from the shape alone.
@@ -176,24 +202,28 @@ fn looks_like_version(t: &str) -> bool {
     t.starts_with(|c: char| c.is_ascii_digit()) && dots >= 1 && digits >= 2
 }
 
-/// Cell separators: box-drawing bars, pipes, commas of a CSV row, tabs.
+/// Cell separators: box-drawing bars, pipes, commas of a CSV row (not of prose: no
+/// ", "), tabs. One pass over the line.
 fn cells(line: &str) -> usize {
-    let bars = line
-        .chars()
-        .filter(|c| matches!(c, '│' | '|' | '┃'))
-        .count();
-    let tabs = line.matches('\t').count();
-    let commas = if line.contains(", ") {
-        0
-    } else {
-        line.matches(',').count() / 2
-    };
+    let (mut bars, mut tabs, mut commas, mut prose) = (0, 0, 0, false);
+    let mut previous = ' ';
+    for c in line.chars() {
+        match c {
+            '│' | '|' | '┃' => bars += 1,
+            '\t' => tabs += 1,
+            ',' => commas += 1,
+            ' ' if previous == ',' => prose = true,
+            _ => {}
+        }
+        previous = c;
+    }
+    let commas = if prose { 0 } else { commas / 2 };
     bars.max(tabs).max(commas)
 }
 
 /// A severity as scanners print it: an upper-case label, `Severity: high`,
 /// `High severity vulnerability`.
-fn has_severity(line: &str) -> bool {
+fn has_severity(line: &str, cells: usize) -> bool {
     const UPPER: [&str; 5] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "MODERATE"];
     let words = line.split(|c: char| !c.is_ascii_alphabetic());
     let mut upper = false;
@@ -204,9 +234,7 @@ fn has_severity(line: &str) -> bool {
         title_case |= matches!(w, "Critical" | "High" | "Medium" | "Low" | "Moderate");
         severity_word |= w.eq_ignore_ascii_case("severity");
     }
-    upper
-        || (title_case && (severity_word || cells(line) >= 3))
-        || (severity_word && line.contains(':'))
+    upper || (title_case && (severity_word || cells >= 3)) || (severity_word && line.contains(':'))
 }
 
 #[cfg(test)]

@@ -20,12 +20,13 @@ pub struct Text {
     source: String,
     /// `source` with ASCII letters lowercased: the same byte offsets.
     lower: String,
-    /// Where the description starts in `source`.
-    description_start: usize,
     /// Byte spans of the words (runs of letters and digits), in order.
     words: Vec<(u32, u32)>,
     /// (hash of the lowercased word, word number), sorted.
     index: Vec<(u64, u32)>,
+    /// One bit per word hash (its low 12 bits): most phrases' first word is not in the
+    /// text, and this says so without the binary search.
+    bloom: [u64; 64],
 }
 
 impl Text {
@@ -35,7 +36,6 @@ impl Text {
         let mut source = String::with_capacity(title.len() + 2 + description.len());
         source.push_str(title);
         source.push_str("\n\n");
-        let description_start = source.len();
         source.push_str(description);
         let lower = source.to_ascii_lowercase();
         let words = word_spans(&source);
@@ -45,12 +45,16 @@ impl Text {
             .map(|(i, &(s, e))| (word_hash(&source[s as usize..e as usize]), i as u32))
             .collect();
         index.sort_unstable();
+        let mut bloom = [0u64; 64];
+        for &(h, _) in &index {
+            bloom[(h >> 6) as usize & 63] |= 1 << (h & 63);
+        }
         Self {
             source,
             lower,
-            description_start,
             words,
             index,
+            bloom,
         }
     }
 
@@ -64,17 +68,8 @@ impl Text {
         &self.lower
     }
 
-    /// The description alone, as read.
-    pub fn description(&self) -> &str {
-        &self.source[self.description_start..]
-    }
-
-    pub fn word_count(&self) -> usize {
-        self.words.len()
-    }
-
     /// The `i`th word as written.
-    pub fn word(&self, i: usize) -> &str {
+    fn word(&self, i: usize) -> &str {
         let (s, e) = self.words[i];
         &self.source[s as usize..e as usize]
     }
@@ -84,6 +79,9 @@ impl Text {
         let mut rest = pattern_words(pattern);
         let first = rest.next()?;
         let h = word_hash(first);
+        if self.bloom[(h >> 6) as usize & 63] & (1 << (h & 63)) == 0 {
+            return None;
+        }
         let start = self.index.partition_point(|&(k, _)| k < h);
         for &(k, i) in &self.index[start..] {
             if k != h {
@@ -119,36 +117,80 @@ impl Text {
 
     /// The distinct entries of `patterns` the text contains (the first `max` found, in
     /// the list's order), each with the text's own words for it, in the text's order.
-    pub fn find_all<'t, 'p>(
-        &'t self,
+    pub fn find_all<'p>(
+        &self,
         patterns: impl IntoIterator<Item = &'p str>,
         max: usize,
-    ) -> Vec<Hit<'t, 'p>> {
+    ) -> Vec<&str> {
         let mut hits = Vec::new();
         for p in patterns {
             if hits.len() >= max {
                 break;
             }
             if let Some(quote) = self.find(p) {
-                hits.push(Hit { pattern: p, quote });
+                hits.push(quote);
             }
         }
-        hits.sort_by_key(|h| h.quote.as_ptr() as usize);
+        hits.sort_by_key(|h| h.as_ptr() as usize);
         hits
     }
 }
 
-/// One phrase found: the policy's pattern and the text's words for it.
-#[derive(Debug, Clone, Copy)]
-pub struct Hit<'t, 'p> {
-    pub pattern: &'p str,
-    pub quote: &'t str,
+/// The words of a pattern (runs of letters and digits).
+pub fn pattern_words(p: &str) -> Words<'_> {
+    Words { s: p, pos: 0 }
 }
 
-/// The words of a pattern (runs of letters and digits).
-pub fn pattern_words(p: &str) -> impl Iterator<Item = &str> {
-    p.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
+/// Runs of letters and digits; bytes below 0x80 are classified without decoding, as
+/// almost every pattern is ASCII.
+pub struct Words<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl Words<'_> {
+    /// Whether the non-ASCII character at `pos` (a boundary) is a letter or digit, and
+    /// its length. Box drawing (U+2500 to U+259F, scanners' tables) without decoding.
+    fn decode(&self, pos: usize) -> (bool, usize) {
+        let b = self.s.as_bytes();
+        if b[pos] == 0xe2 && b.get(pos + 1).is_some_and(|c| (0x94..=0x96).contains(c)) {
+            return (false, 3);
+        }
+        let c = self.s[pos..].chars().next().unwrap_or(' ');
+        (c.is_alphanumeric(), c.len_utf8())
+    }
+
+    /// Moves past characters while their being a letter or digit is `word`.
+    #[inline]
+    fn skip(&mut self, word: bool) {
+        let b = self.s.as_bytes();
+        while let Some(&c) = b.get(self.pos) {
+            if c < 0x80 {
+                if c.is_ascii_alphanumeric() != word {
+                    return;
+                }
+                self.pos += 1;
+            } else {
+                let (w, n) = self.decode(self.pos);
+                if w != word {
+                    return;
+                }
+                self.pos += n;
+            }
+        }
+    }
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        self.skip(false);
+        let start = self.pos;
+        self.skip(true);
+        (self.pos > start).then(|| &self.s[start..self.pos])
+    }
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
@@ -188,22 +230,10 @@ pub fn quote(s: &str) -> String {
 
 fn word_spans(s: &str) -> Vec<(u32, u32)> {
     let mut words = Vec::with_capacity(s.len() / 6);
-    let mut start: Option<usize> = None;
-    for (i, c) in s.char_indices() {
-        match (c.is_alphanumeric(), start) {
-            (true, None) => start = Some(i),
-            (false, Some(st)) => {
-                words.push((st as u32, i as u32));
-                start = None;
-                if words.len() >= MAX_WORDS {
-                    return words;
-                }
-            }
-            _ => {}
-        }
-    }
-    if let Some(st) = start {
-        words.push((st as u32, s.len() as u32));
+    let base = s.as_ptr() as usize;
+    for w in pattern_words(s).take(MAX_WORDS) {
+        let start = w.as_ptr() as usize - base;
+        words.push((start as u32, (start + w.len()) as u32));
     }
     words
 }
@@ -219,20 +249,55 @@ fn eq_lower(a: &str, b: &str) -> bool {
     lower_chars(a).eq(lower_chars(b))
 }
 
-/// FNV-1a over the lowercased characters: equal for words equal but for case.
+/// A hash of the lowercased word's UTF-8 bytes, eight bytes per multiplication:
+/// equal for words equal but for case.
 fn word_hash(word: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut add = |c: char| {
-        h ^= u64::from(c);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    };
+    let mut h = WordHasher::default();
     if word.is_ascii() {
-        word.bytes()
-            .for_each(|b| add(char::from(b.to_ascii_lowercase())));
+        word.bytes().for_each(|b| h.push(b.to_ascii_lowercase()));
     } else {
-        lower_chars(word).for_each(add);
+        let mut buf = [0u8; 4];
+        for c in lower_chars(word) {
+            c.encode_utf8(&mut buf).bytes().for_each(|b| h.push(b));
+        }
     }
-    h
+    h.finish()
+}
+
+#[derive(Default)]
+struct WordHasher {
+    h: u64,
+    chunk: u64,
+    len: u32,
+}
+
+impl WordHasher {
+    #[inline]
+    fn push(&mut self, b: u8) {
+        self.chunk = (self.chunk << 8) | u64::from(b);
+        self.len += 1;
+        if self.len.is_multiple_of(8) {
+            self.mix();
+        }
+    }
+
+    #[inline]
+    fn mix(&mut self) {
+        self.h = (self.h ^ self.chunk)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
+        self.chunk = 0;
+    }
+
+    fn finish(mut self) -> u64 {
+        self.chunk ^= u64::from(self.len) << 56;
+        self.mix();
+        // SplitMix64's finaliser: the bloom filter uses the low bits.
+        let mut z = self.h;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
 }
 
 #[cfg(test)]
@@ -252,16 +317,14 @@ mod tests {
         assert_eq!(t.find("options absent"), None);
         assert_eq!(t.find("..."), None);
         let hits = t.find_all(["absent", "nothing", "header", "found"], 2);
-        let quotes: Vec<&str> = hits.iter().map(|h| h.quote).collect();
-        assert_eq!(quotes, ["header", "absent"]);
-        assert_eq!(t.description().lines().next(), Some("The header x frame"));
+        assert_eq!(hits, ["header", "absent"]);
     }
 
     #[test]
     fn input_is_bounded_on_character_boundaries() {
         let long = "é".repeat(MAX_DESCRIPTION_BYTES);
         let t = Text::new("t", &long);
-        assert!(t.description().len() <= MAX_DESCRIPTION_BYTES);
+        assert!(t.source().len() <= MAX_DESCRIPTION_BYTES + 3);
         assert_eq!(prefix("aé", 2), "a");
         assert_eq!(quote("  a\n\n b  "), "a b");
         assert!(quote(&"x".repeat(100)).ends_with('…'));

@@ -81,7 +81,7 @@ fn reply_on(report: &ReportId, from: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_blocked_sender_is_held_and_never_answered() {
-    for (backend, store, _db) in fresh_store().await {
+    for (backend, store, db) in fresh_store().await {
         let ingestor = setup(&store).await;
         let by = olga(&store).await;
 
@@ -175,6 +175,20 @@ async fn a_blocked_sender_is_held_and_never_answered() {
             !written.iter().any(|t| t.ends_with("spam.example")),
             "{backend}"
         );
+
+        // A copy of the database (file and write-ahead log) names neither the blocked
+        // address nor the blocked domain in clear: not in the rules, the held mail, the
+        // report, the outbox or the audit log.
+        if let Some(path) = db.sqlite_path() {
+            let mut bytes = std::fs::read(&path).unwrap();
+            if let Ok(wal) = std::fs::read(path.with_extension("db-wal")) {
+                bytes.extend(wal);
+            }
+            let text = String::from_utf8_lossy(&bytes).to_lowercase();
+            for secret in ["mallory", "spam.example"] {
+                assert!(!text.contains(secret), "{backend}: {secret:?} in clear");
+            }
+        }
 
         // Lifted: Mallory's mail is a report again, answered as any other.
         store

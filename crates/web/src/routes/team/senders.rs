@@ -194,6 +194,7 @@ pub async fn lift(
     CsrfForm(form): CsrfForm<LiftForm>,
 ) -> Result<Response, AppError> {
     let member = auth.member()?;
+    state.app.org_team_only(member)?;
     let id = id
         .parse::<i64>()
         .map_err(|_| AppError::invalid("id", format!("{id:?} is not a rule's number")))?;

@@ -1,0 +1,1 @@
+//! Pairing a scanner's findings with a project's statements (placeholder).

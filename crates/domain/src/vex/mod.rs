@@ -1,0 +1,223 @@
+//! Dependency statements (VEX): what a project has said about a vulnerability in a
+//! component it ships or depends on — not affected (and why), affected (and what to
+//! do), fixed (in which version), or under investigation (docs/vex.md).
+//!
+//! A project keeps these answers once and publishes them in the formats scanners and
+//! customers read (OpenVEX, CycloneDX VEX, CSAF VEX, OWASP Dependency-Check
+//! suppressions: `embargo_formats::vex`); a scanner report is triaged against them
+//! (`embargo_formats::scan` reads the reports, [`matching`] pairs findings with
+//! statements). Everything here is pure.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
+
+use crate::DomainError;
+
+pub mod matching;
+
+/// What a statement says of the vulnerability in the component.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum VexStatus {
+    NotAffected,
+    Affected,
+    Fixed,
+    UnderInvestigation,
+}
+
+impl VexStatus {
+    pub const ALL: [VexStatus; Self::VARIANTS.len()] = crate::variants(Self::VARIANTS);
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        s.trim().parse().map_err(|_| {
+            DomainError::invalid(
+                "status",
+                format!(
+                    "{s:?} is not a VEX status (one of: {})",
+                    Self::ALL.map(Self::as_str).join(", ")
+                ),
+            )
+        })
+    }
+}
+
+/// Why a component is not affected: the VEX justifications (OpenVEX's names; CSAF and
+/// CycloneDX have their own spellings of the same five, mapped by the formats).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Justification {
+    ComponentNotPresent,
+    VulnerableCodeNotPresent,
+    VulnerableCodeNotInExecutePath,
+    VulnerableCodeCannotBeControlledByAdversary,
+    InlineMitigationsAlreadyExist,
+}
+
+impl Justification {
+    pub const ALL: [Justification; Self::VARIANTS.len()] = crate::variants(Self::VARIANTS);
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        s.trim().parse().map_err(|_| {
+            DomainError::invalid(
+                "justification",
+                format!(
+                    "{s:?} is not a VEX justification (one of: {})",
+                    Self::ALL.map(Self::as_str).join(", ")
+                ),
+            )
+        })
+    }
+}
+
+/// The component a statement is about: a package URL where known (without a version:
+/// a statement is about the component as the project ships it), else a name as
+/// scanners print it (Maven `group:artifact`, a jar file name, a library name).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Component {
+    /// e.g. `pkg:maven/com.fasterxml.jackson.core/jackson-databind`.
+    pub purl: Option<String>,
+    /// e.g. `com.fasterxml.jackson.core:jackson-databind` or `netty-handler`.
+    pub name: String,
+}
+
+/// One statement of a project about (vulnerability, component).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Statement {
+    /// A CVE, GHSA or other advisory id (`CVE-2022-42003`, `GHSA-jjjh-jjxp-wpff`).
+    pub vulnerability: String,
+    /// The same vulnerability's other ids (a statement on a CVE answers its GHSA and
+    /// OSV aliases too).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub component: Component,
+    /// Which of the project's own versions it speaks for (`3.7.x`, `>= 3.6.0`); `None`
+    /// for all.
+    #[serde(default)]
+    pub product_versions: Option<String>,
+    pub status: VexStatus,
+    /// Required for `not_affected`.
+    #[serde(default)]
+    pub justification: Option<Justification>,
+    /// Free text: why, in the project's words (`not_affected`), or the impact.
+    #[serde(default)]
+    pub impact: Option<String>,
+    /// Required for `affected`: what users should do.
+    #[serde(default)]
+    pub action: Option<String>,
+    /// For `fixed`: the project version the fix is in.
+    #[serde(default)]
+    pub fixed_in: Option<String>,
+    /// Published at the project's public VEX URLs (only statements marked public).
+    #[serde(default)]
+    pub public: bool,
+    /// The statement expires then (Dependency-Check's `until`); the team is reminded.
+    #[serde(default)]
+    pub until: Option<Date>,
+}
+
+/// A stored statement: who wrote it and when, and its place in the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StoredStatement {
+    pub id: i64,
+    pub statement: Statement,
+    pub author: String,
+    pub updated_at: Timestamp,
+    /// 1 for a new statement, bumped by every edit (earlier versions are kept).
+    pub version: i64,
+}
+
+impl Statement {
+    /// Checks what every door must refuse: the required fields of each status, sizes,
+    /// and a package URL that parses. Returns the statement normalised (ids upper-cased
+    /// where they are CVE/GHSA ids, text trimmed).
+    pub fn validate(mut self) -> Result<Self, DomainError> {
+        self.vulnerability = crate::text::required_line("vulnerability", &self.vulnerability)?;
+        if self.vulnerability.len() > 100 {
+            return Err(DomainError::invalid(
+                "vulnerability",
+                "at most 100 characters",
+            ));
+        }
+        if self.aliases.len() > 50 {
+            return Err(DomainError::invalid("aliases", "at most 50 aliases"));
+        }
+        self.component.name = crate::text::required_line("component", &self.component.name)?;
+        if let Some(p) = &self.component.purl {
+            packageurl::PackageUrl::from_str_checked(p)?;
+        }
+        match self.status {
+            VexStatus::NotAffected if self.justification.is_none() && self.impact.is_none() => {
+                return Err(DomainError::invalid(
+                    "justification",
+                    "a not_affected statement needs a justification or an impact statement",
+                ));
+            }
+            VexStatus::Affected if self.action.is_none() => {
+                return Err(DomainError::invalid(
+                    "action",
+                    "an affected statement needs an action for users",
+                ));
+            }
+            _ => {}
+        }
+        Ok(self)
+    }
+}
+
+/// `from_str` with our error: a purl that does not parse is named.
+trait CheckedPurl {
+    fn from_str_checked(s: &str) -> Result<(), DomainError>;
+}
+
+impl CheckedPurl for packageurl::PackageUrl<'_> {
+    fn from_str_checked(s: &str) -> Result<(), DomainError> {
+        s.parse::<packageurl::PackageUrl>()
+            .map(|_| ())
+            .map_err(|e| DomainError::invalid("purl", format!("{s:?} is not a package URL: {e}")))
+    }
+}
