@@ -4,6 +4,7 @@
 use embargo_domain::access::Member;
 use embargo_domain::ids::ProjectSlug;
 use embargo_domain::state::ReportState;
+use embargo_domain::triage::TriageClass;
 use embargo_store::{ReportFilter, ReportSummary};
 
 use crate::App;
@@ -14,6 +15,8 @@ use crate::error::{Error, Result};
 pub struct ListQuery {
     pub project: Option<String>,
     pub state: Option<ReportState>,
+    /// Only reports suggested (or closed) as this triage class.
+    pub triage: Option<TriageClass>,
     pub limit: u32,
     pub offset: u32,
 }
@@ -48,6 +51,7 @@ impl App {
             projects: projects.clone(),
             state: q.state,
             include_closed: true,
+            triage: q.triage,
             limit: q.limit,
             offset: q.offset,
         };

@@ -124,6 +124,8 @@ pub struct ReportFilter {
     pub state: Option<ReportState>,
     /// Include rejected and announced reports.
     pub include_closed: bool,
+    /// Only reports whose triage suggestion is of this class.
+    pub triage: Option<embargo_domain::triage::TriageClass>,
     pub limit: u32,
     pub offset: u32,
 }

@@ -201,6 +201,7 @@ fn all(projects: Option<Vec<embargo_domain::ids::ProjectId>>) -> ReportFilter {
         projects,
         state: None,
         include_closed: false,
+        triage: None,
         limit: 50,
         offset: 0,
     }
@@ -734,6 +735,7 @@ async fn a_report_from_receipt_to_announcement() {
         let everything = store
             .list_reports(&ReportFilter {
                 include_closed: true,
+                triage: None,
                 ..all(None)
             })
             .await
@@ -837,6 +839,7 @@ async fn the_dashboard_is_ordered_by_next_deadline_then_newest() {
             &w.store,
             &ReportFilter {
                 include_closed: true,
+                triage: None,
                 limit: 0,
                 ..all(None)
             },

@@ -361,4 +361,20 @@ mod tests {
         assert_eq!(f.similarity(&f), 0.0);
         assert!(f.marks().is_empty());
     }
+
+    proptest::proptest! {
+        /// Any text makes a fingerprint (a panic here would lose the report at intake),
+        /// any bytes read back as one or as nothing, and a text is always alike itself.
+        #[test]
+        fn any_text_and_any_bytes_are_handled(title in "\\PC{0,40}", text in "\\PC{0,600}", bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let f = Fingerprint::of(&key(), &title, &text);
+            let back = Fingerprint::from_bytes(&f.to_bytes()).expect("own bytes read back");
+            proptest::prop_assert_eq!(&back.signature, &f.signature);
+            if !f.signature.is_empty() {
+                proptest::prop_assert_eq!(f.similarity(&back), 1.0);
+            }
+            let _ = Fingerprint::from_bytes(&bytes);
+            let _ = find_duplicate(&f, &[Candidate { id: id("EMB-CCCCCCCCCCCC"), fingerprint: back }]);
+        }
+    }
 }

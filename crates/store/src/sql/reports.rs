@@ -411,6 +411,9 @@ impl Reports for SqlStore {
         if filter.state.is_some() {
             sql.push_str(&format!(" AND r.state = {}", next()));
         }
+        if filter.triage.is_some() {
+            sql.push_str(&format!(" AND r.triage_class = {}", next()));
+        }
         if let Some(projects) = &filter.projects {
             if projects.is_empty() {
                 return Ok(Vec::new());
@@ -428,6 +431,9 @@ impl Reports for SqlStore {
         let mut query = sqlx::query(&sql);
         if let Some(state) = filter.state {
             query = query.bind(state.as_str());
+        }
+        if let Some(class) = filter.triage {
+            query = query.bind(class.as_str());
         }
         for p in filter.projects.iter().flatten() {
             query = query.bind(p.0);

@@ -307,6 +307,30 @@ async fn the_dashboard_confirms_many_at_once_and_the_api_says_what_it_refused() 
         .await;
 
         let alice = app.login(MEMBER_A).await;
+        // The filter keeps its value in the URL and shows one class only.
+        let licences = page_text(&alice, app.url("/dashboard?triage=license_question")).await;
+        assert!(
+            licences.contains(&q2) && !licences.contains(&q1) && !licences.contains(&genuine),
+            "{b}"
+        );
+        let (_, only) = app
+            .get_json(
+                "/api/v1/reports?triage=users_list_question",
+                Some(&app.member_a),
+            )
+            .await;
+        let ids: Vec<&str> = only["reports"]
+            .as_array()
+            .expect("reports")
+            .iter()
+            .filter_map(|r| r["id"].as_str())
+            .collect();
+        assert_eq!(ids, vec![q1.as_str()], "{b}");
+        let (status, err) = app
+            .get_json("/api/v1/reports?triage=noise", Some(&app.member_a))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{b}: {err}");
+        assert!(err.to_string().contains("not a triage class"), "{b}: {err}");
         let dashboard = page_text(&alice, app.url("/dashboard")).await;
         assert!(dashboard.contains(&format!("name=\"confirm.{q1}\"")), "{b}");
         assert!(dashboard.contains(&format!("name=\"confirm.{q2}\"")), "{b}");

@@ -22,11 +22,47 @@ pub struct Text {
     lower: String,
     /// Byte spans of the words (runs of letters and digits), in order.
     words: Vec<(u32, u32)>,
-    /// (hash of the lowercased word, word number), sorted.
-    index: Vec<(u64, u32)>,
-    /// One bit per word hash (its low 12 bits): most phrases' first word is not in the
-    /// text, and this says so without the binary search.
+    /// (hash of the lowercased word, word number), sorted: one-word phrases.
+    singles: Index,
+    /// (hash of two consecutive lowercased words, number of the first), sorted: longer
+    /// phrases start with common words ("how do I…", "I have…"); a pair is rare.
+    pairs: Index,
+}
+
+/// Sorted (hash, word number) with a bloom filter of the hashes: most phrases are not
+/// in the text, and the filter says so without the binary search.
+struct Index {
+    entries: Vec<(u64, u32)>,
     bloom: [u64; 64],
+}
+
+impl Index {
+    fn new(mut entries: Vec<(u64, u32)>) -> Self {
+        entries.sort_unstable();
+        let mut bloom = [0u64; 64];
+        for &(h, _) in &entries {
+            bloom[(h >> 6) as usize & 63] |= 1 << (h & 63);
+        }
+        Self { entries, bloom }
+    }
+
+    /// Whether hash `h` may be in the index (no false negatives).
+    fn may_have(&self, h: u64) -> bool {
+        self.bloom[(h >> 6) as usize & 63] & (1 << (h & 63)) != 0
+    }
+
+    /// The word numbers with hash `h`, in text order.
+    fn get(&self, h: u64) -> impl Iterator<Item = usize> + '_ {
+        let start = if self.may_have(h) {
+            self.entries.partition_point(|&(k, _)| k < h)
+        } else {
+            self.entries.len()
+        };
+        self.entries[start..]
+            .iter()
+            .take_while(move |&&(k, _)| k == h)
+            .map(|&(_, i)| i as usize)
+    }
 }
 
 impl Text {
@@ -39,22 +75,24 @@ impl Text {
         source.push_str(description);
         let lower = source.to_ascii_lowercase();
         let words = word_spans(&source);
-        let mut index: Vec<(u64, u32)> = words
+        let hashes: Vec<u64> = words
             .iter()
-            .enumerate()
-            .map(|(i, &(s, e))| (word_hash(&source[s as usize..e as usize]), i as u32))
+            .map(|&(s, e)| word_hash(&source[s as usize..e as usize]))
             .collect();
-        index.sort_unstable();
-        let mut bloom = [0u64; 64];
-        for &(h, _) in &index {
-            bloom[(h >> 6) as usize & 63] |= 1 << (h & 63);
-        }
+        let singles = Index::new(hashes.iter().zip(0u32..).map(|(&h, i)| (h, i)).collect());
+        let pairs = Index::new(
+            hashes
+                .windows(2)
+                .zip(0u32..)
+                .map(|(w, i)| (pair_hash(w[0], w[1]), i))
+                .collect(),
+        );
         Self {
             source,
             lower,
             words,
-            index,
-            bloom,
+            singles,
+            pairs,
         }
     }
 
@@ -76,43 +114,33 @@ impl Text {
 
     /// Where `pattern` first occurs, as the text wrote it, if it does.
     pub fn find(&self, pattern: &str) -> Option<&str> {
-        let mut rest = pattern_words(pattern);
-        let first = rest.next()?;
-        let h = word_hash(first);
-        if self.bloom[(h >> 6) as usize & 63] & (1 << (h & 63)) == 0 {
+        let mut words = pattern_words(pattern);
+        let first = word_hash(words.next()?);
+        if !self.singles.may_have(first) {
             return None;
         }
-        let start = self.index.partition_point(|&(k, _)| k < h);
-        for &(k, i) in &self.index[start..] {
-            if k != h {
-                break;
-            }
-            let i = i as usize;
-            if let Some(last) = self.phrase_at(i, first, pattern_words(pattern).skip(1)) {
+        let starts: &mut dyn Iterator<Item = usize> = match words.next() {
+            None => &mut self.singles.get(first),
+            Some(second) => &mut self.pairs.get(pair_hash(first, word_hash(second))),
+        };
+        for i in starts {
+            if let Some(last) = self.phrase_at(i, pattern_words(pattern)) {
                 return Some(&self.source[self.words[i].0 as usize..self.words[last].1 as usize]);
             }
         }
         None
     }
 
-    /// Whether the phrase starts at word `i`; if so, the number of its last word.
-    fn phrase_at<'p>(
-        &self,
-        i: usize,
-        first: &str,
-        rest: impl Iterator<Item = &'p str>,
-    ) -> Option<usize> {
-        if !eq_lower(first, self.word(i)) {
-            return None;
-        }
-        let mut j = i;
-        for w in rest {
-            j += 1;
+    /// Whether the phrase's words start at word `i`; if so, the number of its last word.
+    fn phrase_at<'p>(&self, i: usize, phrase: impl Iterator<Item = &'p str>) -> Option<usize> {
+        let mut last = i;
+        for (j, w) in (i..).zip(phrase) {
             if j >= self.words.len() || !eq_lower(w, self.word(j)) {
                 return None;
             }
+            last = j;
         }
-        Some(j)
+        Some(last)
     }
 
     /// The distinct entries of `patterns` the text contains (the first `max` found, in
@@ -249,49 +277,72 @@ fn eq_lower(a: &str, b: &str) -> bool {
     lower_chars(a).eq(lower_chars(b))
 }
 
+/// The hash of two consecutive words.
+fn pair_hash(first: u64, second: u64) -> u64 {
+    (first.rotate_left(23) ^ second).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
 /// A hash of the lowercased word's UTF-8 bytes, eight bytes per multiplication:
-/// equal for words equal but for case.
+/// equal for words equal but for case. ASCII words (almost all) are lowercased eight
+/// bytes at a time.
 fn word_hash(word: &str) -> u64 {
     let mut h = WordHasher::default();
     if word.is_ascii() {
-        word.bytes().for_each(|b| h.push(b.to_ascii_lowercase()));
-    } else {
-        let mut buf = [0u8; 4];
-        for c in lower_chars(word) {
-            c.encode_utf8(&mut buf).bytes().for_each(|b| h.push(b));
+        let chunks = word.as_bytes().chunks_exact(8);
+        let rest = chunks.remainder();
+        for c in chunks {
+            h.mix(lower_ascii8(c));
+        }
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        return h.finish(lower_ascii8(&last), word.len());
+    }
+    let (mut buf, mut n, mut len) = ([0u8; 8], 0, 0);
+    let mut utf8 = [0u8; 4];
+    for c in lower_chars(word) {
+        for &b in c.encode_utf8(&mut utf8).as_bytes() {
+            buf[n] = b;
+            n += 1;
+            len += 1;
+            if n == 8 {
+                h.mix(u64::from_le_bytes(buf));
+                (buf, n) = ([0; 8], 0);
+            }
         }
     }
-    h.finish()
+    h.finish(u64::from_le_bytes(buf), len)
+}
+
+/// Eight ASCII bytes (little-endian) with `A`-`Z` lowercased, without a branch.
+fn lower_ascii8(bytes: &[u8]) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&bytes[..8]);
+    let v = u64::from_le_bytes(b);
+    // ASCII: no byte exceeds 0x7f, so the additions below never carry into a neighbour.
+    let at_least_a = v + ONES * u64::from(0x80 - b'A');
+    let above_z = v + ONES * u64::from(0x80 - b'Z' - 1);
+    let upper = (at_least_a ^ above_z) & ONES * 0x80;
+    v | (upper >> 2)
 }
 
 #[derive(Default)]
 struct WordHasher {
     h: u64,
-    chunk: u64,
-    len: u32,
 }
 
 impl WordHasher {
     #[inline]
-    fn push(&mut self, b: u8) {
-        self.chunk = (self.chunk << 8) | u64::from(b);
-        self.len += 1;
-        if self.len.is_multiple_of(8) {
-            self.mix();
-        }
-    }
-
-    #[inline]
-    fn mix(&mut self) {
-        self.h = (self.h ^ self.chunk)
+    fn mix(&mut self, chunk: u64) {
+        self.h = (self.h ^ chunk)
             .wrapping_mul(0x9e37_79b9_7f4a_7c15)
             .rotate_left(29);
-        self.chunk = 0;
     }
 
-    fn finish(mut self) -> u64 {
-        self.chunk ^= u64::from(self.len) << 56;
-        self.mix();
+    /// Mixes the last (zero-padded, possibly empty) chunk and the length.
+    fn finish(mut self, last: u64, len: usize) -> u64 {
+        self.mix(last);
+        self.mix(len as u64);
         // SplitMix64's finaliser: the bloom filter uses the low bits.
         let mut z = self.h;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -318,6 +369,21 @@ mod tests {
         assert_eq!(t.find("..."), None);
         let hits = t.find_all(["absent", "nothing", "header", "found"], 2);
         assert_eq!(hits, ["header", "absent"]);
+    }
+
+    #[test]
+    fn hashes_ignore_case_on_every_path() {
+        assert_eq!(word_hash("X-Frame"), word_hash("x-frame"));
+        assert_eq!(
+            word_hash("ABCDEFGHIJKLMNOPQ"),
+            word_hash("abcdefghijklmnopq")
+        );
+        assert_eq!(word_hash("SICHERHEITSLÜCKE"), word_hash("sicherheitslücke"));
+        // The ASCII and the general path agree: "K" (Kelvin sign) lowercases to "k".
+        assert_eq!(word_hash("\u{212A}elvin"), word_hash("kelvin"));
+        assert_ne!(word_hash("abc"), word_hash("abd"));
+        assert_ne!(word_hash("abcdefgh"), word_hash("abcdefgh\0"));
+        assert_eq!(lower_ascii8(b"AZaz@[`{"), u64::from_le_bytes(*b"azaz@[`{"));
     }
 
     #[test]

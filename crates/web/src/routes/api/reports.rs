@@ -10,6 +10,7 @@ use embargo_domain::lifecycle::Command;
 use embargo_domain::record::CnaRecord;
 use embargo_domain::report::{Channel, Report};
 use embargo_domain::state::ReportState;
+use embargo_domain::triage::TriageClass;
 use jiff::Timestamp;
 use serde::Deserialize;
 
@@ -90,6 +91,9 @@ pub struct ListParams {
     /// Only reports in this state.
     #[param(value_type = Option<ReportState>)]
     state: Option<String>,
+    /// Only reports whose triage suggestion is of this class.
+    #[param(value_type = Option<TriageClass>)]
+    triage: Option<String>,
     /// At most this many (1 to 500; 50 when left out).
     #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
@@ -125,9 +129,14 @@ pub async fn list(
         None | Some("") => None,
         Some(s) => Some(ReportState::parse(s)?),
     };
+    let triage = match p.triage.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(c) => Some(TriageClass::parse(c)?),
+    };
     let q = ListQuery {
         project: p.project,
         state: filter,
+        triage,
         limit: p.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
         offset: p.offset.unwrap_or(0),
     };

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use embargo_domain::state::ReportState;
-use embargo_domain::triage::TriageStatus;
+use embargo_domain::triage::{TriageClass, TriageStatus};
 use jiff::Timestamp;
 use serde::Deserialize;
 
@@ -23,6 +23,8 @@ const PER_PAGE: u32 = 50;
 pub struct DashboardQuery {
     #[serde(default)]
     state: String,
+    #[serde(default)]
+    triage: String,
     #[serde(default)]
     page: u32,
 }
@@ -62,6 +64,9 @@ struct Dashboard {
     any_confirmable: bool,
     states: Vec<StateOption>,
     state: String,
+    /// The triage filter's options and value.
+    triage_classes: Vec<StateOption>,
+    triage: String,
     page: u32,
     prev: Option<u32>,
     next: Option<u32>,
@@ -77,6 +82,10 @@ pub async fn page(
         "" | "all" => None,
         s => Some(ReportState::parse(s)?),
     };
+    let triage = match q.triage.trim() {
+        "" | "all" => None,
+        c => Some(TriageClass::parse(c)?),
+    };
     let page = q.page.min(100_000);
     // One more than a page, to know whether a next page exists.
     let mut rows = state
@@ -86,6 +95,7 @@ pub async fn page(
             &ListQuery {
                 project: None,
                 state: filter,
+                triage,
                 limit: PER_PAGE + 1,
                 offset: page * PER_PAGE,
             },
@@ -131,6 +141,15 @@ pub async fn page(
             })
             .collect(),
         state: filter.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        triage_classes: TriageClass::ALL
+            .iter()
+            .map(|c| StateOption {
+                value: c.as_str(),
+                label: c.label(),
+                selected: triage == Some(*c),
+            })
+            .collect(),
+        triage: triage.map(|c| c.as_str().to_string()).unwrap_or_default(),
         page,
         prev: page.checked_sub(1),
         next: more.then_some(page + 1),
