@@ -6,7 +6,7 @@
 //! One module per area: [`intake`] (new reports from the form and the API),
 //! [`reports`] (visibility and the domain's decisions), [`records`] (the CVE record
 //! and its moves), [`publication`] (every public format), [`listing`] (what a member's
-//! lists show), [`held`] (held mail), [`senders`] (sender rules), [`accounts`] (members, sign-in, credentials),
+//! lists show), [`held`] (held mail), [`senders`] (sender rules), [`statements`] (dependency statements, VEX), [`accounts`] (members, sign-in, credentials),
 //! [`public`] (what anyone may read), [`mail_intake`] (what a message becomes),
 //! [`triage`] (suggestions at intake and the team's decisions on them),
 //! [`settings`] and the ports ([`CveProgram`], [`mail_intake::MailReader`]).
@@ -28,6 +28,7 @@ pub mod records;
 pub mod reports;
 pub mod senders;
 pub mod settings;
+pub mod statements;
 mod transition_request;
 pub mod triage;
 
@@ -50,6 +51,10 @@ pub mod model {
         HeldMailInfo, HeldState, IncomingSummary, MAX_BULK_DISCARD, MAX_HELD_SCANNED, MailHeaders,
         Organisation, OutboxEntry, Project, PublishedAdvisory, RecordVersion, ReportSummary,
         SenderRuleInfo, TriageMark, UpsertOutcome,
+    };
+    pub use embargo_store::{
+        ImportOutcome, MAX_STATEMENTS_PER_PROJECT, StatementChange, StatementRecord,
+        StatementVersion,
     };
 }
 

@@ -101,6 +101,79 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// A project's dependency statements (VEX): import, export, triage a scanner report
+    /// (docs/vex.md).
+    Vex {
+        #[command(subcommand)]
+        command: VexCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+/// `embargo vex ...`: a project's dependency statements, as the installation's
+/// administrator (like the other administrative commands: all of the project's
+/// statements, private ones included).
+#[derive(Debug, Subcommand)]
+pub enum VexCommand {
+    /// Import VEX documents (OpenVEX, CycloneDX VEX, CSAF VEX, Dependency-Check
+    /// suppressions; detected) into a project's statements. Each file is all or nothing;
+    /// a statement on the same vulnerability, component and versions is replaced (the
+    /// earlier version kept). Exits non-zero if a file was refused.
+    Import {
+        /// The project's slug.
+        #[arg(long)]
+        project: String,
+        /// Publish every imported statement at the project's public VEX URLs.
+        #[arg(long)]
+        public: bool,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the project's statements in force (private ones too) as a VEX document.
+    Export {
+        #[arg(long)]
+        project: String,
+        #[arg(long, value_enum)]
+        format: VexFormatArg,
+    },
+    /// Triage a scanner report against the project's statements: prints
+    /// `{"findings": [...], "summary": {...}}`, or with `--text` the plain-text answer for
+    /// the reporter.
+    Triage {
+        #[arg(long)]
+        project: String,
+        /// Dependency-Check XML or JSON, Trivy, Grype, SARIF, CycloneDX, OSV-Scanner.
+        report: PathBuf,
+        /// The plain-text mail body instead of JSON.
+        #[arg(long)]
+        text: bool,
+    },
+}
+
+/// The formats `embargo vex export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VexFormatArg {
+    /// OpenVEX JSON.
+    Openvex,
+    /// CycloneDX VEX JSON.
+    Cyclonedx,
+    /// CSAF 2.0 VEX JSON.
+    Csaf,
+    /// An OWASP Dependency-Check suppression file (XML).
+    DependencyCheck,
+}
+
+impl VexFormatArg {
+    /// The format's name as the application takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Openvex => "openvex",
+            Self::Cyclonedx => "cyclonedx",
+            Self::Csaf => "csaf",
+            Self::DependencyCheck => "dependency-check",
+        }
+    }
 }
 
 /// `embargo sender ...`: the organisation team's sender rules (docs/mail.md). Each is

@@ -5,6 +5,7 @@ pub mod csaf;
 pub mod cve5;
 mod error;
 pub mod osv;
+pub mod scan;
 pub mod version;
 
 pub use error::FormatError;

@@ -14,6 +14,7 @@ mod records;
 pub mod seal;
 mod senders;
 mod sql;
+mod statements;
 // Other crates' tests and benchmarks turn it on in their dev-dependencies; a release
 // build carries no test database code.
 #[cfg(feature = "test-support")]
@@ -37,6 +38,10 @@ pub use senders::{
     SenderRules,
 };
 pub use sql::SqlStore;
+pub use statements::{
+    ImportOutcome, ImportedStatement, MAX_STATEMENTS_PER_PROJECT, StatementAuthor, StatementChange,
+    StatementRecord, StatementVersion, Statements, subject_key,
+};
 
 use async_trait::async_trait;
 use embargo_domain::ids::{CveId, Email, ProjectId, ProjectSlug, ReportId, UserId};
@@ -157,6 +162,7 @@ pub trait Store:
     + SenderRules
     + Records
     + CveRecords
+    + Statements
 {
 }
 impl<
@@ -170,7 +176,8 @@ impl<
         + HeldMail
         + SenderRules
         + Records
-        + CveRecords,
+        + CveRecords
+        + Statements,
 > Store for T
 {
 }

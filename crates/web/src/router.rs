@@ -12,10 +12,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use crate::error::{AppError, ErrorBody, ErrorInfo};
+use crate::extract::UPLOAD_LIMIT;
 use crate::routes::{api, auth, public, team};
 use crate::state::AppState;
 
-/// Largest request body: room for a 256 KiB description plus form encoding.
+/// Largest request body: room for a 256 KiB description plus form encoding. The
+/// routes that take VEX documents and scanner reports (statements import, scans; API
+/// and page) allow [`UPLOAD_LIMIT`] instead.
 pub const BODY_LIMIT: usize = 512 * 1024;
 
 /// The whole application.
@@ -49,6 +52,28 @@ pub fn router(state: AppState) -> Router {
         .route("/held/discard", post(api::held::discard))
         .route("/senders", get(api::senders::list).post(api::senders::add))
         .route("/senders/{id}/lift", post(api::senders::lift))
+        .route(
+            "/projects/{slug}/statements",
+            get(api::statements::list).post(api::statements::add),
+        )
+        .route(
+            "/projects/{slug}/statements/import",
+            post(api::statements::import).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/projects/{slug}/statements/export",
+            get(api::statements::export),
+        )
+        .route(
+            "/projects/{slug}/statements/{id}",
+            get(api::statements::show)
+                .put(api::statements::update)
+                .delete(api::statements::withdraw),
+        )
+        .route(
+            "/projects/{slug}/scans",
+            post(api::statements::scan).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
         .route("/status/{token}", get(api::status::show))
         .route("/status/{token}/messages", post(api::status::reply))
         .route("/advisories", get(api::advisories::list))
@@ -79,6 +104,7 @@ pub fn router(state: AppState) -> Router {
             "/projects/{slug}/security.txt",
             get(public::well_known::project_security_txt),
         )
+        .route("/projects/{slug}/vex/{file}", get(public::vex::document))
         .route("/advisories", get(public::advisories::index))
         .route("/advisories.atom", get(public::feeds::organisation))
         .route(
@@ -122,6 +148,31 @@ pub fn router(state: AppState) -> Router {
             get(team::senders::page).post(team::senders::add),
         )
         .route("/senders/{id}/lift", post(team::senders::lift))
+        .route("/statements", get(team::statements::index))
+        .route(
+            "/projects/{slug}/statements",
+            get(team::statements::page).post(team::statements::add),
+        )
+        .route(
+            "/projects/{slug}/statements/import",
+            post(team::statements::import).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/projects/{slug}/statements/export",
+            get(team::statements::export),
+        )
+        .route(
+            "/projects/{slug}/statements/{id}",
+            get(team::statements::edit_page).post(team::statements::edit),
+        )
+        .route(
+            "/projects/{slug}/statements/{id}/withdraw",
+            post(team::statements::withdraw),
+        )
+        .route(
+            "/projects/{slug}/scans",
+            post(team::statements::scan).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
         .route("/reports/{id}", get(team::show::page))
         .route("/reports/{id}/reply", post(team::actions::reply))
         .route("/reports/{id}/note", post(team::actions::note))

@@ -8,16 +8,12 @@
 //! and which noise it was not taken for. Pure: no I/O, no clock, no randomness; the
 //! work is bounded by the text's first 64 KB.
 
-// The rules live in `triage/rules/` (declared here: `triage/mod.rs` is not ours).
-#[path = "rules/mod.rs"]
-pub(in crate::triage) mod rules;
-
 use super::policy::TriagePolicy;
+use super::rules::evidence::Evidence;
+use super::rules::noise::{Candidate, Signals, candidates};
+use super::rules::scanner::Shape;
+use super::rules::text::Text;
 use super::{Incoming, Suggestion, TriageClass};
-use rules::evidence::Evidence;
-use rules::noise::{Candidate, Signals, candidates};
-use rules::scanner::Shape;
-use rules::text::Text;
 
 /// Most evidence reasons on a `report` suggestion.
 const MAX_EVIDENCE_REASONS: usize = 4;
@@ -232,79 +228,5 @@ mod tests {
             .collect();
         let s = classify_text("scan", &big, None);
         assert_eq!(s.class, TriageClass::ScannerOutput);
-    }
-}
-
-#[cfg(test)]
-mod stage_timing {
-    use super::*;
-    use rules::noise::Signals;
-
-    #[test]
-    #[ignore]
-    fn stage_timing() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/triage/");
-        let mut texts = vec![];
-        for f in std::fs::read_dir(dir).unwrap() {
-            let s = std::fs::read_to_string(f.unwrap().path()).unwrap();
-            for part in s.split("[[message]]").skip(1) {
-                texts.push(part.to_string());
-            }
-        }
-        let policy = TriagePolicy::default();
-        let n = 300;
-        let mut t = [std::time::Duration::ZERO; 5];
-        for _ in 0..n {
-            for body in &texts {
-                let a = std::time::Instant::now();
-                let text = Text::new("title", body);
-                let b = std::time::Instant::now();
-                let evidence = Evidence::of(&text, None);
-                let c = std::time::Instant::now();
-                let shape = Shape::of(&text);
-                let d = std::time::Instant::now();
-                let signals = Signals::new(&text, &evidence, &shape, &policy);
-                let e = std::time::Instant::now();
-                let cands = candidates(&signals);
-                let f = std::time::Instant::now();
-                std::hint::black_box(cands);
-                t[0] += b - a;
-                t[1] += c - b;
-                t[2] += d - c;
-                t[3] += e - d;
-                t[4] += f - e;
-            }
-        }
-        let big: Vec<&String> = texts.iter().filter(|t| t.len() > 2500).collect();
-        let a = std::time::Instant::now();
-        for _ in 0..n {
-            for body in &big {
-                std::hint::black_box(classify(
-                    &Incoming {
-                        title: "t",
-                        description: body,
-                        affected_versions: None,
-                        channel: crate::report::Channel::Web,
-                        reporter_email: None,
-                    },
-                    &policy,
-                ));
-            }
-        }
-        println!(
-            "{} big (mean {} bytes): {:.1} us",
-            big.len(),
-            big.iter().map(|b| b.len()).sum::<usize>() / big.len().max(1),
-            a.elapsed().as_secs_f64() * 1e6 / (n * big.len()) as f64
-        );
-        let per = |d: std::time::Duration| d.as_secs_f64() * 1e6 / (n * texts.len()) as f64;
-        println!(
-            "text {:.1} evidence {:.1} shape {:.1} signals {:.1} candidates {:.1}",
-            per(t[0]),
-            per(t[1]),
-            per(t[2]),
-            per(t[3]),
-            per(t[4])
-        );
     }
 }

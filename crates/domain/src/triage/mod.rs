@@ -23,6 +23,9 @@ use crate::report::Channel;
 pub mod classify;
 pub mod duplicate;
 pub mod policy;
+/// The classifier's rules: text search, evidence of a genuine report, scanner shapes,
+/// one scorer per noise class, the default phrase lists.
+mod rules;
 
 pub use classify::classify;
 

@@ -10,11 +10,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::TriageClass;
-use super::classify::rules::defaults;
+use super::rules::defaults;
 use crate::DomainError;
 
-/// Most entries one override may add to one phrase list, and most known non-issue
-/// rules it may add: bounds the classifier's work per message.
+/// Most entries one override may add to one phrase list: bounds the classifier's work
+/// per message.
 pub const MAX_LIST_ENTRIES: usize = 500;
 /// Most non-issue rules one override may add.
 pub const MAX_NON_ISSUE_RULES: usize = 100;
@@ -29,7 +29,6 @@ pub const MAX_PATTERN_WORDS: usize = 16;
 /// phrases that name it. `name` is what the project's public page lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NonIssueRule {
     pub name: String,
     /// Phrases matched as whole words, case-insensitively, punctuation ignored
@@ -50,7 +49,6 @@ impl NonIssueRule {
 /// Every phrase list is matched as whole words, case-insensitively, punctuation ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TriagePolicy {
     /// Classes whose suggestion is confirmed at intake without a click (default none;
     /// never `report` or `duplicate`).

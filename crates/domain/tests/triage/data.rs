@@ -33,7 +33,8 @@ pub struct Message {
     /// Classified with the test project's policy (`project.toml`) on top.
     #[serde(default)]
     pub project: bool,
-    /// `"later"`: written after the rules were frozen, reported separately.
+    /// `"later"`: written after a first version of the rules was frozen; its accuracy
+    /// is printed separately.
     #[serde(default)]
     pub batch: Option<String>,
     /// Why a hard case is hard (for people; the test does not read it).

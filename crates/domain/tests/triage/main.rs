@@ -1,6 +1,8 @@
 //! The triage classifier against the labelled set (`tests/data/triage/`): per-class
 //! precision and recall, overall accuracy, and the hard rules (a genuine report is never
-//! noise; every noise suggestion has a reason). Run with `--nocapture` for the table.
+//! noise; every noise suggestion has a reason). Run with `--nocapture` for the table;
+//! with `TRIAGE_SHOW_ALL=1` it lists every message's suggestion and reasons, not only
+//! the misses.
 
 mod data;
 
@@ -9,9 +11,9 @@ use std::collections::BTreeMap;
 use embargo_domain::report::Channel;
 use embargo_domain::triage::{Suggestion, TriageClass, classify};
 
-/// The accuracy measured on the set when the rules were last tuned, rounded down to the
-/// percent: a change that makes it worse fails here.
-const ACCURACY_FLOOR: f64 = 0.0;
+/// The accuracy measured on the set when the rules were last tuned (155 of 157, 98.7%),
+/// rounded down to the percent: a change that makes it worse fails here.
+const ACCURACY_FLOOR: f64 = 0.98;
 /// Examples required per noise class (all but `report` and `duplicate`) and of reports.
 const MIN_PER_NOISE_CLASS: usize = 8;
 const MIN_REPORTS: usize = 30;
@@ -76,7 +78,7 @@ fn print_table(outcomes: &[Outcome<'_>]) -> f64 {
     let later: Vec<&Outcome<'_>> = outcomes.iter().filter(|o| o.later).collect();
     let later_right = later.iter().filter(|o| o.label == o.got.class).count();
     println!(
-        "of which written after the rules were frozen: {later_right}/{}\n",
+        "of which the later batch (written after a first version was frozen): {later_right}/{}\n",
         later.len()
     );
     let all = std::env::var_os("TRIAGE_SHOW_ALL").is_some();

@@ -6,6 +6,7 @@ pub mod cve_services;
 mod mail;
 mod senders;
 mod serve;
+mod vex;
 
 use anyhow::Result;
 
@@ -43,5 +44,6 @@ pub async fn run(cli: Cli) -> Result<()> {
             data,
         } => cve_records::export(&data, &cve, format).await,
         Command::Sender { command, data } => senders::run(&data, command).await,
+        Command::Vex { command, data } => vex::run(&data, command).await,
     }
 }

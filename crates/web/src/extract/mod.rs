@@ -4,7 +4,9 @@
 mod auth;
 mod body;
 mod team;
+mod upload;
 
 pub use auth::{Auth, bearer_only, session_cookie};
 pub use body::{ApiJson, PageForm};
 pub use team::{CsrfForm, NoFields, TeamReport};
+pub use upload::{CsrfUpload, RawUpload, UPLOAD_LIMIT};

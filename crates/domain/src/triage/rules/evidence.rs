@@ -127,16 +127,16 @@ impl Evidence {
         {
             e.add(Kind::VersionsField, v);
         }
-        if let Some(h) = text.find_all(STEPS.iter().copied(), 1).first() {
+        if let Some(h) = STEPS.iter().find_map(|p| text.find(p)) {
             e.add(Kind::Steps, h);
         }
-        if let Some(h) = text.find_all(PROOF.iter().copied(), 1).first() {
+        if let Some(h) = PROOF.iter().find_map(|p| text.find(p)) {
             e.add(Kind::ProofOfConcept, h);
         }
-        if let Some(h) = text.find_all(ANALYSIS.iter().copied(), 1).first() {
+        if let Some(h) = ANALYSIS.iter().find_map(|p| text.find(p)) {
             e.add(Kind::Analysis, h);
         }
-        if let Some(h) = text.find_all(STACK_PHRASES.iter().copied(), 1).first() {
+        if let Some(h) = STACK_PHRASES.iter().find_map(|p| text.find(p)) {
             e.add(Kind::StackTrace, h);
         }
         e.payloads(text);

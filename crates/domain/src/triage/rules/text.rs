@@ -291,11 +291,9 @@ fn word_hash(word: &str) -> u64 {
         let chunks = word.as_bytes().chunks_exact(8);
         let rest = chunks.remainder();
         for c in chunks {
-            h.mix(lower_ascii8(c));
+            h.mix(lower_ascii8(le_u64(c)));
         }
-        let mut last = [0u8; 8];
-        last[..rest.len()].copy_from_slice(rest);
-        return h.finish(lower_ascii8(&last), word.len());
+        return h.finish(lower_ascii8(le_u64(rest)), word.len());
     }
     let (mut buf, mut n, mut len) = ([0u8; 8], 0, 0);
     let mut utf8 = [0u8; 4];
@@ -313,16 +311,23 @@ fn word_hash(word: &str) -> u64 {
     h.finish(u64::from_le_bytes(buf), len)
 }
 
+/// Up to eight bytes as a little-endian number, zero-padded (a short slice is read
+/// byte by byte: a `memcpy` call here costs more than the hash).
+fn le_u64(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .take(8)
+        .enumerate()
+        .fold(0, |v, (i, &b)| v | (u64::from(b) << (8 * i)))
+}
+
 /// Eight ASCII bytes (little-endian) with `A`-`Z` lowercased, without a branch.
-fn lower_ascii8(bytes: &[u8]) -> u64 {
+fn lower_ascii8(v: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&bytes[..8]);
-    let v = u64::from_le_bytes(b);
     // ASCII: no byte exceeds 0x7f, so the additions below never carry into a neighbour.
     let at_least_a = v + ONES * u64::from(0x80 - b'A');
     let above_z = v + ONES * u64::from(0x80 - b'Z' - 1);
-    let upper = (at_least_a ^ above_z) & ONES * 0x80;
+    let upper = (at_least_a ^ above_z) & (ONES * 0x80);
     v | (upper >> 2)
 }
 
@@ -383,7 +388,7 @@ mod tests {
         assert_eq!(word_hash("\u{212A}elvin"), word_hash("kelvin"));
         assert_ne!(word_hash("abc"), word_hash("abd"));
         assert_ne!(word_hash("abcdefgh"), word_hash("abcdefgh\0"));
-        assert_eq!(lower_ascii8(b"AZaz@[`{"), u64::from_le_bytes(*b"azaz@[`{"));
+        assert_eq!(lower_ascii8(le_u64(b"AZaz@[`{")), le_u64(b"azaz@[`{"));
     }
 
     #[test]

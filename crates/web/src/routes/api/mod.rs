@@ -6,5 +6,6 @@ pub mod held;
 pub mod openapi;
 pub mod reports;
 pub mod senders;
+pub mod statements;
 pub mod status;
 pub mod triage;

@@ -14,7 +14,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
 
-use super::{advisories, held, reports, senders, status, triage};
+use super::{advisories, held, reports, senders, statements, status, triage};
 use crate::error::ErrorBody;
 
 /// The document: every `/api/v1` handler, in the router's order.
@@ -50,6 +50,14 @@ use crate::error::ErrorBody;
         senders::list,
         senders::add,
         senders::lift,
+        statements::list,
+        statements::add,
+        statements::import,
+        statements::export,
+        statements::show,
+        statements::update,
+        statements::withdraw,
+        statements::scan,
         status::show,
         status::reply,
         advisories::list,
@@ -64,6 +72,7 @@ use crate::error::ErrorBody;
             NotFound,
             Conflict,
             PayloadTooLarge,
+            UploadTooLarge,
             UnsupportedMediaType,
             TooManyRequests,
             UpstreamRefused,
@@ -209,6 +218,10 @@ error_responses! {
     PayloadTooLarge => format!(
         "The body is larger than {} KiB (`payload_too_large`).",
         crate::router::BODY_LIMIT / 1024
+    );
+    UploadTooLarge => format!(
+        "The VEX document or scanner report is larger than {} MiB (`payload_too_large`).",
+        crate::extract::UPLOAD_LIMIT / (1024 * 1024)
     );
     UnsupportedMediaType => "The body is not `application/json` (`unsupported_media_type`).";
     TooManyRequests + retry_after => "Too many reports or replies from this address \

@@ -9,6 +9,7 @@ pub mod home;
 pub mod projects;
 pub mod report_form;
 pub mod status;
+pub mod vex;
 pub mod well_known;
 
 use embargo_app::model::Project;

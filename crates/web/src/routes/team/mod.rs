@@ -1,5 +1,5 @@
 //! The team UI: dashboard, report page and the report page's forms, held mail, sender
-//! rules.
+//! rules, a project's dependency statements.
 
 pub mod actions;
 pub mod attachments;
@@ -7,3 +7,4 @@ pub mod dashboard;
 pub mod held;
 pub mod senders;
 pub mod show;
+pub mod statements;
