@@ -3,9 +3,12 @@
 //! ever holding either text in clear.
 //!
 //! A report's [`Fingerprint`] is made at intake from its sealed text with the
-//! installation's [`BlindKey`]: a MinHash signature over keyed hashes of its runs of
-//! [`SHINGLE_WORDS`] words (the share of equal slots estimates how much of the two
-//! texts' phrasing they share) and keyed marks of the ids it names. The store indexes
+//! installation's [`BlindKey`]: a MinHash signature over its runs of [`SHINGLE_WORDS`]
+//! words (the share of equal slots estimates how much of the two texts' phrasing they
+//! share), each slot's minimum then keyed, and keyed marks of the ids it names. Keying
+//! the 32 minima rather than every phrase keeps the cost to a few dozen keyed hashes
+//! a report, while what is stored is still a keyed hash of a phrase: without the key
+//! a guessed phrase cannot be checked against it. The store indexes
 //! the fingerprint's [`Fingerprint::marks`] (locality-sensitive bands of the signature,
 //! and the id marks) so that candidates are found by an index lookup, not by reading
 //! every report; [`find_duplicate`] then compares the full fingerprints.
@@ -33,7 +36,7 @@ const MAX_IDS: usize = 16;
 /// of them: its ids alone do not make it a duplicate.
 const MAX_IDS_FOR_ID_MATCH: usize = 3;
 
-const SHINGLE_PURPOSE: &[u8] = b"triage-shingle";
+const SHINGLE_PURPOSE: &[u8] = b"triage-minhash-slot";
 const ID_PURPOSE: &[u8] = b"triage-id";
 
 /// What duplicate detection keeps of a report: keyed values only.
@@ -233,13 +236,29 @@ fn signature(key: &BlindKey, title: &str, text: &str) -> Vec<i64> {
     }
     let mut slots = [u64::MAX; SIGNATURE_SLOTS];
     for s in &shingles {
-        let h = key.mark(SHINGLE_PURPOSE, s.as_bytes()) as u64;
+        let h = fnv1a(s.as_bytes());
         for (i, slot) in slots.iter_mut().enumerate() {
-            // One keyed hash per shingle, then a cheap permutation per slot.
+            // One hash per shingle, then a cheap permutation per slot.
             *slot = (*slot).min(mix(h ^ SLOT_SEEDS[i]));
         }
     }
-    slots.iter().map(|v| *v as i64).collect()
+    slots
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let mut data = [0u8; 9];
+            data[0] = i as u8;
+            data[1..].copy_from_slice(&v.to_be_bytes());
+            key.mark(SHINGLE_PURPOSE, &data)
+        })
+        .collect()
+}
+
+/// FNV-1a, 64 bits: a stable hash of a phrase (the key is applied to the minima).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits.

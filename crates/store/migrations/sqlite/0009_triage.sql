@@ -6,8 +6,12 @@ ALTER TABLE reports ADD COLUMN triage_class TEXT;
 ALTER TABLE reports ADD COLUMN triage_status TEXT;
 ALTER TABLE reports ADD COLUMN fingerprint BLOB;
 
+-- One row per mark of a report's fingerprint, with the report's arrival: a lookup
+-- takes the earliest few reports per mark from the index, so that a flood of identical
+-- reports costs each new one the same small read, however many came before.
 CREATE TABLE report_marks (
-    mark      INTEGER NOT NULL,
-    report_id TEXT    NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
-    PRIMARY KEY (mark, report_id)
+    mark        INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    report_id   TEXT    NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+    PRIMARY KEY (mark, received_at, report_id)
 );

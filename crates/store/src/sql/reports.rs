@@ -79,7 +79,13 @@ impl SqlStore {
         .await
         .map_err(|e| unique_conflict(e, || format!("report {} or its status link", report.id)))?;
         if let Some(fingerprint) = &change.fingerprint {
-            self.insert_fingerprint(tx, &report.id, fingerprint).await?;
+            self.insert_fingerprint(
+                tx,
+                &report.id,
+                report.received_at.as_microsecond(),
+                fingerprint,
+            )
+            .await?;
         }
         self.insert_effects(tx, change).await?;
         Ok(report)

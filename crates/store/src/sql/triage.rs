@@ -11,7 +11,9 @@ use super::codec::report_id;
 use super::{SqlStore, Tx};
 use crate::Result;
 
-/// Most candidates one lookup returns: those sharing the most marks, oldest first.
+/// Reports one lookup takes per mark: the earliest that share it.
+const PER_MARK: u32 = 4;
+/// Most candidates one lookup returns, oldest first.
 pub const MAX_DUPLICATE_CANDIDATES: u32 = 50;
 
 impl SqlStore {
@@ -20,6 +22,7 @@ impl SqlStore {
         &self,
         tx: &mut Tx,
         report: &ReportId,
+        received_at: i64,
         fingerprint: &Fingerprint,
     ) -> Result<()> {
         sqlx::query("UPDATE reports SET fingerprint = $1 WHERE id = $2")
@@ -27,19 +30,29 @@ impl SqlStore {
             .bind(report.as_str())
             .execute(&mut **tx)
             .await?;
-        for mark in fingerprint.marks() {
-            sqlx::query("INSERT INTO report_marks (mark, report_id) VALUES ($1, $2)")
-                .bind(mark)
-                .bind(report.as_str())
-                .execute(&mut **tx)
-                .await?;
+        let marks = fingerprint.marks();
+        if marks.is_empty() {
+            return Ok(());
         }
+        // One statement for all of a report's marks (at most a few dozen).
+        let rows: Vec<String> = (0..marks.len())
+            .map(|i| format!("($1, $2, ${})", i + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO report_marks (received_at, report_id, mark) VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(received_at).bind(report.as_str());
+        for mark in marks {
+            query = query.bind(mark);
+        }
+        query.execute(&mut **tx).await?;
         Ok(())
     }
 
-    /// Reports sharing a mark with `marks`: in `project` (any project when `None`),
-    /// still open or published (announced), oldest first so that a duplicate links to
-    /// the first report made.
+    /// Reports sharing a mark with `marks`: among the earliest few of each mark, those
+    /// in `project` (any project when `None`), still open or published (announced),
+    /// oldest first so that a duplicate links to the first report made.
     pub(crate) async fn candidates(
         &self,
         project: Option<ProjectId>,
@@ -48,18 +61,27 @@ impl SqlStore {
         if marks.is_empty() {
             return Ok(vec![]);
         }
-        let placeholders: Vec<String> = (0..marks.len()).map(|i| format!("${}", i + 1)).collect();
+        // The earliest few reports of each mark, each an index range read: the cost
+        // does not grow with how many reports share a mark.
+        let per_mark: Vec<String> = (0..marks.len())
+            .map(|i| {
+                format!(
+                    "SELECT * FROM (SELECT report_id FROM report_marks WHERE mark = ${} \
+                     ORDER BY received_at LIMIT {PER_MARK}) AS m{i}",
+                    i + 1
+                )
+            })
+            .collect();
         let project_clause = if project.is_some() {
             format!(" AND r.project_id = ${}", marks.len() + 1)
         } else {
             String::new()
         };
         let sql = format!(
-            "SELECT r.id, r.fingerprint FROM reports r WHERE r.id IN \
-             (SELECT m.report_id FROM report_marks m WHERE m.mark IN ({})) \
+            "SELECT r.id, r.fingerprint FROM reports r WHERE r.id IN ({}) \
              AND r.fingerprint IS NOT NULL AND (r.closed = 0 OR r.state = 'announced'){project_clause} \
              ORDER BY r.received_at, r.id LIMIT {MAX_DUPLICATE_CANDIDATES}",
-            placeholders.join(", ")
+            per_mark.join(" UNION ALL ")
         );
         let mut query = sqlx::query(&sql);
         for m in marks {
