@@ -38,16 +38,17 @@ impl App {
         let token = Token::generate();
         let cfg = self.settings();
         let contacts = cfg.contacts(project.as_ref(), Some(cfg.status_url(token.expose())));
+        let policy = cfg.policy(project.as_ref());
         let mut change = receive(
             new,
             ReportId::generate(),
             project.as_ref().map(Project::as_ref),
             channel,
             Timestamp::now(),
-            &cfg.policy(project.as_ref()),
+            &policy,
             &contacts,
         )?;
-        self.triage_new(&mut change, project.as_ref(), &contacts)
+        self.triage_new(&mut change, project.as_ref(), &policy, &contacts)
             .await?;
         if let Some(verdict) = &verdict {
             screen_submission(&mut change, verdict);

@@ -505,13 +505,14 @@ impl App {
             token.expose()
         );
         let contacts = self.settings().contacts(project, Some(status_url));
+        let policy = self.settings().policy(project);
         let mut change = receive(
             new,
             ReportId::generate(),
             project.map(Project::as_ref),
             Channel::Email,
             now,
-            &self.settings().policy(project),
+            &policy,
             &contacts,
         )?;
         if mail.attachments.iter().any(Attachment::is_rich) && mail.own_words() < SUBSTANCE_WORDS {
@@ -519,7 +520,8 @@ impl App {
         } else if mail.html_only {
             ask_for_plain_text(&mut change, PlainTextReason::HtmlOnly);
         }
-        self.triage_new(&mut change, project, &contacts).await?;
+        self.triage_new(&mut change, project, &policy, &contacts)
+            .await?;
         // RFC 3834: no machine answers a machine or a list; the author is answered
         // directly when the list kept their address.
         if release.is_some() || mail.no_auto_answer.is_some() {

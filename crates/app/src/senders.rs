@@ -153,7 +153,14 @@ impl App {
         now: Timestamp,
     ) -> Result<Option<SenderVerdict>> {
         let patterns = patterns_for(email.as_str());
-        if patterns.is_empty() || self.member_by_email(email.as_str()).await?.is_some() {
+        if patterns.is_empty() {
+            return Ok(None);
+        }
+        // Most senders match no rule: one read tells, before the member lookup and the
+        // throttle count (which writes) are needed.
+        if !self.store().sender_ruled(&patterns).await?
+            || self.member_by_email(email.as_str()).await?.is_some()
+        {
             return Ok(None);
         }
         Ok(

@@ -4,6 +4,7 @@
 
 use embargo_domain::access::{Actor, Member};
 use embargo_domain::lifecycle::{Change, Command, Contacts, apply_triage};
+use embargo_domain::policy::Policy;
 use embargo_domain::report::Report;
 use embargo_domain::triage::duplicate::{Fingerprint, find_duplicate};
 use embargo_domain::triage::{Incoming, TriageClass, suggest};
@@ -75,9 +76,9 @@ impl App {
         &self,
         change: &mut Change,
         project: Option<&Project>,
+        policy: &Policy,
         contacts: &Contacts,
     ) -> Result<()> {
-        let policy = self.settings().policy(project);
         let report = &change.report;
         let fingerprint =
             Fingerprint::of(self.store().blind_key(), &report.title, &report.description);
@@ -97,7 +98,7 @@ impl App {
             &policy.triage,
             find_duplicate(&fingerprint, &candidates),
         );
-        apply_triage(change, triage, &policy, contacts);
+        apply_triage(change, triage, policy, contacts);
         change.fingerprint = Some(fingerprint);
         Ok(())
     }

@@ -109,6 +109,9 @@ pub trait SenderRules: Send + Sync {
         new_report: bool,
         now: Timestamp,
     ) -> Result<SenderCheck>;
+    /// Whether any rule in force matches one of `patterns` (one read, no write): most
+    /// senders match none, and then nothing else need be asked.
+    async fn sender_ruled(&self, patterns: &[SenderPattern]) -> Result<bool>;
     /// The audit entries that belong to no report (held-mail discards, sender rules),
     /// newest first, at most `limit` (capped at [`MAX_ORG_AUDIT_LISTED`]).
     async fn organisation_audit(&self, limit: u32) -> Result<Vec<AuditEntry>>;
@@ -492,6 +495,10 @@ impl SenderRules for SqlStore {
             _ if !new_report => Ok(SenderCheck::Open),
             _ => self.admit(&matched, now).await,
         }
+    }
+
+    async fn sender_ruled(&self, patterns: &[SenderPattern]) -> Result<bool> {
+        Ok(!self.rules_in_force(patterns).await?.is_empty())
     }
 
     async fn organisation_audit(&self, limit: u32) -> Result<Vec<AuditEntry>> {

@@ -221,22 +221,28 @@ fn is_ghsa(s: &str) -> bool {
             .all(|p| p.len() == 4 && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// The MinHash signature of the text's shingles, or nothing for a short text.
+/// The MinHash signature of the text's shingles, or nothing for a short text. Words
+/// are hashed as they are read (lower-cased, no allocation per word), a shingle's hash
+/// is a mix of its words' hashes.
 fn signature(key: &BlindKey, title: &str, text: &str) -> Vec<i64> {
-    let words: Vec<String> = [title, text]
+    let words: Vec<u64> = [title, text]
         .into_iter()
         .flat_map(|t| t.split(|c: char| !c.is_alphanumeric()))
         .filter(|w| !w.is_empty())
         .take(MAX_WORDS)
-        .map(str::to_lowercase)
+        .map(word_hash)
         .collect();
-    let shingles: BTreeSet<String> = words.windows(SHINGLE_WORDS).map(|w| w.join(" ")).collect();
+    let mut shingles: Vec<u64> = words
+        .windows(SHINGLE_WORDS)
+        .map(|w| w.iter().fold(0x5348_494e_474c_45u64, |h, x| mix(h ^ *x)))
+        .collect();
+    shingles.sort_unstable();
+    shingles.dedup();
     if shingles.len() < MIN_SHINGLES {
         return vec![];
     }
     let mut slots = [u64::MAX; SIGNATURE_SLOTS];
-    for s in &shingles {
-        let h = fnv1a(s.as_bytes());
+    for h in &shingles {
         for (i, slot) in slots.iter_mut().enumerate() {
             // One hash per shingle, then a cheap permutation per slot.
             *slot = (*slot).min(mix(h ^ SLOT_SEEDS[i]));
@@ -254,11 +260,17 @@ fn signature(key: &BlindKey, title: &str, text: &str) -> Vec<i64> {
         .collect()
 }
 
-/// FNV-1a, 64 bits: a stable hash of a phrase (the key is applied to the minima).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+/// FNV-1a (64 bits) of a word, lower-cased: a stable hash (the key is applied to the
+/// signature's minima).
+fn word_hash(word: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut buf = [0u8; 4];
+    for c in word.chars().flat_map(char::to_lowercase) {
+        for b in c.encode_utf8(&mut buf).bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits.

@@ -17,19 +17,15 @@ const PER_MARK: u32 = 4;
 pub const MAX_DUPLICATE_CANDIDATES: u32 = 50;
 
 impl SqlStore {
-    /// Stores a new report's fingerprint and its marks, in the report's transaction.
-    pub(crate) async fn insert_fingerprint(
+    /// Indexes a new report's fingerprint marks, in the report's transaction (the
+    /// fingerprint itself is a column of the report's row).
+    pub(crate) async fn insert_marks(
         &self,
         tx: &mut Tx,
         report: &ReportId,
         received_at: i64,
         fingerprint: &Fingerprint,
     ) -> Result<()> {
-        sqlx::query("UPDATE reports SET fingerprint = $1 WHERE id = $2")
-            .bind(fingerprint.to_bytes())
-            .bind(report.as_str())
-            .execute(&mut **tx)
-            .await?;
         let marks = fingerprint.marks();
         if marks.is_empty() {
             return Ok(());
