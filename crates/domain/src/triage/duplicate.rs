@@ -234,7 +234,7 @@ fn signature(key: &BlindKey, title: &str, text: &str) -> Vec<i64> {
         .collect();
     let mut shingles: Vec<u64> = words
         .windows(SHINGLE_WORDS)
-        .map(|w| w.iter().fold(0x5348_494e_474c_45u64, |h, x| mix(h ^ *x)))
+        .map(|w| w.iter().fold(0x0053_4849_4e47_4c45_u64, |h, x| mix(h ^ *x)))
         .collect();
     shingles.sort_unstable();
     shingles.dedup();

@@ -11,7 +11,7 @@
 //! answer goes to the reporter and the report is closed as that class) or dismisses it
 //! (it stays a report). The lifecycle's `ConfirmTriage`, `DismissTriage` and `Reopen`
 //! commands do that; this module owns the vocabulary, the classifier
-//! ([`classify`]) and duplicate detection ([`duplicate`]).
+//! ([`classify()`]) and duplicate detection ([`duplicate`]).
 
 use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray};
