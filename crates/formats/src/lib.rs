@@ -7,5 +7,6 @@ mod error;
 pub mod osv;
 pub mod scan;
 pub mod version;
+pub mod vex;
 
 pub use error::FormatError;

@@ -10,7 +10,8 @@
 //!
 //! A statement answers a finding when it is about the finding's vulnerability (its id,
 //! or an alias on either side) and about the same component (purl, Maven coordinates
-//! or a jar file name, versions and case ignored: `key`). A statement's
+//! or a jar file name, versions and case ignored: `key`), or about any component
+//! ([`ANY_COMPONENT`], a statement on the project as a whole). A statement's
 //! `product_versions` (the project's own versions) take no part: a scanner report does
 //! not say which version of the project it scanned.
 
@@ -26,7 +27,7 @@ mod mail;
 #[cfg(test)]
 mod tests;
 
-pub use key::split_archive_name;
+pub use key::{ANY_COMPONENT, split_archive_name};
 use key::{Closeness, ComponentKey, normalise_id};
 pub use mail::plain_text;
 
@@ -58,11 +59,17 @@ pub struct FoundComponent {
 }
 
 impl FoundComponent {
-    /// How the component is named to people: its purl where known, else
+    /// How the component is named to people: its purl where known (without qualifiers
+    /// and subpath: `arch`, `distro` and `upstream` say nothing to a reader), else
     /// `name@version` (or the name alone).
     pub fn label(&self) -> String {
         match (&self.purl, &self.version) {
-            (Some(purl), _) if !purl.trim().is_empty() => purl.clone(),
+            (Some(purl), _) if !purl.trim().is_empty() => purl
+                .trim()
+                .split(['?', '#'])
+                .next()
+                .unwrap_or_default()
+                .to_string(),
             (_, Some(v)) if !v.is_empty() && !self.name.ends_with(v.as_str()) => {
                 format!("{}@{v}", self.name)
             }
@@ -183,19 +190,29 @@ struct Entry<'a> {
     key: ComponentKey,
 }
 
-/// Where a statement is listed under a vulnerability id, and whether that id is one of
-/// its aliases.
+/// A statement listed under a vulnerability id, and whether that id is one of its
+/// aliases.
 #[derive(Clone, Copy)]
 struct Candidate {
     entry: u32,
     alias: bool,
 }
 
+/// How far a statement is from a finding (the smallest wins): about any component,
+/// aliases used, closeness of the components, position.
+type Rank = (bool, u8, Closeness, u32);
+
 /// A project's statements, indexed once by normalised vulnerability id (aliases
-/// included), each with its component's keys computed up front.
+/// included), each with its component's keys computed up front. The candidates of all
+/// ids are in one list, each id's in statement order: few allocations, for 100,000
+/// statements.
 pub struct StatementIndex<'a> {
     entries: Vec<Entry<'a>>,
-    by_id: HashMap<Box<str>, Vec<Candidate>>,
+    /// Normalised id → its slot in `ranges`.
+    slots: HashMap<Box<str>, u32>,
+    /// Per slot, its candidates' range in `candidates`.
+    ranges: Vec<(u32, u32)>,
+    candidates: Vec<Candidate>,
 }
 
 impl<'a> StatementIndex<'a> {
@@ -211,11 +228,11 @@ impl<'a> StatementIndex<'a> {
 
     fn build(statements: impl ExactSizeIterator<Item = (&'a Statement, i64)>) -> Self {
         let mut entries = Vec::with_capacity(statements.len());
-        let mut by_id: HashMap<Box<str>, Vec<Candidate>> = HashMap::with_capacity(statements.len());
+        let mut slots: HashMap<Box<str>, u32> = HashMap::with_capacity(statements.len());
+        let mut listed: Vec<(u32, Candidate)> = Vec::with_capacity(statements.len() * 2);
         let mut buf = String::new();
         for (statement, id) in statements {
-            // More than 4 billion statements is not a project.
-            let entry = u32::try_from(entries.len()).unwrap_or(u32::MAX);
+            let entry = to_u32(entries.len());
             let ids = std::iter::once((&statement.vulnerability, false))
                 .chain(statement.aliases.iter().map(|a| (a, true)));
             for (vuln, alias) in ids {
@@ -223,13 +240,15 @@ impl<'a> StatementIndex<'a> {
                 if norm.is_empty() {
                     continue;
                 }
-                let candidate = Candidate { entry, alias };
-                match by_id.get_mut(norm) {
-                    Some(list) => list.push(candidate),
+                let slot = match slots.get(norm) {
+                    Some(&slot) => slot,
                     None => {
-                        by_id.insert(norm.into(), vec![candidate]);
+                        let slot = to_u32(slots.len());
+                        slots.insert(norm.into(), slot);
+                        slot
                     }
-                }
+                };
+                listed.push((slot, Candidate { entry, alias }));
             }
             let key = ComponentKey::of(
                 statement.component.purl.as_deref(),
@@ -237,7 +256,22 @@ impl<'a> StatementIndex<'a> {
             );
             entries.push(Entry { statement, id, key });
         }
-        Self { entries, by_id }
+        let (ranges, candidates) = group_by_slot(slots.len(), listed);
+        Self {
+            entries,
+            slots,
+            ranges,
+            candidates,
+        }
+    }
+
+    /// The statements listed under a normalised id.
+    fn candidates(&self, id: &str) -> &[Candidate] {
+        let Some(&slot) = self.slots.get(id) else {
+            return &[];
+        };
+        let (start, end) = self.ranges[slot as usize];
+        &self.candidates[start as usize..end as usize]
     }
 
     /// How many statements the index holds.
@@ -250,24 +284,23 @@ impl<'a> StatementIndex<'a> {
     }
 
     /// The statement that answers `finding`, with its id, if any. Of several, the
-    /// closest: an id that is the finding's own and the statement's own before an
-    /// alias, the same purl or coordinates before the same bare name, then the first.
+    /// closest: one about the component before one about [`ANY_COMPONENT`]; then an id
+    /// that is the finding's own and the statement's own before an alias; then the same
+    /// purl or coordinates before the same bare name; then the first.
     pub fn answer(&self, finding: &Finding) -> Option<(i64, &'a Statement)> {
         let key = ComponentKey::of(finding.component.purl.as_deref(), &finding.component.name);
         let ids = std::iter::once((&finding.vulnerability, false))
             .chain(finding.aliases.iter().map(|a| (a, true)));
         let mut buf = String::new();
-        let mut best: Option<((u8, Closeness, u32), &Entry<'a>)> = None;
+        let mut best: Option<(Rank, &Entry<'a>)> = None;
         for (vuln, finding_alias) in ids {
-            let Some(candidates) = self.by_id.get(normalise_id(vuln, &mut buf)) else {
-                continue;
-            };
-            for c in candidates {
+            for c in self.candidates(normalise_id(vuln, &mut buf)) {
                 let entry = &self.entries[c.entry as usize];
                 let Some(closeness) = entry.key.closeness(&key) else {
                     continue;
                 };
                 let rank = (
+                    closeness == Closeness::Any,
                     u8::from(finding_alias) + u8::from(c.alias),
                     closeness,
                     c.entry,
@@ -291,15 +324,45 @@ impl<'a> StatementIndex<'a> {
                 .map(|e| e.key.heap_bytes())
                 .sum::<usize>();
         // hashbrown: one control byte and one slot per bucket, ~8/7 buckets per item.
-        let buckets = self.by_id.capacity() * 8 / 7;
-        let table = buckets * (size_of::<(Box<str>, Vec<Candidate>)>() + 1);
-        let lists: usize = self
-            .by_id
-            .iter()
-            .map(|(k, v)| k.len() + v.capacity() * size_of::<Candidate>())
-            .sum();
+        let buckets = self.slots.capacity() * 8 / 7;
+        let table = buckets * (size_of::<(Box<str>, u32)>() + 1);
+        let lists = self.slots.keys().map(|k| k.len()).sum::<usize>()
+            + self.ranges.capacity() * size_of::<(u32, u32)>()
+            + self.candidates.capacity() * size_of::<Candidate>();
         entries + table + lists
     }
+}
+
+/// `(slot, candidate)` pairs grouped by slot (a stable counting sort): each slot's
+/// `(start, end)` in the returned list.
+fn group_by_slot(slots: usize, listed: Vec<(u32, Candidate)>) -> (Vec<(u32, u32)>, Vec<Candidate>) {
+    let mut starts = vec![0u32; slots + 1];
+    for (slot, _) in &listed {
+        starts[*slot as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut next = starts.clone();
+    let mut candidates = vec![
+        Candidate {
+            entry: 0,
+            alias: false
+        };
+        listed.len()
+    ];
+    for (slot, candidate) in listed {
+        let at = &mut next[slot as usize];
+        candidates[*at as usize] = candidate;
+        *at += 1;
+    }
+    let ranges = starts.windows(2).map(|w| (w[0], w[1])).collect();
+    (ranges, candidates)
+}
+
+/// A count as an index of the index (more than 4 billion statements is not a project).
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Each finding with its answer, in the findings' order, and the counts per status.

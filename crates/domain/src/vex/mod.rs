@@ -123,6 +123,28 @@ pub struct Component {
     pub name: String,
 }
 
+/// The name of the component of a statement about the project as a whole: "this
+/// vulnerability, in whatever component we ship" (a Dependency-Check suppression by
+/// vulnerability alone, an OpenVEX statement without subcomponents, a CycloneDX
+/// vulnerability that affects the BOM's own subject, a CSAF status of the product
+/// itself). Matching lets it answer any component, after more specific statements.
+pub const ANY_COMPONENT: &str = "*";
+
+impl Component {
+    /// The component of a statement about the project as a whole ([`ANY_COMPONENT`]).
+    pub fn any() -> Self {
+        Self {
+            purl: None,
+            name: ANY_COMPONENT.into(),
+        }
+    }
+
+    /// Whether this is [`Component::any`].
+    pub fn is_any(&self) -> bool {
+        self.purl.is_none() && self.name.trim() == ANY_COMPONENT
+    }
+}
+
 /// One statement of a project about (vulnerability, component).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -176,7 +198,37 @@ impl Statement {
     /// and a package URL that parses. Returns the statement normalised (ids upper-cased
     /// where they are CVE/GHSA ids, text trimmed).
     pub fn validate(mut self) -> Result<Self, DomainError> {
-        self.vulnerability = crate::text::required_line("vulnerability", &self.vulnerability)?;
+        self.vulnerability = normalise_id(&crate::text::required_line(
+            "vulnerability",
+            &self.vulnerability,
+        )?);
+        self.aliases = self
+            .aliases
+            .iter()
+            .map(|a| normalise_id(a.trim()))
+            .filter(|a| !a.is_empty())
+            .collect();
+        for field in [
+            &mut self.impact,
+            &mut self.action,
+            &mut self.fixed_in,
+            &mut self.product_versions,
+        ] {
+            *field = field
+                .take()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty());
+        }
+        for (name, value, max) in [
+            ("impact", &self.impact, 10_000),
+            ("action", &self.action, 10_000),
+            ("fixed_in", &self.fixed_in, 200),
+            ("product_versions", &self.product_versions, 200),
+        ] {
+            if value.as_ref().is_some_and(|v| v.len() > max) {
+                return Err(DomainError::invalid(name, format!("at most {max} bytes")));
+            }
+        }
         if self.vulnerability.len() > 100 {
             return Err(DomainError::invalid(
                 "vulnerability",
@@ -219,5 +271,98 @@ impl CheckedPurl for packageurl::PackageUrl<'_> {
         s.parse::<packageurl::PackageUrl>()
             .map(|_| ())
             .map_err(|e| DomainError::invalid("purl", format!("{s:?} is not a package URL: {e}")))
+    }
+}
+
+/// CVE and GHSA ids in their canonical case (`cve-2022-1` is `CVE-2022-1`; a GHSA id's
+/// prefix upper, its body lower); any other id as given.
+fn normalise_id(id: &str) -> String {
+    let upper = id.to_ascii_uppercase();
+    if upper.starts_with("CVE-") {
+        upper
+    } else if upper.starts_with("GHSA-") {
+        format!("GHSA-{}", id[5..].to_ascii_lowercase())
+    } else {
+        id.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statement() -> Statement {
+        Statement {
+            vulnerability: " cve-2022-42003 ".into(),
+            aliases: vec!["ghsa-JJJH-jjxp-wpff".into(), " ".into()],
+            component: Component {
+                purl: Some("pkg:maven/com.fasterxml.jackson.core/jackson-databind".into()),
+                name: "com.fasterxml.jackson.core:jackson-databind".into(),
+            },
+            product_versions: Some("  ".into()),
+            status: VexStatus::NotAffected,
+            justification: Some(Justification::VulnerableCodeNotInExecutePath),
+            impact: Some("  Deep wrapper arrays are never deserialized.  ".into()),
+            action: None,
+            fixed_in: None,
+            public: true,
+            until: None,
+        }
+    }
+
+    #[test]
+    fn validation_normalises_ids_and_text_and_names_what_is_missing() {
+        let s = statement().validate().unwrap();
+        assert_eq!(s.vulnerability, "CVE-2022-42003");
+        assert_eq!(s.aliases, vec!["GHSA-jjjh-jjxp-wpff".to_string()]);
+        assert_eq!(s.product_versions, None);
+        assert_eq!(
+            s.impact.as_deref(),
+            Some("Deep wrapper arrays are never deserialized.")
+        );
+
+        let blank = Statement {
+            justification: None,
+            impact: Some("   ".into()),
+            ..statement()
+        };
+        let err = blank.validate().unwrap_err().to_string();
+        assert!(
+            err.contains("needs a justification or an impact statement"),
+            "{err}"
+        );
+        let affected = Statement {
+            status: VexStatus::Affected,
+            ..statement()
+        };
+        assert!(
+            affected
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("needs an action")
+        );
+        let bad_purl = Statement {
+            component: Component {
+                purl: Some("maven:jackson".into()),
+                name: "jackson".into(),
+            },
+            ..statement()
+        };
+        assert!(
+            bad_purl
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("is not a package URL")
+        );
+        assert!(Component::any().is_any());
+        assert_eq!(VexStatus::parse("fixed").unwrap(), VexStatus::Fixed);
+        assert!(
+            Justification::parse("because")
+                .unwrap_err()
+                .to_string()
+                .contains("component_not_present")
+        );
     }
 }

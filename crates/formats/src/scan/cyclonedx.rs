@@ -112,7 +112,11 @@ fn resolve(reference: &str, by_ref: &HashMap<&str, &Component>) -> FoundComponen
     let is_purl = local.starts_with("pkg:");
     FoundComponent {
         purl: is_purl.then(|| local.to_string()),
-        name: if is_purl { String::new() } else { local.to_string() },
+        name: if is_purl {
+            String::new()
+        } else {
+            local.to_string()
+        },
         version: None,
         file: None,
     }

@@ -42,7 +42,12 @@ pub(super) fn read(text: &[u8], out: &mut Collector) -> Result<(), ScanError> {
         let Some(vulnerabilities) = d.vulnerabilities.filter(|v| !v.is_empty()) else {
             continue;
         };
-        let ids: Vec<String> = d.packages.into_iter().flatten().filter_map(|p| p.id).collect();
+        let ids: Vec<String> = d
+            .packages
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.id)
+            .collect();
         let component = component(d.file_name, d.file_path, &ids, None);
         for v in vulnerabilities {
             out.push(&v.name, [], component.clone())?;
@@ -60,7 +65,10 @@ pub(super) fn component(
     package_ids: &[String],
     maven: Option<&str>,
 ) -> FoundComponent {
-    let purl = package_ids.iter().find(|id| id.starts_with("pkg:")).cloned();
+    let purl = package_ids
+        .iter()
+        .find(|id| id.starts_with("pkg:"))
+        .cloned();
     let file = file_name_field
         .filter(|f| !f.trim().is_empty())
         .or_else(|| file_path.as_deref().map(|p| file_name(p).to_string()))

@@ -48,7 +48,9 @@ pub(super) fn detect(text: &[u8]) -> Result<ScanFormat, ScanError> {
                 return if root == "analysis" {
                     Ok(ScanFormat::DependencyCheckXml)
                 } else {
-                    Err(ScanError::Unknown(format!("XML whose root element is <{root}>")))
+                    Err(ScanError::Unknown(format!(
+                        "XML whose root element is <{root}>"
+                    )))
                 };
             }
             Event::Eof => return Err(ScanError::Unknown("XML without elements".into())),
@@ -68,7 +70,10 @@ pub(super) fn read(text: &[u8], out: &mut Collector) -> Result<(), ScanError> {
         match reader.read_event().map_err(|e| xml_error(&reader, e))? {
             Event::Start(e) => {
                 if path.len() >= MAX_DEPTH {
-                    return Err(invalid(&path, format!("nested deeper than {MAX_DEPTH} elements")));
+                    return Err(invalid(
+                        &path,
+                        format!("nested deeper than {MAX_DEPTH} elements"),
+                    ));
                 }
                 path.push(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
                 match within_dependency(&path) {
@@ -76,7 +81,9 @@ pub(super) fn read(text: &[u8], out: &mut Collector) -> Result<(), ScanError> {
                     Some([a, b]) if a == "identifiers" && b == "identifier" => {
                         maven_identifier = attribute(&e, "type").as_deref() == Some("maven");
                     }
-                    Some(rel) => field = field_at(rel, maven_identifier).map(|f| (f, String::new())),
+                    Some(rel) => {
+                        field = field_at(rel, maven_identifier).map(|f| (f, String::new()))
+                    }
                     None => {}
                 }
             }

@@ -49,7 +49,11 @@ pub(super) fn read(text: &[u8], out: &mut Collector) -> Result<(), ScanError> {
             version: a.version,
             file: a.locations.into_iter().flatten().find_map(|l| l.path),
         };
-        let aliases = m.related_vulnerabilities.into_iter().flatten().map(|r| r.id);
+        let aliases = m
+            .related_vulnerabilities
+            .into_iter()
+            .flatten()
+            .map(|r| r.id);
         out.push(&m.vulnerability.id, aliases, component)?;
     }
     Ok(())

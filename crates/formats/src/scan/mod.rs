@@ -4,7 +4,7 @@
 //! docs/vex.md "Scanner reports").
 //!
 //! This module owns format detection, the limits, the error type and the shared
-//! pieces (the de-duplicating [`Collector`], names out of purls); each scanner's format
+//! pieces (the de-duplicating `Collector`, names out of purls); each scanner's format
 //! has its own file. Pure: bytes in, findings out.
 
 use std::collections::HashMap;
@@ -29,7 +29,7 @@ pub const MAX_BYTES: usize = 50 * 1024 * 1024;
 pub const MAX_FINDINGS: usize = 200_000;
 
 /// The report formats read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ScanFormat {
     /// OWASP Dependency-Check's XML report (`dependency-check-report.xml`).
     DependencyCheckXml,
@@ -174,7 +174,7 @@ struct Probe {
 }
 
 fn detect_json(text: &[u8]) -> Result<ScanFormat, ScanError> {
-    let probe: Probe = parse_json("JSON", text)?;
+    let probe: Probe = parse_json("scanner report", text)?;
     Ok(if probe.bom_format.is_some() {
         if probe.vulnerabilities.is_none() {
             return Err(ScanError::Unknown(
@@ -281,7 +281,10 @@ impl Collector {
         for alias in aliases {
             let alias = alias.trim();
             let known = alias.eq_ignore_ascii_case(&finding.vulnerability)
-                || finding.aliases.iter().any(|a| a.eq_ignore_ascii_case(alias));
+                || finding
+                    .aliases
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(alias));
             if !alias.is_empty() && !known {
                 finding.aliases.push(alias.to_string());
             }
@@ -374,9 +377,18 @@ mod tests {
     #[test]
     fn advisory_ids_are_found_in_rule_ids() {
         assert_eq!(find_advisory_id("CVE-2019-1549"), Some("CVE-2019-1549"));
-        assert_eq!(find_advisory_id("[HIGH] CVE-2019-1549"), Some("CVE-2019-1549"));
-        assert_eq!(find_advisory_id("CVE-2021-12345-libc6"), Some("CVE-2021-12345"));
-        assert_eq!(find_advisory_id("ghsa-rhrv-645h-fjfh"), Some("ghsa-rhrv-645h-fjfh"));
+        assert_eq!(
+            find_advisory_id("[HIGH] CVE-2019-1549"),
+            Some("CVE-2019-1549")
+        );
+        assert_eq!(
+            find_advisory_id("CVE-2021-12345-libc6"),
+            Some("CVE-2021-12345")
+        );
+        assert_eq!(
+            find_advisory_id("ghsa-rhrv-645h-fjfh"),
+            Some("ghsa-rhrv-645h-fjfh")
+        );
         assert_eq!(find_advisory_id("XCVE-2019-1549"), None);
         assert_eq!(find_advisory_id("CVE-19-1"), None);
         assert_eq!(find_advisory_id("java/sql-injection"), None);
@@ -386,7 +398,10 @@ mod tests {
     #[test]
     fn names_come_from_purls() {
         let maven = name_from_purl("pkg:maven/org.apache.avro/avro@1.9.2?type=jar");
-        assert_eq!(maven, Some(("org.apache.avro:avro".into(), Some("1.9.2".into()))));
+        assert_eq!(
+            maven,
+            Some(("org.apache.avro:avro".into(), Some("1.9.2".into())))
+        );
         let npm = name_from_purl("pkg:npm/%40angular/core@16.0.0");
         assert_eq!(npm, Some(("@angular/core".into(), Some("16.0.0".into()))));
         assert_eq!(name_from_purl("not a purl"), None);

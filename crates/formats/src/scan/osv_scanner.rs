@@ -72,7 +72,10 @@ fn read_package(
     let p = entry.package;
     let name = p.name.unwrap_or_default();
     let component = FoundComponent {
-        purl: p.ecosystem.as_deref().and_then(|e| purl(e, &name, p.version.as_deref())),
+        purl: p
+            .ecosystem
+            .as_deref()
+            .and_then(|e| purl(e, &name, p.version.as_deref())),
         name,
         version: p.version,
         file: file.map(str::to_string),
@@ -148,11 +151,17 @@ mod tests {
     #[test]
     fn ecosystems_become_purl_types() {
         let maven = purl("Maven", "org.apache.avro:avro", Some("1.9.2"));
-        assert_eq!(maven.as_deref(), Some("pkg:maven/org.apache.avro/avro@1.9.2"));
+        assert_eq!(
+            maven.as_deref(),
+            Some("pkg:maven/org.apache.avro/avro@1.9.2")
+        );
         let npm = purl("npm", "@angular/core", None);
         assert_eq!(npm.as_deref(), Some("pkg:npm/%40angular/core"));
         let go = purl("Go", "github.com/gogo/protobuf", Some("1.1.1"));
-        assert_eq!(go.as_deref(), Some("pkg:golang/github.com/gogo/protobuf@1.1.1"));
+        assert_eq!(
+            go.as_deref(),
+            Some("pkg:golang/github.com/gogo/protobuf@1.1.1")
+        );
         assert_eq!(purl("Debian:11", "openssl", None), None);
         assert_eq!(purl("Maven", "no-group", None), None);
     }

@@ -102,7 +102,11 @@ struct Artifact {
 pub(super) fn read(text: &[u8], out: &mut Collector) -> Result<(), ScanError> {
     let log: Log = parse_json(FORMAT, text)?;
     for run in log.runs.into_iter().flatten() {
-        let rules = run.tool.and_then(|t| t.driver).and_then(|d| d.rules).unwrap_or_default();
+        let rules = run
+            .tool
+            .and_then(|t| t.driver)
+            .and_then(|d| d.rules)
+            .unwrap_or_default();
         let artifacts = run.artifacts.unwrap_or_default();
         for result in run.results.into_iter().flatten() {
             let Some(vulnerability) = vulnerability(&result, &rules) else {
@@ -120,12 +124,18 @@ pub(super) fn read(text: &[u8], out: &mut Collector) -> Result<(), ScanError> {
 fn vulnerability(result: &SarifResult, rules: &[Rule]) -> Option<String> {
     let reference = result.rule.as_ref();
     let index = result.rule_index.or(reference.and_then(|r| r.index));
-    let from_rules = index.and_then(|i| rules.get(i)).and_then(|r| r.id.as_deref());
-    [result.rule_id.as_deref(), reference.and_then(|r| r.id.as_deref()), from_rules]
-        .into_iter()
-        .flatten()
-        .find_map(find_advisory_id)
-        .map(str::to_string)
+    let from_rules = index
+        .and_then(|i| rules.get(i))
+        .and_then(|r| r.id.as_deref());
+    [
+        result.rule_id.as_deref(),
+        reference.and_then(|r| r.id.as_deref()),
+        from_rules,
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(find_advisory_id)
+    .map(str::to_string)
 }
 
 fn component(result: &SarifResult, artifacts: &[Artifact]) -> Option<FoundComponent> {
@@ -143,7 +153,14 @@ fn artifact_uri(result: &SarifResult, artifacts: &[Artifact]) -> Option<String> 
         .iter()
         .flatten()
         .find_map(|l| l.physical_location.as_ref()?.artifact_location.as_ref())?;
-    let by_index = || artifacts.get(location.index?)?.location.as_ref()?.uri.clone();
+    let by_index = || {
+        artifacts
+            .get(location.index?)?
+            .location
+            .as_ref()?
+            .uri
+            .clone()
+    };
     location.uri.clone().or_else(by_index)
 }
 
@@ -156,14 +173,25 @@ fn from_properties(properties: Option<&Map<String, Value>>) -> Option<FoundCompo
             .map(str::to_string)
     };
     let purl = get(&["purl", "packageUrl", "package_url", "PURL"]);
-    let name = get(&["packageName", "package_name", "pkgName", "PkgName", "package"]);
+    let name = get(&[
+        "packageName",
+        "package_name",
+        "pkgName",
+        "PkgName",
+        "package",
+    ]);
     if purl.is_none() && name.is_none() {
         return None;
     }
     Some(FoundComponent {
         purl,
         name: name.unwrap_or_default(),
-        version: get(&["packageVersion", "installedVersion", "InstalledVersion", "version"]),
+        version: get(&[
+            "packageVersion",
+            "installedVersion",
+            "InstalledVersion",
+            "version",
+        ]),
         file: None,
     })
 }

@@ -5,24 +5,16 @@
 use embargo_domain::vex::Component;
 use packageurl::PackageUrl;
 
-/// The name of the component of a statement about the product as a whole: a
-/// Dependency-Check suppression by vulnerability alone, an OpenVEX statement without
-/// subcomponents, a CycloneDX vulnerability that affects the BOM's own subject, a CSAF
-/// status of the product itself. Such a statement answers the vulnerability in any
-/// component the project ships.
-pub const ANY_COMPONENT: &str = "*";
+pub use embargo_domain::vex::ANY_COMPONENT;
 
 /// The component of a statement about the product as a whole ([`ANY_COMPONENT`]).
 pub fn any_component() -> Component {
-    Component {
-        purl: None,
-        name: ANY_COMPONENT.into(),
-    }
+    Component::any()
 }
 
 /// Whether `c` is [`any_component`].
 pub fn is_any_component(c: &Component) -> bool {
-    c.purl.is_none() && c.name.trim() == ANY_COMPONENT
+    c.is_any()
 }
 
 /// The component a package URL names, with the version it carried (a statement is
@@ -142,9 +134,15 @@ pub fn advisory_source(id: &str) -> (&'static str, String) {
     if upper.starts_with("CVE-") {
         ("NVD", format!("https://nvd.nist.gov/vuln/detail/{id}"))
     } else if upper.starts_with("GHSA-") {
-        ("GitHub Advisories", format!("https://github.com/advisories/{id}"))
+        (
+            "GitHub Advisories",
+            format!("https://github.com/advisories/{id}"),
+        )
     } else if upper.starts_with("GO-") {
-        ("Go Vulnerability Database", format!("https://pkg.go.dev/vuln/{id}"))
+        (
+            "Go Vulnerability Database",
+            format!("https://pkg.go.dev/vuln/{id}"),
+        )
     } else {
         ("OSV", format!("https://osv.dev/vulnerability/{id}"))
     }
@@ -182,9 +180,17 @@ pub fn plain_version(v: &str) -> bool {
         .any(|w| lower.contains(w))
 }
 
+/// Free text as written (an impact, an action; not trimmed, so that it reads back as
+/// it was written), blank text being no text.
+pub fn free_text(s: Option<&str>) -> Option<String> {
+    s.filter(|t| !t.trim().is_empty()).map(str::to_string)
+}
+
 /// Empty or blank text is no text.
 pub fn some_text(s: Option<&str>) -> Option<String> {
-    s.map(str::trim).filter(|t| !t.is_empty()).map(str::to_string)
+    s.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
 }
 
 #[cfg(test)]
@@ -215,7 +221,10 @@ mod tests {
             purl: None,
             name: "org.foo:bar baz".into(),
         };
-        assert_eq!(component_from_iri(&component_iri(&odd).unwrap()).unwrap(), odd);
+        assert_eq!(
+            component_from_iri(&component_iri(&odd).unwrap()).unwrap(),
+            odd
+        );
         assert_eq!(
             component_from_iri("https://example.org/x").unwrap().name,
             "https://example.org/x"

@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use embargo_domain::vex::{Component, Statement};
+use embargo_domain::vex::Statement;
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -240,18 +240,12 @@ pub struct ExportMeta {
 /// OpenVEX by `@context`, CycloneDX by `bomFormat` with `vulnerabilities`, CSAF by
 /// `document.category` `csaf_vex`.
 pub fn detect(bytes: &[u8]) -> Result<VexFormat, VexError> {
-    check_size(bytes)?;
-    let text = strip_bom(bytes);
-    match text.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'<') => {
+    match parse(bytes)? {
+        Parsed::Xml(text) => {
             dependency_check::sniff(text)?;
             Ok(VexFormat::DependencyCheck)
         }
-        Some(b'{') => detect_json(&parse_json("JSON", text)?),
-        Some(_) => Err(VexError::UnknownFormat(
-            "neither XML nor a JSON object".into(),
-        )),
-        None => Err(VexError::UnknownFormat("the document is empty".into())),
+        Parsed::Json(value) => detect_json(&value),
     }
 }
 
@@ -259,20 +253,19 @@ pub fn detect(bytes: &[u8]) -> Result<VexFormat, VexError> {
 /// could not be represented as warnings, and Dependency-Check's other rules. Anything
 /// malformed fails the whole document, with its position.
 pub fn import(bytes: &[u8]) -> Result<Imported, VexError> {
-    check_size(bytes)?;
-    let text = strip_bom(bytes);
-    if text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') {
-        return dependency_check::import(text);
-    }
-    let value = match detect(bytes) {
-        Ok(_) => parse_json("JSON", text)?,
-        Err(e) => return Err(e),
-    };
-    match detect_json(&value)? {
-        VexFormat::OpenVex => openvex::import(value),
-        VexFormat::CycloneDx => cyclonedx::import(value),
-        VexFormat::Csaf => csaf::import(value),
-        VexFormat::DependencyCheck => unreachable_format(),
+    match parse(bytes)? {
+        Parsed::Xml(text) => {
+            dependency_check::sniff(text)?;
+            dependency_check::import(text)
+        }
+        Parsed::Json(value) => match detect_json(&value)? {
+            VexFormat::OpenVex => openvex::import(value),
+            VexFormat::CycloneDx => cyclonedx::import(value),
+            VexFormat::Csaf => csaf::import(value),
+            VexFormat::DependencyCheck => Err(VexError::UnknownFormat(
+                "JSON taken for Dependency-Check XML".into(),
+            )),
+        },
     }
 }
 
@@ -282,16 +275,12 @@ pub fn export(
     statements: &[Statement],
     meta: &ExportMeta,
 ) -> Result<Vec<u8>, VexError> {
+    let statements = checked_for_export(format, statements)?;
     match format {
-        VexFormat::CycloneDx => export_cyclonedx(CycloneDxVersion::V1_6, statements, meta),
-        _ => {
-            let statements = checked_for_export(format, statements)?;
-            match format {
-                VexFormat::DependencyCheck => dependency_check::export(&statements, meta),
-                VexFormat::OpenVex => openvex::export(&statements, meta),
-                _ => csaf::export(&statements, meta),
-            }
-        }
+        VexFormat::DependencyCheck => dependency_check::export(&statements, meta),
+        VexFormat::OpenVex => openvex::export(&statements, meta),
+        VexFormat::CycloneDx => cyclonedx::export(CycloneDxVersion::default(), &statements, meta),
+        VexFormat::Csaf => csaf::export(&statements, meta),
     }
 }
 
@@ -309,7 +298,14 @@ pub fn export_cyclonedx(
 // Shared by the formats
 // ---------------------------------------------------------------------------------------
 
-fn check_size(bytes: &[u8]) -> Result<(), VexError> {
+/// A document as its first character says: XML (the bytes, without a BOM) or a JSON
+/// object (parsed).
+enum Parsed<'a> {
+    Xml(&'a [u8]),
+    Json(Value),
+}
+
+fn parse(bytes: &[u8]) -> Result<Parsed<'_>, VexError> {
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(VexError::TooLarge {
             what: "document size in bytes",
@@ -317,19 +313,15 @@ fn check_size(bytes: &[u8]) -> Result<(), VexError> {
             limit: MAX_INPUT_BYTES,
         });
     }
-    Ok(())
-}
-
-fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
-}
-
-/// The branch `import` never takes (detection and dispatch agree); an error rather
-/// than a panic all the same.
-fn unreachable_format() -> Result<Imported, VexError> {
-    Err(VexError::UnknownFormat(
-        "JSON detected as Dependency-Check XML".into(),
-    ))
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match text.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'<') => Ok(Parsed::Xml(text)),
+        Some(b'{') => Ok(Parsed::Json(parse_json("VEX document", text)?)),
+        Some(_) => Err(VexError::UnknownFormat(
+            "neither XML nor a JSON object".into(),
+        )),
+        None => Err(VexError::UnknownFormat("the document is empty".into())),
+    }
 }
 
 /// Parses JSON, naming line and column of a syntax error.
@@ -371,8 +363,7 @@ fn detect_json(v: &Value) -> Result<VexFormat, VexError> {
             "a CSAF document of category {other:?}; Embargo reads csaf_vex"
         ))),
         None => Err(VexError::UnknownFormat(
-            "JSON, but no OpenVEX @context, CycloneDX bomFormat or CSAF document.category"
-                .into(),
+            "JSON, but no OpenVEX @context, CycloneDX bomFormat or CSAF document.category".into(),
         )),
     }
 }
@@ -401,9 +392,20 @@ fn checked_for_export(
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            s.clone()
-                .validate()
-                .map_err(|e| VexError::invalid(format, format!("statement {}", i + 1), e.to_string()))
+            // Blank text is no text in any format: a `not_affected` statement whose
+            // only reason is blank has none.
+            let mut s = s.clone();
+            for text in [
+                &mut s.impact,
+                &mut s.action,
+                &mut s.product_versions,
+                &mut s.fixed_in,
+            ] {
+                *text = common::free_text(text.as_deref());
+            }
+            s.validate().map_err(|e| {
+                VexError::invalid(format, format!("statement {}", i + 1), e.to_string())
+            })
         })
         .collect()
 }
@@ -488,9 +490,4 @@ impl Warnings {
         list.sort_by_key(|(order, _)| *order);
         list.into_iter().map(|(_, w)| w).collect()
     }
-}
-
-/// The component a statement is about, as `key` for de-duplication.
-fn component_key(c: &Component) -> (Option<&str>, &str) {
-    (c.purl.as_deref(), c.name.as_str())
 }

@@ -8,3 +8,5 @@ mod cna_round_trip;
 mod corpus;
 mod cve5_schema;
 mod official_schema;
+mod scan;
+mod vex;

@@ -8,21 +8,28 @@
 
 use packageurl::PackageUrl;
 
-/// The comparison keys of one component.
+/// The comparison keys of one component, in one allocation: the strong key where there
+/// is one, and the tail as a part of it (or alone).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct ComponentKey {
-    /// `type/namespace/name` (lower-cased), where the ecosystem is known.
-    pub strong: Option<Box<str>>,
-    /// The bare name: `jackson-databind`, `libssl1.1`, `xxhash/v2`.
-    pub tail: Box<str>,
+    /// `type/namespace/name` (lower-cased) where the ecosystem is known, else the tail.
+    text: Box<str>,
+    /// Whether `text` is a strong key.
+    strong: bool,
+    /// Where the tail is in `text`.
+    tail: std::ops::Range<u32>,
 }
 
-/// How closely two components matched: by ecosystem and full name, or by bare name.
+/// How closely two components matched: by ecosystem and full name, by bare name, or
+/// by a statement about any component (the closest first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Closeness {
     Strong,
     Tail,
+    Any,
 }
+
+pub use crate::vex::ANY_COMPONENT;
 
 impl ComponentKey {
     /// The keys of a component named by an optional purl and a name as printed.
@@ -41,19 +48,58 @@ impl ComponentKey {
         name_key(name)
     }
 
-    /// Whether `self` and `other` are the same component, and how sure that is. Two
-    /// strong keys must be equal (a Debian `openssl` is not Alpine's); otherwise the
-    /// tails decide. Always within one vulnerability, so the tail is specific enough.
-    pub fn closeness(&self, other: &ComponentKey) -> Option<Closeness> {
-        match (&self.strong, &other.strong) {
-            (Some(a), Some(b)) => (a == b).then_some(Closeness::Strong),
-            _ => (self.tail == other.tail).then_some(Closeness::Tail),
+    /// A strong key `text`, whose tail is the slice `tail` of it.
+    fn strong(text: String, tail: std::ops::Range<usize>) -> Self {
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Self {
+            text: text.into_boxed_str(),
+            strong: true,
+            tail: to_u32(tail.start)..to_u32(tail.end),
         }
+    }
+
+    /// A key with a tail only.
+    fn tail_only(tail: &str) -> Self {
+        Self {
+            text: tail.into(),
+            strong: false,
+            tail: 0..u32::try_from(tail.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// `type/namespace/name`, where the ecosystem is known.
+    pub fn strong_key(&self) -> Option<&str> {
+        self.strong.then_some(&*self.text)
+    }
+
+    /// The bare name: `jackson-databind`, `libssl1.1`, `xxhash/v2`.
+    pub fn tail(&self) -> &str {
+        self.text
+            .get(self.tail.start as usize..self.tail.end as usize)
+            .unwrap_or_default()
+    }
+
+    /// Whether a statement's component (`self`) answers a finding's (`other`), and how
+    /// closely. [`ANY_COMPONENT`] answers every component; two strong keys must be equal
+    /// (a Debian `openssl` is not Alpine's); otherwise the tails decide. Always within
+    /// one vulnerability, so the tail is specific enough.
+    pub fn closeness(&self, other: &ComponentKey) -> Option<Closeness> {
+        if self.is_any() {
+            return Some(Closeness::Any);
+        }
+        match (self.strong_key(), other.strong_key()) {
+            (Some(a), Some(b)) => (a == b).then_some(Closeness::Strong),
+            _ => (self.tail() == other.tail()).then_some(Closeness::Tail),
+        }
+    }
+
+    fn is_any(&self) -> bool {
+        !self.strong && &*self.text == ANY_COMPONENT
     }
 
     /// Bytes this key holds on the heap.
     pub fn heap_bytes(&self) -> usize {
-        self.strong.as_ref().map_or(0, |s| s.len()) + self.tail.len()
+        self.text.len()
     }
 }
 
@@ -64,20 +110,37 @@ fn purl_key(purl: &str) -> Option<ComponentKey> {
     // its map of qualifiers.
     let base = purl.trim().split(['?', '#']).next().unwrap_or_default();
     let parsed: PackageUrl = base.parse().ok()?;
-    let ty = parsed.ty().to_ascii_lowercase();
-    let mut name = parsed.name().to_lowercase();
-    if ty == "pypi" {
-        // PEP 503: `Foo_Bar`, `foo.bar` and `foo-bar` are one project.
-        name = name.replace(['_', '.'], "-");
+    // `type/namespace/name`, lower-cased, written once: the tail is its last part.
+    let mut strong = String::with_capacity(base.len());
+    push_lower(&mut strong, parsed.ty());
+    strong.push('/');
+    let path = strong.len();
+    if let Some(ns) = parsed.namespace().filter(|ns| !ns.is_empty()) {
+        push_lower(&mut strong, ns);
+        strong.push('/');
     }
-    let path = match parsed.namespace() {
-        Some(ns) if !ns.is_empty() => format!("{}/{name}", ns.to_lowercase()),
-        _ => name,
-    };
-    Some(ComponentKey {
-        tail: tail_of(&path).into(),
-        strong: Some(format!("{ty}/{path}").into()),
-    })
+    if parsed.ty() == "pypi" {
+        // PEP 503: `Foo_Bar`, `foo.bar` and `foo-bar` are one project.
+        let name = parsed
+            .name()
+            .chars()
+            .map(|c| if matches!(c, '_' | '.') { '-' } else { c });
+        strong.extend(name.flat_map(char::to_lowercase));
+    } else {
+        push_lower(&mut strong, parsed.name());
+    }
+    let tail = range_in(&strong, tail_of(&strong[path..]));
+    Some(ComponentKey::strong(strong, tail))
+}
+
+/// Where `part`, a slice of `whole`, lies in it.
+fn range_in(whole: &str, part: &str) -> std::ops::Range<usize> {
+    let start = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
+    start..start + part.len()
+}
+
+fn push_lower(out: &mut String, s: &str) {
+    out.extend(s.chars().flat_map(char::to_lowercase));
 }
 
 /// The keys of a component known by name only: Maven coordinates, a jar file name,
@@ -86,10 +149,7 @@ fn name_key(name: &str) -> ComponentKey {
     let lower = name.to_lowercase();
     let file = lower.rsplit(['/', '\\']).next().unwrap_or_default();
     if let Some((bare, _)) = split_archive_name(file) {
-        return ComponentKey {
-            strong: None,
-            tail: bare.into(),
-        };
+        return ComponentKey::tail_only(bare);
     }
     let mut s = lower.as_str();
     // `name@1.2` (Trivy's package ids), but not an npm scope's leading `@`.
@@ -100,10 +160,9 @@ fn name_key(name: &str) -> ComponentKey {
         s = &s[..i];
     }
     if let Some((group, artifact)) = maven_coordinates(s) {
-        return ComponentKey {
-            strong: Some(format!("maven/{group}/{artifact}").into()),
-            tail: artifact.into(),
-        };
+        let strong = format!("maven/{group}/{artifact}");
+        let tail = strong.len() - artifact.len()..strong.len();
+        return ComponentKey::strong(strong, tail);
     }
     // `github.com/x/y:1.6.0` (Dependency-Check's names of Go modules and npm packages).
     if let Some(i) = s.rfind(':')
@@ -111,10 +170,7 @@ fn name_key(name: &str) -> ComponentKey {
     {
         s = &s[..i];
     }
-    ComponentKey {
-        strong: None,
-        tail: tail_of(s).into(),
-    }
+    ComponentKey::tail_only(tail_of(s))
 }
 
 /// `group:artifact`, `group:artifact:version` or `group:artifact:packaging:version`, as
@@ -126,16 +182,17 @@ fn maven_coordinates(s: &str) -> Option<(&str, &str)> {
     let mut parts = s.split(':');
     let group = parts.next().filter(|g| !g.is_empty())?;
     let artifact = parts.next().filter(|a| !a.is_empty())?;
-    let rest: Vec<&str> = parts.collect();
-    let digit_first = |s: &&str| s.starts_with(|c: char| c.is_ascii_digit());
+    let digit_first = |s: &str| s.starts_with(|c: char| c.is_ascii_digit());
     // A version somewhere after the artifact (`:1.2`, `:jar:1.2`, `:1.2:tests`).
-    let plausible = rest.len() <= 3 && (rest.is_empty() || rest.iter().any(digit_first));
+    let (mut rest, mut versioned) = (0, false);
+    for part in parts {
+        rest += 1;
+        versioned |= digit_first(part);
+    }
+    let plausible = rest <= 3 && (rest == 0 || versioned);
     // A group has dots or is a plain word (`cpe:` and `python:3.9` are not coordinates).
-    (plausible
-        && group != "cpe"
-        && !digit_first(&artifact)
-        && group.chars().all(is_coordinate_char))
-    .then_some((group, artifact))
+    (plausible && group != "cpe" && !digit_first(artifact) && group.chars().all(is_coordinate_char))
+        .then_some((group, artifact))
 }
 
 fn is_coordinate_char(c: char) -> bool {
@@ -214,6 +271,7 @@ pub fn split_archive_name(file_name: &str) -> Option<(&str, Option<&str>)> {
 /// advisory), written into `buf` so that lookups allocate nothing.
 pub(super) fn normalise_id<'b>(id: &str, buf: &'b mut String) -> &'b str {
     buf.clear();
-    buf.extend(id.trim().chars().map(|c| c.to_ascii_uppercase()));
+    buf.push_str(id.trim());
+    buf.make_ascii_uppercase();
     buf.as_str()
 }

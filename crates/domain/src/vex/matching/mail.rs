@@ -49,7 +49,7 @@ pub fn plain_text(triage: &Triage, project: &str) -> String {
             }
             let _ = write!(out, "\n{} ({}):\n", heading(status), group.len());
             for f in group {
-                answered(&mut out, f);
+                answered(&mut out, f, &project);
             }
         }
     }
@@ -88,13 +88,13 @@ fn heading(status: FindingStatus) -> &'static str {
 
 /// One answered finding: its line, then the statement's justification, impact, action
 /// or fix, indented.
-fn answered(out: &mut String, f: &TriagedFinding) {
+fn answered(out: &mut String, f: &TriagedFinding, project: &str) {
     let _ = writeln!(out, "\n  - {}", finding_line(f));
     if let Some(j) = f.justification {
         let _ = writeln!(out, "    Justification: {}", j.as_str().replace('_', " "));
     }
     if let Some(v) = &f.fixed_in {
-        let _ = writeln!(out, "    Fixed in: {}", one_line(v));
+        let _ = writeln!(out, "    Fixed in {project} {}", one_line(v));
     }
     if let Some(impact) = &f.impact {
         wrap(out, impact, "    ");

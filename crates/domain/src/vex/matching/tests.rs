@@ -279,6 +279,50 @@ fn the_closest_statement_wins() {
 }
 
 #[test]
+fn a_statement_on_any_component_answers_every_component_after_the_specific_ones() {
+    let s = [
+        statement(
+            "CVE-2021-44228",
+            None,
+            ANY_COMPONENT,
+            VexStatus::NotAffected,
+        ),
+        statement("CVE-2021-44228", None, "log4j-core", VexStatus::Fixed),
+    ];
+    let core = finding("CVE-2021-44228", None, "log4j-core-2.14.1.jar", None);
+    assert_eq!(answer(&s, &core), Some(1));
+    let api = finding(
+        "CVE-2021-44228",
+        Some("pkg:maven/org.apache.logging.log4j/log4j-api@2.14.1"),
+        "",
+        None,
+    );
+    assert_eq!(answer(&s, &api), Some(0));
+    assert_eq!(
+        answer(&s, &finding("CVE-2021-45046", None, "log4j-core", None)),
+        None
+    );
+    // A component matched through an alias still comes before "any".
+    let mut by_alias = statement(
+        "GHSA-aaaa-bbbb-cccc",
+        None,
+        "log4j-api",
+        VexStatus::Affected,
+    );
+    by_alias.aliases = vec!["CVE-2021-44228".into()];
+    let s = [s[0].clone(), by_alias];
+    assert_eq!(answer(&s, &api), Some(1));
+    // A purl, or another name, is a component, not "any".
+    let named = [statement(
+        "CVE-1",
+        Some("pkg:generic/x"),
+        ANY_COMPONENT,
+        VexStatus::Fixed,
+    )];
+    assert_eq!(answer(&named, &finding("CVE-1", None, "y", None)), None);
+}
+
+#[test]
 fn triage_serialises_to_the_contract() {
     let s = [
         statement("CVE-1", None, "a", VexStatus::NotAffected),
@@ -286,7 +330,7 @@ fn triage_serialises_to_the_contract() {
     ];
     let findings = [
         finding("CVE-1", None, "a", Some("1.0")),
-        finding("CVE-2", Some("pkg:npm/b@2"), "b", None),
+        finding("CVE-2", Some("pkg:npm/b@2?arch=x86_64#sub"), "b", None),
         finding("CVE-3", None, "c", None),
     ];
     let t = triage(&findings, &StatementIndex::new(&s));
@@ -362,7 +406,7 @@ fn the_mail_body_groups_answered_and_open_findings() {
         text.contains("Justification: vulnerable code not in execute path"),
         "{text}"
     );
-    assert!(text.contains("Fixed in: 3.7.1"), "{text}");
+    assert!(text.contains("Fixed in Apache Kafka 3.7.1"), "{text}");
     assert!(text.contains("What to do: upgrade"), "{text}");
     assert!(
         text.contains("  - CVE-3\u{fffd}Bcc: evil@example.org in c"),

@@ -56,6 +56,42 @@ pub(super) fn pos(text: &str, offset: usize) -> Pos {
     }
 }
 
+/// Positions of increasing offsets in one text, found in one pass over it.
+struct Tracker<'a> {
+    text: &'a str,
+    offset: usize,
+    at: Pos,
+}
+
+impl<'a> Tracker<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            offset: 0,
+            at: Pos { line: 1, column: 1 },
+        }
+    }
+
+    fn at(&mut self, offset: usize) -> Pos {
+        if offset < self.offset || !self.text.is_char_boundary(offset.min(self.text.len())) {
+            return pos(self.text, offset);
+        }
+        let offset = offset.min(self.text.len());
+        for c in self.text[self.offset..offset].chars() {
+            if c == '\n' {
+                self.at = Pos {
+                    line: self.at.line + 1,
+                    column: 1,
+                };
+            } else {
+                self.at.column += 1;
+            }
+        }
+        self.offset = offset;
+        self.at
+    }
+}
+
 /// The text of a suppression file, which must be UTF-8.
 pub(super) fn utf8(bytes: &[u8]) -> Result<&str, VexError> {
     std::str::from_utf8(bytes).map_err(|e| {
@@ -87,7 +123,7 @@ fn invalid(at: Pos, message: impl Into<String>) -> VexError {
 }
 
 /// Whether the document's root is `<suppressions>` in a suppression namespace.
-pub(super) fn sniff(bytes: &[u8]) -> Result<(), VexError> {
+pub(crate) fn sniff(bytes: &[u8]) -> Result<(), VexError> {
     let text = utf8(bytes)?;
     let mut reader = NsReader::from_str(text);
     loop {
@@ -142,9 +178,10 @@ pub(super) fn read(text: &str) -> Result<Vec<RawRule>, VexError> {
     let mut rules = Vec::new();
     let mut state = State::Prolog;
     let mut root_ns = String::new();
+    let mut tracker = Tracker::new(text);
     loop {
         let offset = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-        let at = pos(text, offset);
+        let at = tracker.at(offset);
         let event = reader
             .read_event()
             .map_err(|e| syntax(text, reader.error_position(), e))?;
@@ -161,40 +198,11 @@ pub(super) fn read(text: &str) -> Result<Vec<RawRule>, VexError> {
                 return Err(invalid(at, "unexpected CDATA outside <notes>"));
             }
             (State::Prolog, Event::Start(e)) => {
-                let (ns, local) = reader.resolve_element(e.name());
-                root_ns = match (namespace(&ns), local.as_ref()) {
-                    (Some(n), b"suppressions") => n,
-                    _ => {
-                        return Err(invalid(
-                            at,
-                            format!(
-                                "the root element must be <suppressions> in {}",
-                                NAMESPACES[0]
-                            ),
-                        ));
-                    }
-                };
+                root_ns = root_namespace(&reader, &e, at)?;
                 State::Root
             }
             (State::Root, Event::Start(e)) => {
-                let name = element_name(&reader, &e, &root_ns, at)?;
-                if name != "suppress" {
-                    return Err(invalid(
-                        at,
-                        format!("<{name}> in <suppressions>: only <suppress> elements go there"),
-                    ));
-                }
-                if rules.len() >= MAX_STATEMENTS {
-                    return Err(VexError::TooLarge {
-                        what: "suppression rules",
-                        found: rules.len() + 1,
-                        limit: MAX_STATEMENTS,
-                    });
-                }
-                State::Rule(RawRule {
-                    at,
-                    rule: rule_attributes(&e, at)?,
-                })
+                State::Rule(open_rule(&reader, &e, &root_ns, at, rules.len())?)
             }
             (State::Root, Event::End(_)) => State::Epilog,
             (State::Rule(mut raw), Event::Start(e)) => {
@@ -208,14 +216,7 @@ pub(super) fn read(text: &str) -> Result<Vec<RawRule>, VexError> {
                 State::Root
             }
             (State::Epilog, Event::Eof) => return Ok(rules),
-            (state, Event::Eof) => {
-                let open = match state {
-                    State::Prolog => "the document ends before its root element <suppressions>",
-                    State::Rule(_) => "the document ends inside a <suppress> (cut short?)",
-                    _ => "the document ends before </suppressions> (cut short?)",
-                };
-                return Err(syntax(text, offset as u64, open));
-            }
+            (state, Event::Eof) => return Err(syntax(text, offset as u64, cut_short(&state))),
             (State::Epilog, _) => {
                 return Err(invalid(at, "content after </suppressions>"));
             }
@@ -223,6 +224,59 @@ pub(super) fn read(text: &str) -> Result<Vec<RawRule>, VexError> {
                 return Err(invalid(at, format!("unexpected {other:?}")));
             }
         };
+    }
+}
+
+/// The namespace of the root element, which must be `<suppressions>` in one of
+/// [`NAMESPACES`].
+fn root_namespace(reader: &NsReader<&[u8]>, e: &BytesStart, at: Pos) -> Result<String, VexError> {
+    let (ns, local) = reader.resolve_element(e.name());
+    match (namespace(&ns), local.as_ref()) {
+        (Some(n), b"suppressions") => Ok(n),
+        _ => Err(invalid(
+            at,
+            format!(
+                "the root element must be <suppressions> in {}",
+                NAMESPACES[0]
+            ),
+        )),
+    }
+}
+
+/// A `<suppress>` just opened (the `count`-th rule).
+fn open_rule(
+    reader: &NsReader<&[u8]>,
+    e: &BytesStart,
+    root_ns: &str,
+    at: Pos,
+    count: usize,
+) -> Result<RawRule, VexError> {
+    let name = element_name(reader, e, root_ns, at)?;
+    if name != "suppress" {
+        return Err(invalid(
+            at,
+            format!("<{name}> in <suppressions>: only <suppress> elements go there"),
+        ));
+    }
+    if count >= MAX_STATEMENTS {
+        return Err(VexError::TooLarge {
+            what: "suppression rules",
+            found: count + 1,
+            limit: MAX_STATEMENTS,
+        });
+    }
+    Ok(RawRule {
+        at,
+        rule: rule_attributes(e, at)?,
+    })
+}
+
+/// What an end of file in `state` means.
+fn cut_short(state: &State) -> &'static str {
+    match state {
+        State::Prolog => "the document ends before its root element <suppressions>",
+        State::Rule(_) => "the document ends inside a <suppress> (cut short?)",
+        _ => "the document ends before </suppressions> (cut short?)",
     }
 }
 
@@ -246,11 +300,7 @@ fn element_name(
 
 /// The text inside the element just opened (text, CDATA and entities; comments
 /// skipped), up to its end tag. EOLs are normalised as XML prescribes.
-fn element_text(
-    reader: &mut NsReader<&[u8]>,
-    text: &str,
-    name: &str,
-) -> Result<String, VexError> {
+fn element_text(reader: &mut NsReader<&[u8]>, text: &str, name: &str) -> Result<String, VexError> {
     let mut out = String::new();
     loop {
         let offset = reader.buffer_position();
@@ -291,12 +341,19 @@ fn rule_attributes(e: &BytesStart, at: Pos) -> Result<DcRule, VexError> {
                 if !is_xs_date(v) {
                     return Err(invalid(
                         at,
-                        format!("until={value:?} is not a date (YYYY-MM-DD, optionally with a zone such as Z)"),
+                        format!(
+                            "until={value:?} is not a date (YYYY-MM-DD, optionally with a zone such as Z)"
+                        ),
                     ));
                 }
                 rule.until = Some(v.to_string());
             }
-            other => return Err(invalid(at, format!("<suppress> has no attribute {other:?}"))),
+            other => {
+                return Err(invalid(
+                    at,
+                    format!("<suppress> has no attribute {other:?}"),
+                ));
+            }
         }
     }
     Ok(rule)
@@ -460,7 +517,9 @@ fn is_score(v: &str) -> bool {
     (!int.is_empty() || !frac.is_empty())
         && int.bytes().all(|b| b.is_ascii_digit())
         && frac.bytes().all(|b| b.is_ascii_digit())
-        && digits.parse::<f64>().is_ok_and(|s| (0.0..=10.0).contains(&s))
+        && digits
+            .parse::<f64>()
+            .is_ok_and(|s| (0.0..=10.0).contains(&s))
 }
 
 /// An `xs:date`: `YYYY-MM-DD`, then optionally `Z` or `±hh:mm`.
@@ -471,9 +530,7 @@ pub(super) fn is_xs_date(v: &str) -> bool {
     let zone = &v[10..];
     let zone_ok = match zone.as_bytes() {
         [] | [b'Z'] => true,
-        [b'+' | b'-', h1, h2, b':', m1, m2] => {
-            [h1, h2, m1, m2].iter().all(|b| b.is_ascii_digit())
-        }
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|b| b.is_ascii_digit()),
         _ => false,
     };
     zone_ok && date.parse::<jiff::civil::Date>().is_ok()

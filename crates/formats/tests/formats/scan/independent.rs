@@ -39,7 +39,11 @@ pub fn trivy(doc: &Value) -> Pairs {
     let mut out = Pairs::new();
     for target in arr(&doc["Results"]) {
         for v in arr(&target["Vulnerabilities"]) {
-            let c = ident(&v["PkgIdentifier"]["PURL"], &v["PkgName"], &v["InstalledVersion"]);
+            let c = ident(
+                &v["PkgIdentifier"]["PURL"],
+                &v["PkgName"],
+                &v["InstalledVersion"],
+            );
             out.insert(pair(&v["VulnerabilityID"], c));
         }
     }
@@ -50,7 +54,10 @@ pub fn grype(doc: &Value) -> Pairs {
     let mut out = Pairs::new();
     for m in arr(&doc["matches"]) {
         let a = &m["artifact"];
-        out.insert(pair(&m["vulnerability"]["id"], ident(&a["purl"], &a["name"], &a["version"])));
+        out.insert(pair(
+            &m["vulnerability"]["id"],
+            ident(&a["purl"], &a["name"], &a["version"]),
+        ));
     }
     out
 }
@@ -74,7 +81,11 @@ pub fn osv_scanner(doc: &Value) -> Pairs {
     let mut out = Pairs::new();
     for result in arr(&doc["results"]) {
         for p in arr(&result["packages"]) {
-            let c = format!("{} {}", s(&p["package"]["name"]), s(&p["package"]["version"]));
+            let c = format!(
+                "{} {}",
+                s(&p["package"]["name"]),
+                s(&p["package"]["version"])
+            );
             let mut grouped = BTreeSet::new();
             for g in arr(&p["groups"]) {
                 let ids = arr(&g["ids"]);
@@ -130,10 +141,17 @@ pub fn dependency_check_xml(text: &str) -> Pairs {
     let mut out = Pairs::new();
     for block in text.split("<dependency ").skip(1) {
         let block = block.split("</dependency>").next().unwrap_or_default();
-        let component = format!("{} {}", between(block, "<fileName>", "</fileName>"), between(block, "<id>", "</id>"));
+        let component = format!(
+            "{} {}",
+            between(block, "<fileName>", "</fileName>"),
+            between(block, "<id>", "</id>")
+        );
         let vulns = block.split("<vulnerabilities>").skip(1);
         for section in vulns {
-            let section = section.split("</vulnerabilities>").next().unwrap_or_default();
+            let section = section
+                .split("</vulnerabilities>")
+                .next()
+                .unwrap_or_default();
             for v in section.split("<vulnerability ").skip(1) {
                 let name = between(v, "<name>", "</name>");
                 out.insert((name.to_uppercase(), component.clone()));
