@@ -6,7 +6,8 @@
 //! One module per area: [`intake`] (new reports from the form and the API),
 //! [`reports`] (visibility and the domain's decisions), [`records`] (the CVE record
 //! and its moves), [`publication`] (every public format), [`listing`] (what a member's
-//! lists show), [`held`] (held mail), [`senders`] (sender rules), [`statements`] (dependency statements, VEX), [`accounts`] (members, sign-in, credentials),
+//! lists show), [`held`] (held mail), [`senders`] (sender rules), [`statements`]
+//! (dependency statements, VEX), [`accounts`] (members, sign-in, credentials),
 //! [`public`] (what anyone may read), [`mail_intake`] (what a message becomes),
 //! [`triage`] (suggestions at intake and the team's decisions on them),
 //! [`settings`] and the ports ([`CveProgram`], [`mail_intake::MailReader`]).

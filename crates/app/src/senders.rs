@@ -1,7 +1,7 @@
 //! Sender rules, for the organisation team: block or throttle a sender address or
 //! domain (with a reason), list the rules, lift one; every add and lift audited. And
 //! what the rules say about a sender, for every door that takes a report: mail intake
-//! ([`App::screen_sender`], one call at the start of `take_mail`), the web form and the
+//! (`App::screen_sender`, one call at the start of `take_mail`), the web form and the
 //! API ([`App::sender_verdict`]). The rules are in docs/mail.md, "Held mail and sender
 //! controls"; the matching is the domain's (`embargo_domain::senders`).
 //!

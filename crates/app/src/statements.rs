@@ -13,9 +13,7 @@
 
 use embargo_domain::access::{Actor, Member};
 use embargo_domain::vex::{Component, Justification, Statement, VexStatus};
-use embargo_store::{
-    Project, StatementAuthor, StatementRecord, StatementVersion, StoreError,
-};
+use embargo_store::{Project, StatementAuthor, StatementRecord, StatementVersion, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -59,7 +57,8 @@ impl Caller<'_> {
     fn author(&self) -> String {
         match self {
             Self::Member(m) => m.email.to_string(),
-            Self::Anyone | Self::Installation => "command line".into(),
+            Self::Anyone => "anonymous".into(),
+            Self::Installation => "command line".into(),
         }
     }
 
@@ -67,7 +66,8 @@ impl Caller<'_> {
     fn actor(&self) -> String {
         match self {
             Self::Member(m) => Actor::Member((*m).clone()).audit_name(),
-            Self::Anyone | Self::Installation => "command-line".into(),
+            Self::Anyone => Actor::Anonymous.audit_name(),
+            Self::Installation => "command-line".into(),
         }
     }
 }
@@ -173,7 +173,10 @@ impl StatementForm {
             purl: s.component.purl.clone().unwrap_or_default(),
             product_versions: s.product_versions.clone().unwrap_or_default(),
             status: s.status.as_str().into(),
-            justification: s.justification.map(|j| j.as_str().into()).unwrap_or_default(),
+            justification: s
+                .justification
+                .map(|j| j.as_str().into())
+                .unwrap_or_default(),
             impact: s.impact.clone().unwrap_or_default(),
             action: s.action.clone().unwrap_or_default(),
             fixed_in: s.fixed_in.clone().unwrap_or_default(),
@@ -188,7 +191,10 @@ impl StatementForm {
 pub fn checked(statement: Statement) -> Result<Statement> {
     let s = statement.validate()?;
     for (field, value) in [("impact", &s.impact), ("action", &s.action)] {
-        if value.as_ref().is_some_and(|v| v.chars().count() > MAX_TEXT_CHARS) {
+        if value
+            .as_ref()
+            .is_some_and(|v| v.chars().count() > MAX_TEXT_CHARS)
+        {
             return Err(Error::invalid(
                 field,
                 format!("at most {MAX_TEXT_CHARS} characters"),
@@ -370,3 +376,92 @@ pub fn expired(statement: &Statement, today: Date) -> bool {
     statement.until.is_some_and(|until| until < today)
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> StatementForm {
+        StatementForm {
+            vulnerability: " CVE-2022-42003 ".into(),
+            aliases: "GHSA-jjjh-jjxp-wpff, GHSA-x\nOSV-1".into(),
+            component: "com.fasterxml.jackson.core:jackson-databind".into(),
+            purl: "pkg:maven/com.fasterxml.jackson.core/jackson-databind".into(),
+            status: "not_affected".into(),
+            justification: "vulnerable_code_not_in_execute_path".into(),
+            public: "on".into(),
+            until: "2027-01-31".into(),
+            ..StatementForm::default()
+        }
+    }
+
+    #[test]
+    fn a_form_becomes_a_statement_and_back() {
+        let s = checked(form().statement().unwrap()).unwrap();
+        assert_eq!(s.vulnerability, "CVE-2022-42003");
+        assert_eq!(s.aliases, ["GHSA-jjjh-jjxp-wpff", "GHSA-x", "OSV-1"]);
+        assert!(s.public);
+        assert_eq!(s.until, Some(jiff::civil::date(2027, 1, 31)));
+        assert_eq!(s.impact, None, "empty fields are none");
+        let again = StatementForm::of(&s).statement().unwrap();
+        assert_eq!(checked(again).unwrap(), s);
+    }
+
+    #[test]
+    fn a_bad_field_is_named() {
+        for (f, field) in [
+            (
+                StatementForm {
+                    status: "fine".into(),
+                    ..form()
+                },
+                "status",
+            ),
+            (
+                StatementForm {
+                    justification: "because".into(),
+                    ..form()
+                },
+                "justification",
+            ),
+            (
+                StatementForm {
+                    until: "soon".into(),
+                    ..form()
+                },
+                "until",
+            ),
+        ] {
+            let e = f.statement().unwrap_err();
+            assert!(
+                matches!(&e, Error::Invalid { field: x, .. } if x == field),
+                "{e}"
+            );
+        }
+        let long = StatementForm {
+            impact: "x".repeat(MAX_TEXT_CHARS + 1),
+            ..form()
+        };
+        let e = checked(long.statement().unwrap()).unwrap_err();
+        assert!(
+            matches!(&e, Error::Invalid { field, .. } if field == "impact"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn expiry_is_told_apart_from_soon_expiring() {
+        let today = jiff::civil::date(2027, 1, 1);
+        let mut s = form().statement().unwrap();
+        s.until = Some(jiff::civil::date(2026, 12, 31));
+        assert!(expired(&s, today) && !expiring(&s, today, 30));
+        s.until = Some(today);
+        assert!(!expired(&s, today) && expiring(&s, today, 30));
+        s.until = Some(jiff::civil::date(2027, 1, 31));
+        assert!(
+            !expiring(&s, today, 30),
+            "30 days ahead is not within 30 days"
+        );
+        s.until = None;
+        assert!(!expired(&s, today) && !expiring(&s, today, 30));
+    }
+}

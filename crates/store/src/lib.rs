@@ -39,8 +39,8 @@ pub use senders::{
 };
 pub use sql::SqlStore;
 pub use statements::{
-    ImportOutcome, ImportedStatement, MAX_STATEMENTS_PER_PROJECT, StatementAuthor, StatementChange,
-    StatementRecord, StatementVersion, Statements, subject_key,
+    ImportOutcome, ImportedRules, MAX_STATEMENTS_PER_PROJECT, StatementAuthor, StatementChange,
+    StatementRecord, StatementVersion, Statements, StoredRules, subject_key,
 };
 
 use async_trait::async_trait;

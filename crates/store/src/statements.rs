@@ -10,8 +10,6 @@
 //! says besides statements (rules by CPE, hash, file path) is kept sealed per project
 //! and file, as the formats write it, so that an export gives it back.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use embargo_domain::ids::ProjectId;
 use embargo_domain::vex::{Statement, StoredStatement};
@@ -19,6 +17,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+
+mod import;
 
 use crate::sql::Tx;
 use crate::sql::codec::timestamp;
@@ -136,8 +136,11 @@ pub trait Statements: Send + Sync {
         version: Option<i64>,
     ) -> Result<StatementRecord>;
     /// The project's statements in force (all, or only the public ones), oldest first.
-    async fn statements(&self, project: ProjectId, public_only: bool)
-    -> Result<Vec<StatementRecord>>;
+    async fn statements(
+        &self,
+        project: ProjectId,
+        public_only: bool,
+    ) -> Result<Vec<StatementRecord>>;
     /// One statement of the project (withdrawn ones too) and its history, oldest first.
     async fn statement(
         &self,
@@ -159,8 +162,11 @@ pub trait Statements: Send + Sync {
     ) -> Result<ImportOutcome>;
     /// The rules kept from suppression files (all, or those imported as public), by
     /// file name.
-    async fn statement_rules(&self, project: ProjectId, public_only: bool)
-    -> Result<Vec<StoredRules>>;
+    async fn statement_rules(
+        &self,
+        project: ProjectId,
+        public_only: bool,
+    ) -> Result<Vec<StoredRules>>;
     /// When the project's statements last changed (the public ones only, for a public
     /// document: a private change must not show in its date); `None` if never.
     async fn statements_changed_at(
@@ -212,7 +218,9 @@ fn usize_of(n: i64) -> usize {
 
 impl SqlStore {
     fn open_version(&self, id: i64, version: i64, sealed: &[u8]) -> Result<Sealed> {
-        let json = self.sealer.open(content_aad(id, version).as_bytes(), sealed)?;
+        let json = self
+            .sealer
+            .open(content_aad(id, version).as_bytes(), sealed)?;
         serde_json::from_slice(&json)
             .map_err(|e| StoreError::Corrupt(format!("statement #{id} version {version}: {e}")))
     }
@@ -220,7 +228,8 @@ impl SqlStore {
     fn decode_statement(&self, row: &AnyRow) -> Result<StatementRecord> {
         let id: i64 = row.try_get("id")?;
         let version: i64 = row.try_get("version")?;
-        let sealed = self.open_version(id, version, &row.try_get::<Vec<u8>, _>("content_sealed")?)?;
+        let sealed =
+            self.open_version(id, version, &row.try_get::<Vec<u8>, _>("content_sealed")?)?;
         Ok(StatementRecord {
             project: ProjectId(row.try_get("project_id")?),
             stored: StoredStatement {
@@ -288,7 +297,10 @@ impl SqlStore {
         .bind(version)
         .bind(change.as_str())
         .bind(by.at.as_microsecond())
-        .bind(self.sealer.seal(content_aad(id, version).as_bytes(), &json)?)
+        .bind(
+            self.sealer
+                .seal(content_aad(id, version).as_bytes(), &json)?,
+        )
         .execute(&mut **tx)
         .await?;
         Ok(())
@@ -427,15 +439,8 @@ impl Statements for SqlStore {
         if current.stored.version != version {
             return Err(StoreError::Stale);
         }
-        self.bump_statement(
-            &mut tx,
-            by,
-            id,
-            version,
-            StatementChange::Edited,
-            statement,
-        )
-        .await?;
+        self.bump_statement(&mut tx, by, id, version, StatementChange::Edited, statement)
+            .await?;
         let detail = format!("statement #{id} of {}: version {}", by.slug, version + 1);
         self.audit_statements(&mut tx, by, "statement_edited", detail)
             .await?;
@@ -547,69 +552,7 @@ impl Statements for SqlStore {
         rules: Option<ImportedRules<'_>>,
         source: &str,
     ) -> Result<ImportOutcome> {
-        let mut tx = self.begin_write().await?;
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE s.project_id = $1 AND s.withdrawn_at IS NULL \
-             ORDER BY s.id"
-        ))
-        .bind(by.project.0)
-        .fetch_all(&mut *tx)
-        .await?;
-        let in_force = rows.len();
-        // The statements in force by subject, oldest last: the n-th imported statement
-        // on a subject replaces the n-th in force (popped from the end).
-        let mut by_subject: HashMap<(String, String, String), Vec<StatementRecord>> =
-            HashMap::new();
-        for row in rows.iter().rev() {
-            let record = self.decode_statement(row)?;
-            by_subject
-                .entry(subject_key(&record.stored.statement))
-                .or_default()
-                .push(record);
-        }
-        let mut outcome = ImportOutcome::default();
-        for statement in statements {
-            let existing = by_subject
-                .get_mut(&subject_key(statement))
-                .and_then(Vec::pop);
-            match existing {
-                None => {
-                    let id = self
-                        .insert_statement(&mut tx, by, StatementChange::Imported, statement)
-                        .await?;
-                    outcome.added.push(id);
-                }
-                Some(current) if current.stored.statement == *statement => {
-                    outcome.unchanged.push(current.stored.id);
-                }
-                Some(current) => {
-                    let id = current.stored.id;
-                    let from = current.stored.version;
-                    self.bump_statement(&mut tx, by, id, from, StatementChange::Imported, statement)
-                        .await?;
-                    outcome.updated.push(id);
-                }
-            }
-        }
-        let total = in_force + outcome.added.len();
-        if total > MAX_STATEMENTS_PER_PROJECT {
-            return Err(too_many(by.slug, total));
-        }
-        let source = import_source(source);
-        if let Some(rules) = rules {
-            self.replace_rules(&mut tx, by, &source, rules).await?;
-        }
-        let detail = format!(
-            "statements of {} imported from {source}: {} added, {} updated, {} unchanged",
-            by.slug,
-            outcome.added.len(),
-            outcome.updated.len(),
-            outcome.unchanged.len()
-        );
-        self.audit_statements(&mut tx, by, "statements_imported", detail)
-            .await?;
-        tx.commit().await?;
-        Ok(outcome)
+        self.import_file(by, statements, rules, source).await
     }
 
     async fn statement_rules(
@@ -617,28 +560,7 @@ impl Statements for SqlStore {
         project: ProjectId,
         public_only: bool,
     ) -> Result<Vec<StoredRules>> {
-        let public = if public_only { " AND public = 1" } else { "" };
-        let rows = sqlx::query(&format!(
-            "SELECT source, public, content_sealed FROM statement_rules \
-             WHERE project_id = $1{public} ORDER BY source"
-        ))
-        .bind(project.0)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let source: String = row.try_get("source")?;
-                let document = self.sealer.open(
-                    rules_aad(project, &source).as_bytes(),
-                    &row.try_get::<Vec<u8>, _>("content_sealed")?,
-                )?;
-                Ok(StoredRules {
-                    public: row.try_get::<i64, _>("public")? != 0,
-                    source,
-                    document,
-                })
-            })
-            .collect()
+        self.rules_of(project, public_only).await
     }
 
     async fn statements_changed_at(
@@ -646,69 +568,6 @@ impl Statements for SqlStore {
         project: ProjectId,
         public_only: bool,
     ) -> Result<Option<Timestamp>> {
-        // A withdrawn statement keeps its public flag: withdrawing a public one changes
-        // the public document, and dates it.
-        let public = if public_only { " AND public = 1" } else { "" };
-        let statements: Option<i64> = sqlx::query(&format!(
-            "SELECT MAX(updated_at) AS at FROM statements WHERE project_id = $1{public}"
-        ))
-        .bind(project.0)
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("at")?;
-        let rules: Option<i64> = sqlx::query(&format!(
-            "SELECT MAX(updated_at) AS at FROM statement_rules WHERE project_id = $1{public}"
-        ))
-        .bind(project.0)
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("at")?;
-        statements.max(rules).map(timestamp).transpose()
+        self.changed_at(project, public_only).await
     }
 }
-
-impl SqlStore {
-    /// The rules stored from the file named `source` become `rules`.
-    async fn replace_rules(
-        &self,
-        tx: &mut Tx,
-        by: &StatementAuthor<'_>,
-        source: &str,
-        rules: ImportedRules<'_>,
-    ) -> Result<()> {
-        sqlx::query("DELETE FROM statement_rules WHERE project_id = $1 AND source = $2")
-            .bind(by.project.0)
-            .bind(source)
-            .execute(&mut **tx)
-            .await?;
-        if let Some(document) = rules.document {
-            sqlx::query(
-                "INSERT INTO statement_rules (project_id, source, public, updated_at, \
-                 content_sealed) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(by.project.0)
-            .bind(source)
-            .bind(i64::from(rules.public))
-            .bind(by.at.as_microsecond())
-            .bind(self.sealer.seal(rules_aad(by.project, source).as_bytes(), document)?)
-            .execute(&mut **tx)
-            .await?;
-        }
-        Ok(())
-    }
-}
-
-/// The file name as the audit log shows it: one line, at most 100 characters.
-fn import_source(source: &str) -> String {
-    let line: String = source
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(100)
-        .collect();
-    if line.trim().is_empty() {
-        "an upload".into()
-    } else {
-        line.trim().to_string()
-    }
-}
-

@@ -3,9 +3,11 @@
 //! only for anyone but the team), and a scanner report triaged against them.
 
 use embargo_domain::vex::matching::{StatementIndex, Triage, plain_text, triage};
-use embargo_domain::vex::StoredStatement;
-use embargo_formats::{scan, vex};
-use embargo_store::ImportedStatement;
+use embargo_domain::vex::{Statement, StoredStatement};
+use embargo_formats::scan;
+use embargo_formats::vex::{self, ExportMeta, VexFormat};
+use embargo_store::{ImportedRules, Project};
+use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{Caller, author_of, checked};
@@ -50,24 +52,65 @@ pub struct ScanTriage {
     pub team: bool,
 }
 
-/// The formats, by the names the doors use.
-pub fn export_format(name: &str) -> Result<vex::VexFormat> {
-    vex::VexFormat::parse(name.trim()).ok_or_else(|| {
-        Error::invalid(
+/// The format a door names (`openvex`, `cyclonedx`, `csaf`, `dependency-check`).
+pub fn export_format(name: &str) -> Result<VexFormat> {
+    if name.trim().is_empty() {
+        return Err(Error::invalid(
             "format",
-            format!(
-                "{name:?} is not a VEX format (one of: openvex, cyclonedx, csaf, \
-                 dependency-check)"
-            ),
-        )
-    })
+            "required: one of openvex, cyclonedx, csaf, dependency-check",
+        ));
+    }
+    VexFormat::parse(name).map_err(|e| Error::invalid("format", e.to_string()))
+}
+
+/// The media type of a format's documents.
+pub fn content_type(format: VexFormat) -> &'static str {
+    match format {
+        VexFormat::DependencyCheck => "application/xml",
+        VexFormat::CycloneDx => "application/vnd.cyclonedx+json",
+        VexFormat::OpenVex | VexFormat::Csaf => "application/json",
+    }
+}
+
+/// The file name of a format's document at the public URLs (`/projects/{slug}/vex/…`).
+pub fn file_name(format: VexFormat) -> &'static str {
+    match format {
+        VexFormat::DependencyCheck => "dependency-check.xml",
+        VexFormat::OpenVex => "openvex.json",
+        VexFormat::CycloneDx => "cyclonedx.json",
+        VexFormat::Csaf => "csaf.json",
+    }
+}
+
+/// The last part of a path, as the rules of a suppression file are kept by.
+fn base_name(source: &str) -> &str {
+    source
+        .rsplit(['/', '\\'])
+        .find(|s| !s.is_empty())
+        .unwrap_or(source)
 }
 
 impl App {
+    /// What documents of `project` say besides the statements; `at` dates them.
+    fn export_meta(&self, project: &Project, format: VexFormat, at: Timestamp) -> ExportMeta {
+        let base = self.settings().base_url.trim_end_matches('/');
+        ExportMeta {
+            project_name: project.name.clone(),
+            project_slug: project.slug.to_string(),
+            product_purl: None,
+            product_version: None,
+            publisher: self.settings().csaf_publisher(),
+            document_id: format!("{}-VEX", project.slug.as_str().to_ascii_uppercase()),
+            document_url: format!("{base}/projects/{}/vex/{}", project.slug, file_name(format)),
+            timestamp: at,
+            dependency_check_extra: Vec::new(),
+        }
+    }
+
     /// Imports a VEX document into a project's statements (the team): the format is
     /// detected; a document that does not read, or a statement that is not valid, is
     /// refused naming `source` and the position, and nothing is stored. `public`
-    /// publishes every imported statement.
+    /// publishes every imported statement (and a suppression file's other rules).
     pub async fn import_statements(
         &self,
         caller: &Caller<'_>,
@@ -77,37 +120,51 @@ impl App {
         public: bool,
     ) -> Result<ImportSummary> {
         let project = self.writable_project(caller, slug).await?;
-        let imported =
-            vex::import(bytes).map_err(|e| Error::invalid(source, e.to_string()))?;
+        let imported = vex::import(bytes).map_err(|e| Error::invalid(source, e.to_string()))?;
         let mut statements = Vec::with_capacity(imported.statements.len());
-        for (n, entry) in imported.statements.into_iter().enumerate() {
-            let mut statement = entry.statement;
+        for (n, mut statement) in imported.statements.into_iter().enumerate() {
             statement.public |= public;
-            let statement = checked(statement).map_err(|e| {
+            statements.push(checked(statement).map_err(|e| {
                 Error::invalid(source, format!("statement {} of the document: {e}", n + 1))
-            })?;
-            statements.push(ImportedStatement {
-                statement,
-                extra: entry.extra,
-            });
+            })?);
         }
+        // A suppression file's other rules, kept as a suppression document of their own.
+        let rules_document = match imported.format {
+            VexFormat::DependencyCheck if !imported.dependency_check_extra.is_empty() => {
+                let mut meta = self.export_meta(&project, imported.format, Timestamp::UNIX_EPOCH);
+                meta.dependency_check_extra = imported.dependency_check_extra;
+                Some(
+                    vex::export(VexFormat::DependencyCheck, &[], &meta).map_err(|e| {
+                        Error::invalid(source, format!("its other rules do not write back: {e}"))
+                    })?,
+                )
+            }
+            _ => None,
+        };
+        let rules = (imported.format == VexFormat::DependencyCheck).then_some(ImportedRules {
+            public,
+            document: rules_document.as_deref(),
+        });
         let (author, actor) = (caller.author(), caller.actor());
         let by = author_of(&project, &author, &actor);
         let outcome = self
             .store()
-            .replace_from_import(&by, &statements, source)
+            .replace_from_import(&by, &statements, rules, base_name(source))
             .await?;
         Ok(ImportSummary {
-            format: imported.format.name().to_string(),
+            format: imported.format.as_str().to_string(),
             added: outcome.added,
             updated: outcome.updated,
             unchanged: outcome.unchanged,
-            warnings: imported.warnings,
+            warnings: imported.warnings.iter().map(ToString::to_string).collect(),
         })
     }
 
     /// A project's statements in force as a VEX document of `format`: all of them for
-    /// its team, the public ones for anyone else.
+    /// its team, the public ones for anyone else. Dated by the last change it shows, so
+    /// that it is the same document until the statements change. A format that cannot
+    /// be empty (OpenVEX, CSAF) has no document without statements: `NotFound` for
+    /// anyone, `Conflict` saying so for the team.
     pub async fn export_statements(
         &self,
         caller: &Caller<'_>,
@@ -116,43 +173,67 @@ impl App {
     ) -> Result<Export> {
         let format = export_format(format)?;
         let list = self.project_statements(caller, slug).await?;
-        let meta = vex::ExportMeta {
-            project: list.project.name.clone(),
-            slug: list.project.slug.to_string(),
-            publisher: self.settings().organisation.name.clone(),
-            base_url: self.settings().base_url.clone(),
-        };
-        let entries: Vec<vex::Entry> = list
+        let (project, public_only) = (&list.project, !list.team);
+        let at = self
+            .store()
+            .statements_changed_at(project.id, public_only)
+            .await?
+            .unwrap_or(Timestamp::UNIX_EPOCH);
+        let mut meta = self.export_meta(project, format, at);
+        if format == VexFormat::DependencyCheck {
+            for rules in self
+                .store()
+                .statement_rules(project.id, public_only)
+                .await?
+            {
+                let kept = vex::import(&rules.document).map_err(|e| {
+                    Error::internal(format!("stored rules of {}: {e}", rules.source))
+                })?;
+                meta.dependency_check_extra
+                    .extend(kept.dependency_check_extra);
+            }
+        }
+        let statements: Vec<Statement> = list
             .statements
             .into_iter()
-            .map(|r| vex::Entry {
-                statement: r.stored.statement,
-                extra: r.extra,
-            })
+            .map(|r| r.stored.statement)
             .collect();
-        let bytes = vex::export(format, &entries, &meta).map_err(Error::internal)?;
+        let bytes = match vex::export(format, &statements, &meta) {
+            Ok(bytes) => bytes,
+            // OpenVEX and CSAF VEX cannot say "nothing": no document until there is a
+            // statement to put in it (for anyone else, as for a page that is not there).
+            Err(e) if statements.is_empty() && list.team => {
+                return Err(Error::Conflict(format!(
+                    "{} has no statements in force to export: {e}",
+                    project.slug
+                )));
+            }
+            Err(_) if statements.is_empty() => return Err(Error::NotFound),
+            Err(e) => return Err(Error::internal(e)),
+        };
         Ok(Export {
             bytes,
-            content_type: format.content_type(),
-            file_name: format!("{}.{}", list.project.slug, format.file_name()),
+            content_type: content_type(format),
+            file_name: format!("{}.{}", project.slug, file_name(format)),
         })
     }
 
     /// Triages a scanner report against a project's statements: the team's against all
     /// of them, anyone else's against the public ones. A report that does not read is
-    /// refused with the reader's message (format and position).
+    /// refused naming `source` (the file, or the request's field) and the reader's
+    /// message (format and position).
     pub async fn triage_scan(
         &self,
         caller: &Caller<'_>,
         slug: &str,
+        source: &str,
         bytes: &[u8],
     ) -> Result<ScanTriage> {
-        let format = scan::detect(bytes).map_err(|e| Error::invalid("report", e.to_string()))?;
-        let findings =
-            scan::read_as(format, bytes).map_err(|e| Error::invalid("report", e.to_string()))?;
         let list = self.project_statements(caller, slug).await?;
-        let stored: Vec<StoredStatement> =
-            list.statements.into_iter().map(|r| r.stored).collect();
+        let unread = |e: scan::ScanError| Error::invalid(source, e.to_string());
+        let format = scan::detect(bytes).map_err(unread)?;
+        let findings = scan::read_as(format, bytes).map_err(unread)?;
+        let stored: Vec<StoredStatement> = list.statements.into_iter().map(|r| r.stored).collect();
         let index = StatementIndex::from_stored(&stored);
         let triaged = triage(&findings, &index);
         let text = plain_text(&triaged, &list.project.name);

@@ -68,11 +68,11 @@ pub async fn run(data: &DataArgs, command: VexCommand) -> Result<()> {
             text,
         } => {
             let bytes = read(&report)?;
+            let name = report.display().to_string();
             let result = app
-                .triage_scan(&Caller::Installation, &project, &bytes)
+                .triage_scan(&Caller::Installation, &project, &name, &bytes)
                 .await
-                .map_err(|e| not_found(e, &project))
-                .with_context(|| report.display().to_string())?;
+                .map_err(|e| not_found(e, &project))?;
             if text {
                 print!("{}", result.plain_text);
             } else {
@@ -127,9 +127,9 @@ async fn import(app: &App, project: &str, public: bool, files: &[PathBuf]) -> Re
 /// The application's `NotFound` names the project at the command line.
 fn not_found(e: embargo_app::Error, project: &str) -> anyhow::Error {
     match e {
-        embargo_app::Error::NotFound => anyhow::anyhow!(
-            "no project {project:?}; `embargo projects list` shows them"
-        ),
+        embargo_app::Error::NotFound => {
+            anyhow::anyhow!("no project {project:?}; `embargo projects list` shows them")
+        }
         other => other.into(),
     }
 }

@@ -650,6 +650,11 @@ async fn assert_nothing_public(
         "/dashboard".into(),
         "/.well-known/security.txt".into(),
         "/api/v1/openapi.json".into(),
+        format!("/projects/{SLUG}/vex/openvex.json"),
+        format!("/projects/{SLUG}/vex/cyclonedx.json"),
+        format!("/projects/{SLUG}/vex/csaf.json"),
+        format!("/projects/{SLUG}/vex/dependency-check.xml"),
+        format!("/api/v1/projects/{SLUG}/statements"),
     ];
     if let Some(id) = report_id {
         pages.push(format!("/reports/{id}"));

@@ -20,6 +20,7 @@ mod dependency_check_json;
 mod dependency_check_xml;
 mod grype;
 mod osv_scanner;
+pub mod pasted;
 mod sarif;
 mod trivy;
 

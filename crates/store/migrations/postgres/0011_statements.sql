@@ -39,3 +39,16 @@ CREATE TRIGGER statement_versions_no_delete BEFORE DELETE ON statement_versions
     FOR EACH ROW EXECUTE FUNCTION statement_versions_append_only();
 CREATE TRIGGER statement_versions_no_truncate BEFORE TRUNCATE ON statement_versions
     FOR EACH STATEMENT EXECUTE FUNCTION statement_versions_append_only();
+
+-- What a Dependency-Check suppression file says besides statements (rules by CPE, hash,
+-- file path, score), per project and file name: a suppression document of its own,
+-- sealed, written back by the next export so that a file round-trips. Replaced when a
+-- file of the same name is imported again.
+CREATE TABLE statement_rules (
+    project_id     BIGINT  NOT NULL REFERENCES projects (id),
+    source         TEXT    NOT NULL, -- the file's name
+    public         BIGINT  NOT NULL CHECK (public IN (0, 1)),
+    updated_at     BIGINT  NOT NULL,
+    content_sealed BYTEA   NOT NULL,
+    PRIMARY KEY (project_id, source)
+);

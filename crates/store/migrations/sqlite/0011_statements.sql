@@ -36,3 +36,16 @@ CREATE TRIGGER statement_versions_no_delete BEFORE DELETE ON statement_versions
 BEGIN
     SELECT RAISE(ABORT, 'statement history is append-only: DELETE is not allowed');
 END;
+
+-- What a Dependency-Check suppression file says besides statements (rules by CPE, hash,
+-- file path, score), per project and file name: a suppression document of its own,
+-- sealed, written back by the next export so that a file round-trips. Replaced when a
+-- file of the same name is imported again.
+CREATE TABLE statement_rules (
+    project_id     INTEGER NOT NULL REFERENCES projects (id),
+    source         TEXT    NOT NULL, -- the file's name
+    public         INTEGER NOT NULL CHECK (public IN (0, 1)),
+    updated_at     INTEGER NOT NULL,
+    content_sealed BLOB    NOT NULL,
+    PRIMARY KEY (project_id, source)
+);

@@ -100,9 +100,9 @@ impl FromRequest<AppState> for CsrfUpload {
         }
         let csrf = fields.get("csrf").map(String::as_str).unwrap_or_default();
         auth.check_csrf(csrf).map_err(IntoResponse::into_response)?;
-        let file = file.filter(|f| !f.is_empty()).ok_or_else(|| {
-            AppError::invalid("file", "choose a file to upload").into_response()
-        })?;
+        let file = file
+            .filter(|f| !f.is_empty())
+            .ok_or_else(|| AppError::invalid("file", "choose a file to upload").into_response())?;
         Ok(Self {
             auth,
             file_name,

@@ -1,4 +1,6 @@
-//! Until announcement nothing about a report shows on any public page or answer.
+//! Until announcement nothing about a report shows on any public page or answer: the
+//! public VEX documents included, though the team wrote a private statement about the
+//! embargoed vulnerability.
 
 use reqwest::StatusCode;
 
@@ -23,6 +25,13 @@ async fn public_bodies(app: &TestApp, id: &str, cve: &str) -> Vec<(String, Statu
         format!("/status/{id}"),
         format!("/api/v1/status/{id}"),
         format!("/nowhere/{id}"),
+        "/projects/alpha/vex/openvex.json".into(),
+        "/projects/alpha/vex/cyclonedx.json".into(),
+        "/projects/alpha/vex/csaf.json".into(),
+        "/projects/alpha/vex/dependency-check.xml".into(),
+        "/projects/alpha/security.txt".into(),
+        "/api/v1/projects/alpha/statements".into(),
+        "/api/v1/projects/alpha/statements/export?format=openvex".into(),
     ];
     let mut out = Vec::new();
     for p in paths {
@@ -42,6 +51,13 @@ async fn an_embargoed_report_leaks_nowhere_until_it_is_announced() {
             .await;
         let cve = "CVE-2026-20000";
         app.walk_to(&id, "fixed", cve).await;
+        // The team states, privately, how the embargoed vulnerability touches a
+        // dependency (the canary in its impact), and publishes another statement.
+        let mut private = crate::statements::statement(cve, "canary-parser", false);
+        private["impact"] = serde_json::json!(format!("{canary}: the parser is exposed"));
+        crate::statements::add(&app, &app.member_a, &private).await;
+        let published = crate::statements::statement("CVE-2020-8908", "guava", true);
+        crate::statements::add(&app, &app.member_a, &published).await;
 
         for (path, status, body) in public_bodies(&app, &id, cve).await {
             assert!(
@@ -53,6 +69,24 @@ async fn an_embargoed_report_leaks_nowhere_until_it_is_announced() {
             assert!(
                 status != StatusCode::OK || !path.contains(cve),
                 "{b}: {path} answers before announcement"
+            );
+        }
+        // The public VEX documents carry the public statement, and only it.
+        for file in [
+            "openvex.json",
+            "cyclonedx.json",
+            "csaf.json",
+            "dependency-check.xml",
+        ] {
+            let (status, body) = app.get(&format!("/projects/alpha/vex/{file}"), None).await;
+            assert_eq!(status, StatusCode::OK, "{b}: {file}");
+            assert!(
+                body.contains("CVE-2020-8908"),
+                "{b}: {file} lacks the public statement"
+            );
+            assert!(
+                !body.contains("canary-parser"),
+                "{b}: {file} shows the private one"
             );
         }
         // The project pages are the same as for a project with no reports at all.

@@ -21,6 +21,8 @@ mod record_page;
 mod records;
 mod schemas;
 mod senders;
+mod statements;
+mod statements_exchange;
 mod story;
 mod support;
 mod triage;

@@ -38,6 +38,14 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/senders"),
     ("POST", "/senders"),
     ("POST", "/senders/{id}/lift"),
+    ("GET", "/projects/{slug}/statements"),
+    ("POST", "/projects/{slug}/statements"),
+    ("POST", "/projects/{slug}/statements/import"),
+    ("GET", "/projects/{slug}/statements/export"),
+    ("GET", "/projects/{slug}/statements/{id}"),
+    ("PUT", "/projects/{slug}/statements/{id}"),
+    ("DELETE", "/projects/{slug}/statements/{id}"),
+    ("POST", "/projects/{slug}/scans"),
     ("GET", "/status/{token}"),
     ("POST", "/status/{token}/messages"),
     ("GET", "/advisories"),
@@ -108,7 +116,8 @@ async fn every_api_route_is_documented_with_its_method_and_answers_as_documented
         for (method, path) in ROUTES {
             let url = format!("/api/v1{path}")
                 .replace("{id}", &id)
-                .replace("{token}", &token);
+                .replace("{token}", &token)
+                .replace("{slug}", "alpha");
             let m = Method::from_bytes(method.as_bytes()).expect("method");
             let (status, body) = app.send_json(m, &url, Some(&app.admin), &json!({})).await;
             assert!(
@@ -127,7 +136,8 @@ async fn every_api_route_is_documented_with_its_method_and_answers_as_documented
         for path in paths {
             let url = format!("/api/v1{path}")
                 .replace("{id}", &id)
-                .replace("{token}", &token);
+                .replace("{token}", &token)
+                .replace("{slug}", "alpha");
             for method in METHODS {
                 if ROUTES.contains(&(method, path)) {
                     continue;

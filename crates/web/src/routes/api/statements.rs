@@ -10,10 +10,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{ACCEPT, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use embargo_app::model::{StatementChange, StatementRecord, StatementVersion};
 use embargo_app::statements::{Caller, ImportSummary, StatementView};
 use embargo_domain::vex::Statement;
-use embargo_domain::vex::matching::Triage;
-use embargo_app::model::{StatementChange, StatementRecord, StatementVersion};
+use embargo_domain::vex::matching::TriagedFinding;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -115,7 +115,10 @@ pub struct StatementUpdateJson {
 /// The path of `/projects/{slug}/...`.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Path)]
-#[expect(dead_code, reason = "describes the path; the handlers take it as Strings")]
+#[expect(
+    dead_code,
+    reason = "describes the path; the handlers take it as Strings"
+)]
 pub struct ProjectPath {
     /// The project's slug, e.g. `kafka`.
     slug: String,
@@ -124,7 +127,10 @@ pub struct ProjectPath {
 /// The path of `/projects/{slug}/statements/{id}`.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Path)]
-#[expect(dead_code, reason = "describes the path; the handlers take it as Strings")]
+#[expect(
+    dead_code,
+    reason = "describes the path; the handlers take it as Strings"
+)]
 pub struct StatementPath {
     /// The project's slug.
     slug: String,
@@ -159,6 +165,36 @@ pub struct ImportParams {
 pub struct ExportParams {
     /// `openvex`, `cyclonedx`, `csaf` or `dependency-check`.
     format: Option<String>,
+}
+
+/// The answer of `POST /projects/{slug}/scans`: each finding with its answer, in the
+/// report's order, and the counts (the shape of `embargo vex triage`). Describes the
+/// domain's `Triage`, whose name the report's triage has in this document.
+#[derive(ToSchema)]
+#[schema(as = ScanTriage)]
+#[expect(
+    dead_code,
+    reason = "describes the answer; the handler returns the domain's type"
+)]
+pub struct ScanTriageDoc {
+    findings: Vec<TriagedFinding>,
+    summary: ScanSummaryDoc,
+}
+
+/// How many findings have each status.
+#[derive(ToSchema)]
+#[schema(as = ScanSummary)]
+#[expect(
+    dead_code,
+    reason = "describes the answer; the handler returns the domain's type"
+)]
+pub struct ScanSummaryDoc {
+    not_affected: usize,
+    affected: usize,
+    fixed: usize,
+    under_investigation: usize,
+    needs_analysis: usize,
+    total: usize,
 }
 
 fn caller(auth: &Auth) -> Caller<'_> {
@@ -308,7 +344,13 @@ pub async fn update(
     let ApiJson(edit) = body?;
     let record = state
         .app
-        .update_statement(&Caller::Member(member), &slug, id, edit.version, edit.statement)
+        .update_statement(
+            &Caller::Member(member),
+            &slug,
+            id,
+            edit.version,
+            edit.statement,
+        )
         .await?;
     Ok(Json(StatementJson::new(record, true)).into_response())
 }
@@ -338,12 +380,13 @@ pub async fn withdraw(
 ) -> Result<Response, AppError> {
     let member = auth.member()?;
     let id = number("id", &id)?;
-    let version = match p.version.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(v) => Some(v.parse::<i64>().map_err(|_| {
-            AppError::invalid("version", format!("{v:?} is not a version number"))
-        })?),
-    };
+    let version =
+        match p.version.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(v) => Some(v.parse::<i64>().map_err(|_| {
+                AppError::invalid("version", format!("{v:?} is not a version number"))
+            })?),
+        };
     let record = state
         .app
         .withdraw_statement(&Caller::Member(member), &slug, id, version)
@@ -399,6 +442,9 @@ pub async fn import(
 
 /// The project's statements in a VEX format: all of them for the team, the public
 /// ones for anyone else (the public URLs are `/projects/{slug}/vex/…`).
+///
+/// OpenVEX and CSAF cannot be empty: without statements there is no such document
+/// (404 for anyone, 409 saying so for the team).
 #[utoipa::path(
     get,
     path = "/projects/{slug}/statements/export",
@@ -413,6 +459,7 @@ pub async fn import(
             )),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
     )
 )]
 pub async fn export(
@@ -454,7 +501,7 @@ pub async fn export(
         (status = 200, description = "Each finding with its answer, and the counts; or, \
             for `Accept: text/plain`, the mail body.",
             content(
-                (Triage = "application/json"),
+                (ScanTriageDoc = "application/json"),
                 (String = "text/plain"),
             )),
         (status = 400, response = BadRequest),
@@ -477,7 +524,7 @@ pub async fn scan(
     };
     let result = state
         .app
-        .triage_scan(&Caller::Member(member), &slug, &bytes)
+        .triage_scan(&Caller::Member(member), &slug, "report", &bytes)
         .await?;
     let plain = headers
         .get(ACCEPT)

@@ -67,7 +67,7 @@ pub async fn project_security_txt(
     let project = super::project_by_slug(&state, &slug).await?;
     let cfg = state.app.settings();
     let base = cfg.base_url.trim_end_matches('/');
-    Ok(text(security_txt(
+    let mut body = security_txt(
         project
             .security_email
             .as_ref()
@@ -75,7 +75,13 @@ pub async fn project_security_txt(
         &format!("{base}/projects/{slug}"),
         &format!("{base}/projects/{slug}/security.txt"),
         Timestamp::now(),
-    )))
+    );
+    // RFC 9116 has no field for VEX documents: comments, which parsers ignore.
+    body.push_str("# Dependency statements (VEX), the public ones:\n");
+    for (file, _) in super::vex::DOCUMENTS {
+        body.push_str(&format!("# {base}/projects/{slug}/vex/{file}\n"));
+    }
+    Ok(text(body))
 }
 
 /// Every published advisory as (path under the directory, CSAF document, date of its

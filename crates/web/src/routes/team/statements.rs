@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use embargo_app::model::{StatementRecord, StatementVersion};
 use embargo_app::statements::{Caller, StatementForm, expired, expiring};
 use embargo_domain::access::Member;
-use embargo_domain::vex::{Justification, Statement, VexStatus};
 use embargo_domain::vex::matching::TriagedFinding;
+use embargo_domain::vex::{Justification, Statement, VexStatus};
 use jiff::civil::Date;
 use serde::Deserialize;
 
@@ -180,7 +180,11 @@ pub async fn add(
         .app
         .add_statement(&Caller::Member(member), &slug, statement)
         .await?;
-    Ok(Redirect::to(&format!("/projects/{slug}/statements#statement-{}", record.stored.id)).into_response())
+    Ok(Redirect::to(&format!(
+        "/projects/{slug}/statements#statement-{}",
+        record.stored.id
+    ))
+    .into_response())
 }
 
 /// One version of the history as the edit page shows it.
@@ -414,9 +418,14 @@ pub async fn scan(
         Err(res) => return Ok(res),
     };
     let member = team_member(&state, &upload.auth, &slug).await?;
+    let file = if upload.file_name.trim().is_empty() {
+        "the uploaded report".to_string()
+    } else {
+        upload.file_name.clone()
+    };
     let result = state
         .app
-        .triage_scan(&Caller::Member(member), &slug, &upload.file)
+        .triage_scan(&Caller::Member(member), &slug, &file, &upload.file)
         .await?;
     let project = state.app.project(&slug).await?;
     let summary = result.triage.summary;
@@ -425,7 +434,7 @@ pub async fn scan(
         org_team: member.org_team,
         slug: project.slug.to_string(),
         name: project.name.clone(),
-        file: upload.file_name.clone(),
+        file,
         format: result.format,
         answered: summary.answered(),
         needs_analysis: summary.needs_analysis,
