@@ -5,9 +5,11 @@
 use embargo_domain::access::{Actor, Member};
 use embargo_domain::lifecycle::{Change, Command, Contacts, apply_triage};
 use embargo_domain::policy::Policy;
-use embargo_domain::report::Report;
+use embargo_domain::report::{ProjectRef, Report};
 use embargo_domain::triage::duplicate::{Fingerprint, find_duplicate};
 use embargo_domain::triage::{Incoming, TriageClass, suggest};
+use embargo_domain::vex::StoredStatement;
+use embargo_domain::vex::matching::{StatementIndex, plain_text, triage};
 use embargo_store::Project;
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +39,10 @@ impl TriageRequest {
             Some(c) => Some(TriageClass::parse(c)?),
         };
         match (self.decision.trim(), class) {
-            ("confirm", class) => Ok(Command::ConfirmTriage { class }),
+            ("confirm", class) => Ok(Command::ConfirmTriage {
+                class,
+                findings: None,
+            }),
             ("dismiss", None) => Ok(Command::DismissTriage),
             ("reopen", None) => Ok(Command::Reopen),
             ("dismiss" | "reopen", Some(_)) => {
@@ -103,14 +108,62 @@ impl App {
         Ok(())
     }
 
-    /// A decision on `report`'s triage.
+    /// A decision on `report`'s triage. A confirmation as scanner output carries the
+    /// project's published answers to the findings of the pasted output.
     pub async fn decide_triage(
         &self,
         actor: &Actor,
         report: &Report,
         req: &TriageRequest,
     ) -> Result<Report> {
-        self.act(actor, report, req.command()?).await
+        let command = self.with_scan_answer(report, req.command()?).await?;
+        self.act(actor, report, command).await
+    }
+
+    /// The project's published statements' answers to the scanner output pasted in
+    /// `report` (as the reporter would read them), if it is suggested or confirmed as
+    /// scanner output and the text names findings. Only public statements answer: this
+    /// text goes to the reporter.
+    pub async fn pasted_scan_answer(&self, report: &Report) -> Result<Option<String>> {
+        let (Some(project), Some(t)) = (&report.project, &report.triage) else {
+            return Ok(None);
+        };
+        if t.class != TriageClass::ScannerOutput {
+            return Ok(None);
+        }
+        self.scan_answer(report, project).await
+    }
+
+    async fn scan_answer(&self, report: &Report, project: &ProjectRef) -> Result<Option<String>> {
+        let findings = embargo_formats::scan::pasted::read_text(&report.description);
+        if findings.is_empty() {
+            return Ok(None);
+        }
+        let stored: Vec<StoredStatement> = self
+            .store()
+            .statements(project.id, true)
+            .await?
+            .into_iter()
+            .map(|r| r.stored)
+            .collect();
+        let triaged = triage(&findings, &StatementIndex::from_stored(&stored));
+        Ok(Some(plain_text(&triaged, &project.name)))
+    }
+
+    /// `command` with the scan answer filled in, when it closes `report` as scanner
+    /// output.
+    async fn with_scan_answer(&self, report: &Report, command: Command) -> Result<Command> {
+        let Command::ConfirmTriage { class, .. } = command else {
+            return Ok(command);
+        };
+        let closes_as = class.or(report.triage.as_ref().map(|t| t.class));
+        let findings = match (&report.project, closes_as) {
+            (Some(project), Some(TriageClass::ScannerOutput)) => {
+                self.scan_answer(report, project).await?
+            }
+            _ => None,
+        };
+        Ok(Command::ConfirmTriage { class, findings })
     }
 
     /// Confirms the suggestion of each report in `ids` (at most [`MAX_BULK_CONFIRM`]):
@@ -144,8 +197,12 @@ impl App {
                         "it has no noise suggestion to confirm".into(),
                     ));
                 }
-                self.act(&actor, &report, Command::ConfirmTriage { class: None })
-                    .await
+                let command = Command::ConfirmTriage {
+                    class: None,
+                    findings: None,
+                };
+                let command = self.with_scan_answer(&report, command).await?;
+                self.act(&actor, &report, command).await
             };
             match done.await {
                 Ok(r) => out.confirmed.push(r.id.to_string()),

@@ -123,6 +123,9 @@ pub enum Command {
     /// corrects it): the class's answer goes to the reporter (none for spam).
     ConfirmTriage {
         class: Option<crate::triage::TriageClass>,
+        /// For `scanner_output`: the project's published answers to the findings of
+        /// the pasted output (read and matched by the caller), added to the answer.
+        findings: Option<String>,
     },
     /// The triage suggestion was wrong: it stays a report.
     DismissTriage,
@@ -229,7 +232,7 @@ pub fn decide(
             release_ref,
         } => disclosure::record_fix(&d, &fix_ref, &release_ref),
         Command::Announce => disclosure::announce(&d),
-        Command::ConfirmTriage { class } => noise::confirm(&d, class),
+        Command::ConfirmTriage { class, findings } => noise::confirm(&d, class, findings),
         Command::DismissTriage => noise::dismiss(&d),
         Command::Reopen => noise::reopen(&d),
         Command::Reply { body } => thread::reply(&d, &body),

@@ -35,7 +35,7 @@ pub fn apply_triage(change: &mut Change, triage: Triage, policy: &Policy, contac
         && class != TriageClass::Duplicate
         && policy.triage.automatic.contains(&class)
     {
-        close_as(change, class, ("Embargo", None), policy, contacts);
+        close_as(change, class, ("Embargo", None), policy, contacts, None);
         change
             .audit
             .detail
@@ -95,7 +95,11 @@ pub(super) fn may_reopen(report: &Report) -> Result<(), DomainError> {
     )
 }
 
-pub(super) fn confirm(d: &Decision, class: Option<TriageClass>) -> Result<Change, DomainError> {
+pub(super) fn confirm(
+    d: &Decision,
+    class: Option<TriageClass>,
+    findings: Option<String>,
+) -> Result<Change, DomainError> {
     let class = may_confirm_triage(d.report, class)?;
     let mut c = Change::new(
         d.report.clone(),
@@ -110,6 +114,7 @@ pub(super) fn confirm(d: &Decision, class: Option<TriageClass>) -> Result<Change
         (&d.author(), d.author_id()),
         d.policy,
         d.contacts,
+        findings.as_deref(),
     );
     Ok(c)
 }
@@ -160,6 +165,7 @@ fn close_as(
     (author, author_id): (&str, Option<UserId>),
     policy: &Policy,
     contacts: &Contacts,
+    findings: Option<&str>,
 ) {
     let report = &mut change.report;
     report.state = ReportState::Closed;
@@ -180,9 +186,13 @@ fn close_as(
         }
     }
     triage.status = TriageStatus::Confirmed;
-    let (Some(kind), Some(body)) = (answer_kind(class), answer(class, policy, contacts)) else {
+    let (Some(kind), Some(mut body)) = (answer_kind(class), answer(class, policy, contacts)) else {
         return;
     };
+    if let Some(findings) = findings.filter(|_| class == TriageClass::ScannerOutput) {
+        body.push_str("\n\n");
+        body.push_str(findings.trim_end());
+    }
     tell_reporter(
         change,
         author,

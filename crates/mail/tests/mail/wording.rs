@@ -234,7 +234,10 @@ fn every_builtin_notice_keeps_its_reviewed_wording() {
         });
         let c = decide(
             &suggested,
-            Command::ConfirmTriage { class: None },
+            Command::ConfirmTriage {
+                class: None,
+                findings: None,
+            },
             &team,
             now(),
             &Policy::default(),

@@ -474,3 +474,76 @@ async fn a_blocked_senders_report_through_the_api_is_kept_unanswered_and_suggest
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pasted_scanner_output_is_answered_with_the_projects_published_statements() {
+    for app in apps().await {
+        let b = app.backend;
+        // What the project has said: one public answer, one private (never told).
+        crate::statements::add(
+            &app,
+            &app.member_a,
+            &crate::statements::statement("CVE-2022-42003", "jackson-databind", true),
+        )
+        .await;
+        crate::statements::add(
+            &app,
+            &app.member_a,
+            &crate::statements::statement("CVE-2022-1471", "snakeyaml", false),
+        )
+        .await;
+        let id = submit(
+            &app,
+            "Dependency-Check found vulnerabilities",
+            "Hello, our Dependency-Check run on your release fails the build:\n\n\
+             jackson-databind-2.13.4.jar: CVE-2022-42003\n\
+             snakeyaml-1.33.jar: CVE-2022-1471\n\
+             netty-handler-4.1.94.Final.jar: CVE-2023-44487\n\n\
+             Please fix these vulnerabilities.",
+            None,
+        )
+        .await;
+        let v = view(&app, &id).await;
+        assert_eq!(
+            v["triage"]["class"], "scanner_output",
+            "{b}: {}",
+            v["triage"]
+        );
+        // The report page shows the answer the confirmation will carry.
+        let alice = app.login(MEMBER_A).await;
+        let page = page_text(&alice, app.url(&format!("/reports/{id}"))).await;
+        assert!(page.contains("id=\"triage-scan-answer\""), "{b}");
+        assert!(
+            page.contains("jackson-databind never calls the vulnerable code of CVE-2022-42003."),
+            "{b}"
+        );
+
+        let (status, after) = app
+            .post_json(
+                &format!("/api/v1/reports/{id}/triage"),
+                Some(&app.member_a),
+                &json!({"decision": "confirm"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{b}: {after}");
+        let answer = after["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .find(|m| m["kind"] == "team")
+            .and_then(|m| m["body"].as_str())
+            .expect("the answer")
+            .to_string();
+        assert!(answer.contains("lists 3 findings"), "{b}: {answer}");
+        assert!(
+            answer.contains("jackson-databind never calls the vulnerable code of CVE-2022-42003."),
+            "{b}: {answer}"
+        );
+        // The private statement is not told: snakeyaml needs analysis like netty.
+        assert!(!answer.contains("snakeyaml never calls"), "{b}: {answer}");
+        assert!(
+            answer.contains("1 is already answered") && answer.contains("2 need analysis"),
+            "{b}: {answer}"
+        );
+    }
+}

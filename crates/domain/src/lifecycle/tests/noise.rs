@@ -27,7 +27,10 @@ fn confirming_a_usage_question_answers_with_the_users_list_and_closes() {
     let r = suggested(TriageClass::UsersListQuestion);
     let c = decide(
         &r,
-        Command::ConfirmTriage { class: None },
+        Command::ConfirmTriage {
+            class: None,
+            findings: None,
+        },
         &member(1, false),
         now(),
         &Policy::default(),
@@ -68,6 +71,7 @@ fn the_team_may_correct_the_class_and_spam_gets_no_answer() {
         &r,
         Command::ConfirmTriage {
             class: Some(TriageClass::Spam),
+            findings: None,
         },
         &member(1, false),
     )
@@ -84,6 +88,7 @@ fn the_team_may_correct_the_class_and_spam_gets_no_answer() {
         &r,
         Command::ConfirmTriage {
             class: Some(TriageClass::Report),
+            findings: None,
         },
         &member(1, false),
     )
@@ -100,6 +105,7 @@ fn an_accepted_report_is_never_closed_as_noise_and_a_report_without_suggestion_n
         &accepted(false),
         Command::ConfirmTriage {
             class: Some(TriageClass::Spam),
+            findings: None,
         },
         &member(1, false),
     )
@@ -111,7 +117,10 @@ fn an_accepted_report_is_never_closed_as_noise_and_a_report_without_suggestion_n
     );
     let err = step(
         &received(),
-        Command::ConfirmTriage { class: None },
+        Command::ConfirmTriage {
+            class: None,
+            findings: None,
+        },
         &member(1, false),
     )
     .unwrap_err();
@@ -120,7 +129,10 @@ fn an_accepted_report_is_never_closed_as_noise_and_a_report_without_suggestion_n
     let spam = suggested(TriageClass::Spam);
     let err = step(
         &spam,
-        Command::ConfirmTriage { class: None },
+        Command::ConfirmTriage {
+            class: None,
+            findings: None,
+        },
         &Actor::Reporter(spam.id.clone()),
     )
     .unwrap_err();
@@ -145,7 +157,10 @@ fn dismissing_keeps_a_report_and_reopening_brings_a_closed_one_back() {
 
     let closed = step(
         &r,
-        Command::ConfirmTriage { class: None },
+        Command::ConfirmTriage {
+            class: None,
+            findings: None,
+        },
         &member(1, false),
     )
     .unwrap()

@@ -179,6 +179,7 @@ fn valid_command(step: Step, policy: &Policy) -> Command {
         },
         Step::ConfirmTriage => Command::ConfirmTriage {
             class: Some(TriageClass::Spam),
+            findings: None,
         },
         Step::DismissTriage => Command::DismissTriage,
         Step::Reopen => Command::Reopen,

@@ -203,6 +203,7 @@ pub async fn render(
     let record_state = report.record_state();
     let record_moves = sections::record_moves(&offered, state.app.publishes_to_cve_program());
     let (diff_title, diff) = history::diff(&versions, diff_version);
+    let scan_answer = state.app.pasted_scan_answer(report).await?;
     let status = error.as_ref().map_or(StatusCode::OK, AppError::status);
     html_with_status(
         status,
@@ -217,7 +218,7 @@ pub async fn render(
                 .as_ref()
                 .map_or_else(|| "(unrouted)".into(), |p| p.name.clone()),
             facts: Facts::of(report, now),
-            triage: triage::view(report, &offered),
+            triage: triage::view(report, &offered, scan_answer),
             cve: report
                 .cve
                 .as_ref()

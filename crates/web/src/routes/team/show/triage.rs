@@ -27,6 +27,9 @@ pub struct TriageView {
     pub reopen: bool,
     /// The classes a report can be closed as, the suggested one selected.
     pub classes: Vec<ClassOption>,
+    /// For scanner output: the project's published answers to the pasted findings,
+    /// which closing as scanner output adds to the answer.
+    pub scan_answer: Option<String>,
 }
 
 impl TriageView {
@@ -35,7 +38,11 @@ impl TriageView {
     }
 }
 
-pub fn view(report: &Report, offered: &impl Fn(Step) -> bool) -> TriageView {
+pub fn view(
+    report: &Report,
+    offered: &impl Fn(Step) -> bool,
+    scan_answer: Option<String>,
+) -> TriageView {
     let suggested = report.triage.as_ref().map(|t| t.class);
     TriageView {
         suggestion: report.triage.as_ref().map(|t| SuggestionView {
@@ -66,5 +73,6 @@ pub fn view(report: &Report, offered: &impl Fn(Step) -> bool) -> TriageView {
                 selected: suggested == Some(c),
             })
             .collect(),
+        scan_answer,
     }
 }
