@@ -22,6 +22,7 @@ use crate::App;
 use crate::error::{Error, Result};
 
 mod exchange;
+mod reminders;
 
 pub use exchange::{Export, ImportSummary, ScanTriage};
 

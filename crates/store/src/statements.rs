@@ -19,6 +19,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 mod import;
+mod reminders;
 
 use crate::sql::Tx;
 use crate::sql::codec::timestamp;
@@ -174,6 +175,19 @@ pub trait Statements: Send + Sync {
         project: ProjectId,
         public_only: bool,
     ) -> Result<Option<Timestamp>>;
+    /// Statements in force (of every project) expiring on or before `horizon` whose
+    /// expiry has not been reminded of, soonest first, at most a thousand a pass.
+    async fn expiring_statements(&self, horizon: jiff::civil::Date)
+    -> Result<Vec<StatementRecord>>;
+    /// Records the reminder of a statement's expiry `until` and queues `mail`, at once;
+    /// `false` and nothing queued when it was recorded before (here or by another node).
+    async fn remind_statement(
+        &self,
+        statement: i64,
+        until: jiff::civil::Date,
+        mail: &embargo_domain::report::OutgoingMail,
+        now: Timestamp,
+    ) -> Result<bool>;
 }
 
 /// What makes two statements about the same thing: the vulnerability (case aside),
@@ -569,5 +583,22 @@ impl Statements for SqlStore {
         public_only: bool,
     ) -> Result<Option<Timestamp>> {
         self.changed_at(project, public_only).await
+    }
+
+    async fn expiring_statements(
+        &self,
+        horizon: jiff::civil::Date,
+    ) -> Result<Vec<StatementRecord>> {
+        self.expiring(horizon).await
+    }
+
+    async fn remind_statement(
+        &self,
+        statement: i64,
+        until: jiff::civil::Date,
+        mail: &embargo_domain::report::OutgoingMail,
+        now: Timestamp,
+    ) -> Result<bool> {
+        self.remind(statement, until, mail, now).await
     }
 }

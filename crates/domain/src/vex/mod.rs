@@ -15,6 +15,7 @@ use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use crate::DomainError;
 
+pub mod expiry;
 pub mod matching;
 
 /// What a statement says of the vulnerability in the component.

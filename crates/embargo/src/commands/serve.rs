@@ -1,4 +1,5 @@
-//! `embargo serve`: the web UI and API on the configured database.
+//! `embargo serve`: the web UI and API on the configured database, beside the mail
+//! tasks and the hourly reminder pass.
 
 use std::net::SocketAddr;
 
@@ -19,7 +20,8 @@ pub async fn run(
     tracing::info!(database = %settings.database_label(), "database ready");
     ensure_initialised(&store, &settings).await?;
     let app = crate::wiring::build(&settings, store, true).await?;
-    let mail_tasks = super::mail::start(&settings, &app).await?;
+    let mut mail_tasks = super::mail::start(&settings, &app).await?;
+    mail_tasks.push(tokio::spawn(reminders(app.clone())));
     let state = AppState {
         app,
         config: WebConfig {
@@ -67,5 +69,21 @@ async fn shutdown() {
     tokio::select! {
         () = ctrl_c => {},
         () = term => {},
+    }
+}
+
+/// How often the reminder pass runs (at start, then on this period).
+const REMINDER_PERIOD: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Reminds teams of expiring statements; each reminder goes once whatever the number of
+/// passes or nodes (docs/vex.md).
+async fn reminders(app: embargo_app::App) {
+    loop {
+        match app.remind_expiring_statements(jiff::Timestamp::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reminders = n, "statement expiry reminders queued"),
+            Err(e) => tracing::warn!(error = %e, "the reminder pass failed; it runs again later"),
+        }
+        tokio::time::sleep(REMINDER_PERIOD).await;
     }
 }

@@ -10,7 +10,7 @@
 use async_trait::async_trait;
 use embargo_domain::ids::{CveId, ProjectId, ReportId, UserId};
 use embargo_domain::lifecycle::Change;
-use embargo_domain::report::{AuditEntry, Message, MessageKind, Report};
+use embargo_domain::report::{AuditEntry, Message, MessageKind, OutgoingMail, Report};
 use embargo_domain::state::ReportState;
 use embargo_domain::token::TokenDigest;
 use sqlx::Row;
@@ -206,7 +206,6 @@ impl SqlStore {
     async fn queue_mails(&self, tx: &mut Tx, change: &Change) -> Result<()> {
         let now = change.audit.at.as_microsecond();
         for mail in &change.mails {
-            let message_id = new_message_id(&self.mail_domain);
             let (subject, body) = match &self.renderer {
                 Some(r) => r.render(&change.report, mail),
                 None => (mail.subject.clone(), mail.body.clone()),
@@ -218,23 +217,41 @@ impl SqlStore {
             } else {
                 "team"
             };
-            sqlx::query(
-                "INSERT INTO outbox (report_id, message_id, to_sealed, cc_sealed, subject_sealed, body_sealed, \
-                 state, attempts, next_attempt_at, created_at, audience) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $9)",
-            )
-            .bind(change.report.id.as_str())
-            .bind(&message_id)
-            .bind(self.sealer.seal_str(&outbox_to_aad(&message_id), &addresses_json(&mail.to)?)?)
-            .bind(self.sealer.seal_str(&outbox_cc_aad(&message_id), &addresses_json(&mail.cc)?)?)
-            .bind(self.sealer.seal_str(&outbox_subject_aad(&message_id), &subject)?)
-            .bind(self.sealer.seal_str(&outbox_body_aad(&message_id), &body)?)
-            .bind(now)
-            .bind(now)
-            .bind(audience)
-            .execute(&mut **tx)
-            .await?;
+            let report = Some(change.report.id.as_str());
+            self.insert_outbox(tx, report, mail, (&subject, &body), audience, now)
+                .await?;
         }
+        Ok(())
+    }
+
+    /// One queued mail, sealed, in the caller's transaction (`report` `None` for a
+    /// mail about no report, such as a statement's expiry).
+    pub(crate) async fn insert_outbox(
+        &self,
+        tx: &mut Tx,
+        report: Option<&str>,
+        mail: &OutgoingMail,
+        (subject, body): (&str, &str),
+        audience: &str,
+        now: i64,
+    ) -> Result<()> {
+        let message_id = new_message_id(&self.mail_domain);
+        sqlx::query(
+            "INSERT INTO outbox (report_id, message_id, to_sealed, cc_sealed, subject_sealed, body_sealed, \
+             state, attempts, next_attempt_at, created_at, audience) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $9)",
+        )
+        .bind(report)
+        .bind(&message_id)
+        .bind(self.sealer.seal_str(&outbox_to_aad(&message_id), &addresses_json(&mail.to)?)?)
+        .bind(self.sealer.seal_str(&outbox_cc_aad(&message_id), &addresses_json(&mail.cc)?)?)
+        .bind(self.sealer.seal_str(&outbox_subject_aad(&message_id), subject)?)
+        .bind(self.sealer.seal_str(&outbox_body_aad(&message_id), body)?)
+        .bind(now)
+        .bind(now)
+        .bind(audience)
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 

@@ -21,6 +21,7 @@ mod record_page;
 mod records;
 mod schemas;
 mod senders;
+mod statement_reminders;
 mod statements;
 mod statements_exchange;
 mod story;

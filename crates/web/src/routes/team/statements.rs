@@ -24,8 +24,9 @@ use crate::routes::{ProjectLink, html};
 use crate::state::AppState;
 use crate::views::when;
 
-/// Statements expiring within this many days are marked on the page.
-const EXPIRING_DAYS: i64 = 30;
+/// Statements expiring within this many days are marked on the page: the reminder
+/// pass's window, so that what the page marks is what the team is reminded of.
+const EXPIRING_DAYS: i64 = embargo_domain::vex::expiry::REMIND_DAYS;
 
 fn today() -> Date {
     jiff::Timestamp::now()
