@@ -1,10 +1,9 @@
 -- Triage (docs/triage.md). The class and status of each report's suggestion, in clear
 -- like its state, for the dashboard's filters and bulk confirmation. The duplicate
--- fingerprint and its index marks hold keyed hashes only (docs/triage.md#duplicates):
+-- fingerprints and their index marks hold keyed hashes only (docs/triage.md#duplicates):
 -- without the data key they say nothing of the text. NULL for reports stored before.
 ALTER TABLE reports ADD COLUMN triage_class TEXT;
 ALTER TABLE reports ADD COLUMN triage_status TEXT;
-ALTER TABLE reports ADD COLUMN fingerprint BLOB;
 
 -- One row per mark of a report's fingerprint, with the report's arrival: a lookup
 -- takes the earliest few reports per mark from the index, so that a flood of identical
@@ -14,4 +13,11 @@ CREATE TABLE report_marks (
     received_at INTEGER NOT NULL,
     report_id   TEXT    NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
     PRIMARY KEY (mark, received_at, report_id)
-);
+) WITHOUT ROWID;
+
+-- Each report's fingerprint, apart from the report row: a lookup reads a few dozen
+-- fingerprints, never the sealed reports they belong to.
+CREATE TABLE report_fingerprints (
+    report_id   TEXT  PRIMARY KEY REFERENCES reports (id) ON DELETE CASCADE,
+    fingerprint BLOB NOT NULL
+) WITHOUT ROWID;

@@ -26,7 +26,6 @@ use super::upgrade::report_from_json;
 use super::{SqlStore, Tx};
 use crate::model::{OutboxEntry, ReportFilter, ReportSummary, TriageMark};
 use crate::{Reports, Result, StoreError};
-use embargo_domain::triage::duplicate::Fingerprint;
 use embargo_domain::triage::{TriageClass, TriageStatus};
 
 /// The clear and sealed columns a report is stored as.
@@ -57,8 +56,8 @@ impl SqlStore {
         sqlx::query(
             "INSERT INTO reports (id, project_id, state, closed, channel, title_sealed, content_sealed, \
              status_token_digest, received_at, next_due, due_key, cve_id, version, updated_at, \
-             triage_class, triage_status, fingerprint) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+             triage_class, triage_status) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(report.id.as_str())
         .bind(cols.project_id)
@@ -76,7 +75,6 @@ impl SqlStore {
         .bind(change.audit.at.as_microsecond())
         .bind(cols.triage_class)
         .bind(cols.triage_status)
-        .bind(change.fingerprint.as_ref().map(Fingerprint::to_bytes))
         .execute(&mut **tx)
         .await
         .map_err(|e| unique_conflict(e, || format!("report {} or its status link", report.id)))?;

@@ -17,8 +17,8 @@ const PER_MARK: u32 = 4;
 pub const MAX_DUPLICATE_CANDIDATES: u32 = 50;
 
 impl SqlStore {
-    /// Indexes a new report's fingerprint marks, in the report's transaction (the
-    /// fingerprint itself is a column of the report's row).
+    /// Stores a new report's fingerprint and indexes its marks, in the report's
+    /// transaction.
     pub(crate) async fn insert_marks(
         &self,
         tx: &mut Tx,
@@ -26,6 +26,11 @@ impl SqlStore {
         received_at: i64,
         fingerprint: &Fingerprint,
     ) -> Result<()> {
+        sqlx::query("INSERT INTO report_fingerprints (report_id, fingerprint) VALUES ($1, $2)")
+            .bind(report.as_str())
+            .bind(fingerprint.to_bytes())
+            .execute(&mut **tx)
+            .await?;
         let marks = fingerprint.marks();
         if marks.is_empty() {
             return Ok(());
@@ -62,8 +67,8 @@ impl SqlStore {
         let per_mark: Vec<String> = (0..marks.len())
             .map(|i| {
                 format!(
-                    "SELECT * FROM (SELECT report_id FROM report_marks WHERE mark = ${} \
-                     ORDER BY received_at LIMIT {PER_MARK}) AS m{i}",
+                    "SELECT * FROM (SELECT report_id, received_at FROM report_marks \
+                     WHERE mark = ${} ORDER BY received_at LIMIT {PER_MARK}) AS m{i}",
                     i + 1
                 )
             })
@@ -74,10 +79,16 @@ impl SqlStore {
             String::new()
         };
         let sql = format!(
-            "SELECT r.id, r.fingerprint FROM reports r WHERE r.id IN ({}) \
-             AND r.fingerprint IS NOT NULL AND (r.closed = 0 OR r.state = 'announced'){project_clause} \
-             ORDER BY r.received_at, r.id LIMIT {MAX_DUPLICATE_CANDIDATES}",
-            per_mark.join(" UNION ALL ")
+            // From the candidates to their rows by primary key, in this order (SQLite's
+            // CROSS JOIN keeps it; without it the planner may scan the project's
+            // reports instead), reading only the report's first columns, not its
+            // sealed content.
+            "SELECT r.id, f.fingerprint FROM ({}) AS c CROSS JOIN reports r \
+             CROSS JOIN report_fingerprints f \
+             WHERE r.id = c.report_id AND f.report_id = r.id \
+             AND (r.closed = 0 OR r.state = 'announced'){project_clause} \
+             ORDER BY c.received_at, r.id LIMIT {MAX_DUPLICATE_CANDIDATES}",
+            per_mark.join(" UNION ")
         );
         let mut query = sqlx::query(&sql);
         for m in marks {
