@@ -73,7 +73,9 @@ impl ReportState {
             Self::Fixed => "Fix released",
             Self::Announced => "Announced",
             Self::Merged => "Merged",
-            Self::Closed => "Closed as noise",
+            // Reporters see it on their status page: neutral words (the team's pages
+            // show the triage class beside it).
+            Self::Closed => "Closed",
         }
     }
 

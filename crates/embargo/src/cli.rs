@@ -156,8 +156,11 @@ pub enum VexCommand {
 pub enum VexFormatArg {
     /// OpenVEX JSON.
     Openvex,
-    /// CycloneDX VEX JSON.
+    /// CycloneDX 1.6 VEX JSON.
     Cyclonedx,
+    /// CycloneDX 1.7 VEX JSON.
+    #[value(name = "cyclonedx-1.7")]
+    Cyclonedx17,
     /// CSAF 2.0 VEX JSON.
     Csaf,
     /// An OWASP Dependency-Check suppression file (XML).
@@ -170,6 +173,7 @@ impl VexFormatArg {
         match self {
             Self::Openvex => "openvex",
             Self::Cyclonedx => "cyclonedx",
+            Self::Cyclonedx17 => "cyclonedx-1.7",
             Self::Csaf => "csaf",
             Self::DependencyCheck => "dependency-check",
         }

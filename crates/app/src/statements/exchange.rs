@@ -5,7 +5,7 @@
 use embargo_domain::vex::matching::{StatementIndex, Triage, plain_text, triage};
 use embargo_domain::vex::{Statement, StoredStatement};
 use embargo_formats::scan;
-use embargo_formats::vex::{self, ExportMeta, VexFormat};
+use embargo_formats::vex::{self, CycloneDxVersion, ExportMeta, VexFormat};
 use embargo_store::{ImportedRules, Project};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -52,15 +52,19 @@ pub struct ScanTriage {
     pub team: bool,
 }
 
-/// The format a door names (`openvex`, `cyclonedx`, `csaf`, `dependency-check`).
-pub fn export_format(name: &str) -> Result<VexFormat> {
-    if name.trim().is_empty() {
-        return Err(Error::invalid(
+/// The format a door names (`openvex`, `cyclonedx`, `cyclonedx-1.7`, `csaf`,
+/// `dependency-check`): CycloneDX is written as 1.6 unless 1.7 is asked for.
+pub fn export_format(name: &str) -> Result<(VexFormat, CycloneDxVersion)> {
+    match name.trim() {
+        "" => Err(Error::invalid(
             "format",
-            "required: one of openvex, cyclonedx, csaf, dependency-check",
-        ));
+            "required: one of openvex, cyclonedx, cyclonedx-1.7, csaf, dependency-check",
+        )),
+        "cyclonedx-1.7" => Ok((VexFormat::CycloneDx, CycloneDxVersion::V1_7)),
+        other => VexFormat::parse(other)
+            .map(|f| (f, CycloneDxVersion::V1_6))
+            .map_err(|e| Error::invalid("format", e.to_string())),
     }
-    VexFormat::parse(name).map_err(|e| Error::invalid("format", e.to_string()))
 }
 
 /// The media type of a format's documents.
@@ -171,7 +175,7 @@ impl App {
         slug: &str,
         format: &str,
     ) -> Result<Export> {
-        let format = export_format(format)?;
+        let (format, cyclonedx) = export_format(format)?;
         let list = self.project_statements(caller, slug).await?;
         let (project, public_only) = (&list.project, !list.team);
         let at = self
@@ -198,7 +202,11 @@ impl App {
             .into_iter()
             .map(|r| r.stored.statement)
             .collect();
-        let bytes = match vex::export(format, &statements, &meta) {
+        let written = match format {
+            VexFormat::CycloneDx => vex::export_cyclonedx(cyclonedx, &statements, &meta),
+            other => vex::export(other, &statements, &meta),
+        };
+        let bytes = match written {
             Ok(bytes) => bytes,
             // OpenVEX and CSAF VEX cannot say "nothing": no document until there is a
             // statement to put in it (for anyone else, as for a page that is not there).

@@ -162,6 +162,18 @@ async fn the_kafka_suppression_file_is_imported_and_exported_back() {
         );
         assert_eq!(again["added"], json!([]), "{b}");
 
+        // CycloneDX as 1.6 by default and as 1.7 on request.
+        for (format, spec) in [("cyclonedx", "1.6"), ("cyclonedx-1.7", "1.7")] {
+            let (status, doc) = app
+                .get_json(
+                    &format!("/api/v1/projects/alpha/statements/export?format={format}"),
+                    Some(&app.member_a),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{b}: {doc}");
+            assert_eq!(doc["specVersion"], spec, "{b}");
+        }
+
         // Exported back, by the team and at the public URL: the same suppressions.
         let res = app
             .http

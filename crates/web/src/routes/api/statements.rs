@@ -163,7 +163,7 @@ pub struct ImportParams {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
-    /// `openvex`, `cyclonedx`, `csaf` or `dependency-check`.
+    /// `openvex`, `cyclonedx` (1.6), `cyclonedx-1.7`, `csaf` or `dependency-check`.
     format: Option<String>,
 }
 
