@@ -49,9 +49,9 @@ pub use triage::{BulkConfirm, TriageRequest};
 pub mod model {
     pub use embargo_store::{
         AttachmentInfo, CredentialKind, Delivery, HeldCategory, HeldFilter, HeldListing,
-        HeldMailInfo, HeldState, IncomingSummary, MAX_BULK_DISCARD, MAX_HELD_SCANNED, MailHeaders,
-        Organisation, OutboxEntry, Project, PublishedAdvisory, RecordVersion, ReportSummary,
-        SenderRuleInfo, TriageMark, UpsertOutcome,
+        HeldMailInfo, HeldState, IncomingSummary, ListCursor, MAX_BULK_DISCARD, MAX_HELD_SCANNED,
+        MailHeaders, Organisation, OutboxEntry, Project, PublishedAdvisory, RecordVersion,
+        ReportSummary, SenderRuleInfo, TriageMark, UpsertOutcome,
     };
     pub use embargo_store::{
         ImportOutcome, MAX_STATEMENTS_PER_PROJECT, StatementChange, StatementRecord,

@@ -5,7 +5,7 @@ use embargo_domain::access::Member;
 use embargo_domain::ids::ProjectSlug;
 use embargo_domain::state::ReportState;
 use embargo_domain::triage::TriageClass;
-use embargo_store::{ReportFilter, ReportSummary};
+use embargo_store::{ListCursor, ReportFilter, ReportSummary};
 
 use crate::App;
 use crate::error::{Error, Result};
@@ -17,6 +17,9 @@ pub struct ListQuery {
     pub state: Option<ReportState>,
     /// Only reports suggested (or closed) as this triage class.
     pub triage: Option<TriageClass>,
+    /// The page after this cursor (a list's `next_cursor`): keyset pagination, as
+    /// fast at any depth as on the first page.
+    pub after: Option<String>,
     pub limit: u32,
     pub offset: u32,
 }
@@ -47,11 +50,21 @@ impl App {
         if projects.as_ref().is_some_and(Vec::is_empty) {
             return Ok(vec![]);
         }
+        let after = match q.after.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(c) => Some(ListCursor::decode(c).ok_or_else(|| {
+                Error::invalid(
+                    "cursor",
+                    "is not a cursor of this list (use the next_cursor a page gave)",
+                )
+            })?),
+        };
         let filter = ReportFilter {
             projects: projects.clone(),
             state: q.state,
             include_closed: true,
             triage: q.triage,
+            after,
             limit: q.limit,
             offset: q.offset,
         };

@@ -126,8 +126,49 @@ pub struct ReportFilter {
     pub include_closed: bool,
     /// Only reports whose triage suggestion is of this class.
     pub triage: Option<embargo_domain::triage::TriageClass>,
+    /// Start just after this row (keyset pagination); `offset` counts from there.
+    pub after: Option<ListCursor>,
     pub limit: u32,
     pub offset: u32,
+}
+
+/// Where a page of a report list starts: just after this row, in the list's order
+/// (soonest deadline, newest, id). Passed between pages as [`ListCursor::encode`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListCursor {
+    /// The row's next deadline in microseconds, or `i64::MAX` for none.
+    pub due_key: i64,
+    pub received_at: i64,
+    pub id: ReportId,
+}
+
+impl ListCursor {
+    /// The cursor of the page after `row`.
+    pub fn after(row: &ReportSummary) -> Self {
+        Self {
+            due_key: row.next_due.map_or(i64::MAX, |t| t.as_microsecond()),
+            received_at: row.received_at.as_microsecond(),
+            id: row.id.clone(),
+        }
+    }
+
+    /// `DUE.RECEIVED.ID`: opaque to callers, readable back by [`ListCursor::decode`].
+    pub fn encode(&self) -> String {
+        format!("{}.{}.{}", self.due_key, self.received_at, self.id)
+    }
+
+    /// `None` for anything [`ListCursor::encode`] did not write.
+    pub fn decode(s: &str) -> Option<Self> {
+        let mut parts = s.trim().splitn(3, '.');
+        let due_key = parts.next()?.parse().ok()?;
+        let received_at = parts.next()?.parse().ok()?;
+        let id = ReportId::parse(parts.next()?).ok()?;
+        Some(Self {
+            due_key,
+            received_at,
+            id,
+        })
+    }
 }
 
 /// A dashboard row: ordered by next deadline (soonest first, none last), then newest.

@@ -202,6 +202,7 @@ fn all(projects: Option<Vec<embargo_domain::ids::ProjectId>>) -> ReportFilter {
         state: None,
         include_closed: false,
         triage: None,
+        after: None,
         limit: 50,
         offset: 0,
     }
@@ -736,6 +737,7 @@ async fn a_report_from_receipt_to_announcement() {
             .list_reports(&ReportFilter {
                 include_closed: true,
                 triage: None,
+                after: None,
                 ..all(None)
             })
             .await
@@ -835,11 +837,33 @@ async fn the_dashboard_is_ordered_by_next_deadline_then_newest() {
         let mut paged = store_ids(&w.store, &page(0)).await;
         paged.extend(store_ids(&w.store, &page(3)).await);
         assert_eq!(paged, order);
+        // Keyset pages: each starts after the last row of the one before, and walk
+        // the same order, two rows at a time.
+        let mut walked = Vec::new();
+        let mut after = None;
+        loop {
+            let rows = w
+                .store
+                .list_reports(&ReportFilter {
+                    limit: 2,
+                    after: after.clone(),
+                    ..all(None)
+                })
+                .await
+                .unwrap();
+            let Some(last) = rows.last() else { break };
+            after = Some(embargo_store::ListCursor::after(last));
+            let encoded = after.as_ref().unwrap().encode();
+            assert_eq!(embargo_store::ListCursor::decode(&encoded), after);
+            walked.extend(rows.into_iter().map(|r| r.id));
+        }
+        assert_eq!(walked, order, "{backend}: keyset pages");
         let with_closed = store_ids(
             &w.store,
             &ReportFilter {
                 include_closed: true,
                 triage: None,
+                after: None,
                 limit: 0,
                 ..all(None)
             },
@@ -1236,5 +1260,95 @@ async fn a_split_creates_the_second_report_with_the_first_change() {
         assert_eq!(stored.split_from.as_ref(), Some(&r.id), "{backend}");
         assert_eq!(stored.disclosure_date, r.disclosure_date, "{backend}");
         assert_eq!(w.counts(&id2).await, (1, 1, 0), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_list_over_several_projects_merges_their_slices_in_order() {
+    for (backend, store, _db) in fresh_store().await {
+        let w = world(store).await;
+        let mut projects = vec![w.project.clone()];
+        for slug in ["flink", "spark"] {
+            let outcome = w
+                .store
+                .upsert_project(&ProjectInput {
+                    slug: ProjectSlug::parse(slug).unwrap(),
+                    name: slug.into(),
+                    security_email: None,
+                    users_list: None,
+                    security_model_url: None,
+                    team: vec![],
+                    policy: PolicyOverrides::default(),
+                    trusted: false,
+                })
+                .await
+                .unwrap();
+            let UpsertOutcome::Created(id) = outcome else {
+                panic!("{outcome:?}")
+            };
+            projects.push(w.store.project_by_id(id).await.unwrap().unwrap().as_ref());
+        }
+        // Interleaved arrivals over three projects.
+        let hour = SignedDuration::from_hours(1);
+        for i in 0..12 {
+            let p = projects[i % 3].clone();
+            w.submit(&format!("report {i}"), Some(p), t0() + hour * (i as i32))
+                .await;
+        }
+        let two = Some(vec![projects[0].id, projects[2].id]);
+        // The merged list is the full list restricted to those projects, in order.
+        let everything = store_ids(&w.store, &all(None)).await;
+        let of_two: Vec<ReportId> = {
+            let mut keep = Vec::new();
+            for id in everything {
+                let r = w.store.report(&id).await.unwrap().unwrap();
+                if r.project
+                    .as_ref()
+                    .is_some_and(|p| p.id == projects[0].id || p.id == projects[2].id)
+                {
+                    keep.push(id);
+                }
+            }
+            keep
+        };
+        assert_eq!(of_two.len(), 8, "{backend}");
+        assert_eq!(
+            store_ids(&w.store, &all(two.clone())).await,
+            of_two,
+            "{backend}"
+        );
+        // Paged three at a time, by offset and by cursor, the same rows.
+        let mut by_cursor = Vec::new();
+        let mut after = None;
+        loop {
+            let rows = w
+                .store
+                .list_reports(&ReportFilter {
+                    limit: 3,
+                    after: after.clone(),
+                    ..all(two.clone())
+                })
+                .await
+                .unwrap();
+            let Some(last) = rows.last() else { break };
+            after = Some(embargo_store::ListCursor::after(last));
+            by_cursor.extend(rows.into_iter().map(|r| r.id));
+        }
+        assert_eq!(by_cursor, of_two, "{backend}");
+        let second_page = store_ids(
+            &w.store,
+            &ReportFilter {
+                limit: 3,
+                offset: 3,
+                ..all(two.clone())
+            },
+        )
+        .await;
+        assert_eq!(second_page, of_two[3..6], "{backend}");
+        assert_eq!(embargo_store::ListCursor::decode("1.2"), None);
+        assert_eq!(
+            embargo_store::ListCursor::decode("x.2.EMB-AAAAAAAAAAAA"),
+            None
+        );
     }
 }

@@ -212,6 +212,8 @@ pub struct ReceiptJson {
 #[schema(as = ReportList)]
 pub struct ReportListJson {
     pub reports: Vec<SummaryJson>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// The answer to a split: the new report.

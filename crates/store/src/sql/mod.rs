@@ -14,6 +14,7 @@
 mod advisories;
 pub(crate) mod codec;
 mod cve_pool;
+mod listing;
 mod organisations;
 mod projects;
 mod reports;

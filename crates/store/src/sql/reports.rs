@@ -284,7 +284,7 @@ impl SqlStore {
     }
 
     /// A dashboard row, joined as `list_reports` selects it.
-    fn decode_summary(&self, row: &AnyRow) -> Result<ReportSummary> {
+    pub(crate) fn decode_summary(&self, row: &AnyRow) -> Result<ReportSummary> {
         let id: String = row.try_get("id")?;
         let title: Vec<u8> = row.try_get("title_sealed")?;
         let state: String = row.try_get("state")?;
@@ -416,59 +416,8 @@ impl Reports for SqlStore {
         Ok((a, b))
     }
 
-    /// `limit: 0` means no limit.
     async fn list_reports(&self, filter: &ReportFilter) -> Result<Vec<ReportSummary>> {
-        let mut sql = String::from(
-            "SELECT r.id, r.project_id, p.slug, p.name, p.trusted, r.state, r.title_sealed, r.received_at, r.next_due, r.cve_id, \
-             r.triage_class, r.triage_status \
-             FROM reports r LEFT JOIN projects p ON p.id = r.project_id WHERE 1 = 1",
-        );
-        let mut n = 0;
-        let mut next = || {
-            n += 1;
-            format!("${n}")
-        };
-        if !filter.include_closed {
-            sql.push_str(" AND r.closed = 0");
-        }
-        if filter.state.is_some() {
-            sql.push_str(&format!(" AND r.state = {}", next()));
-        }
-        if filter.triage.is_some() {
-            sql.push_str(&format!(" AND r.triage_class = {}", next()));
-        }
-        if let Some(projects) = &filter.projects {
-            if projects.is_empty() {
-                return Ok(Vec::new());
-            }
-            let marks: Vec<String> = projects.iter().map(|_| next()).collect();
-            sql.push_str(&format!(" AND r.project_id IN ({})", marks.join(", ")));
-        }
-        // Soonest deadline first, none last (due_key), then newest; the id only makes
-        // the order total so that pages never overlap.
-        sql.push_str(&format!(
-            " ORDER BY r.due_key, r.received_at DESC, r.id LIMIT {} OFFSET {}",
-            next(),
-            next()
-        ));
-        let mut query = sqlx::query(&sql);
-        if let Some(state) = filter.state {
-            query = query.bind(state.as_str());
-        }
-        if let Some(class) = filter.triage {
-            query = query.bind(class.as_str());
-        }
-        for p in filter.projects.iter().flatten() {
-            query = query.bind(p.0);
-        }
-        let limit = if filter.limit == 0 {
-            i64::MAX
-        } else {
-            i64::from(filter.limit)
-        };
-        query = query.bind(limit).bind(i64::from(filter.offset));
-        let rows = query.fetch_all(&self.pool).await?;
-        rows.iter().map(|row| self.decode_summary(row)).collect()
+        self.list(filter).await
     }
 
     async fn messages(&self, id: &ReportId) -> Result<Vec<Message>> {

@@ -15,6 +15,7 @@ mod login;
 mod mail;
 mod openapi;
 mod pages;
+mod paging;
 mod publication;
 mod rate_limit;
 mod record_page;

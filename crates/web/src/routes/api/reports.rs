@@ -28,6 +28,7 @@ use crate::views::{
     TeamViewJson,
 };
 use embargo_app::ListQuery;
+use embargo_app::model::ListCursor;
 
 /// A body extracted after the caller is known, so that an unauthorised caller learns
 /// nothing from whether their body would have parsed.
@@ -97,8 +98,10 @@ pub struct ListParams {
     /// At most this many (1 to 500; 50 when left out).
     #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
-    /// Skip this many.
+    /// Skip this many (after `cursor` when given). Deep pages are cheaper by cursor.
     offset: Option<u32>,
+    /// The page after this one: the `next_cursor` of the page before.
+    cursor: Option<String>,
 }
 
 /// Largest page of the list.
@@ -137,13 +140,22 @@ pub async fn list(
         project: p.project,
         state: filter,
         triage,
+        after: p.cursor,
         limit: p.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
         offset: p.offset.unwrap_or(0),
     };
     let rows = state.app.list(member, &q).await?;
     let now = Timestamp::now();
+    // A full page may have a next one; a short page is the last.
+    let next_cursor = (rows.len() == q.limit as usize)
+        .then(|| rows.last().map(|r| ListCursor::after(r).encode()))
+        .flatten();
     let reports: Vec<SummaryJson> = rows.iter().map(|r| SummaryJson::new(r, now)).collect();
-    Ok(Json(ReportListJson { reports }).into_response())
+    Ok(Json(ReportListJson {
+        reports,
+        next_cursor,
+    })
+    .into_response())
 }
 
 /// The team's full view of one report.

@@ -1,4 +1,5 @@
-//! `/dashboard`: the reports a member handles, soonest deadline first, 50 a page, with
+//! `/dashboard`: the reports a member handles, soonest deadline first, 50 a page (paged
+//! by cursor: the "Next" link carries the last row's place), with
 //! their triage suggestions and the bulk confirmation of them.
 
 use askama::Template;
@@ -14,6 +15,7 @@ use crate::extract::{Auth, CsrfForm};
 use crate::routes::html;
 use crate::state::AppState;
 use crate::views::{when, when_opt};
+use embargo_app::model::ListCursor;
 use embargo_app::{BulkConfirm, ListQuery};
 use std::collections::BTreeMap;
 
@@ -25,6 +27,11 @@ pub struct DashboardQuery {
     state: String,
     #[serde(default)]
     triage: String,
+    /// The page after this cursor (the "Next" link's): keyset paging, as fast at any
+    /// depth as on the first page.
+    #[serde(default)]
+    after: String,
+    /// The page's number, for people only.
     #[serde(default)]
     page: u32,
 }
@@ -68,8 +75,10 @@ struct Dashboard {
     triage_classes: Vec<StateOption>,
     triage: String,
     page: u32,
-    prev: Option<u32>,
-    next: Option<u32>,
+    /// Not the first page: a link back to it.
+    first: bool,
+    /// The next page's cursor, if there is one.
+    next: Option<String>,
 }
 
 pub async fn page(
@@ -86,7 +95,7 @@ pub async fn page(
         "" | "all" => None,
         c => Some(TriageClass::parse(c)?),
     };
-    let page = q.page.min(100_000);
+    let page = q.page.min(1_000_000_000);
     // One more than a page, to know whether a next page exists.
     let mut rows = state
         .app
@@ -96,13 +105,18 @@ pub async fn page(
                 project: None,
                 state: filter,
                 triage,
+                after: Some(q.after.clone()),
                 limit: PER_PAGE + 1,
-                offset: page * PER_PAGE,
+                offset: 0,
             },
         )
         .await?;
     let more = rows.len() > PER_PAGE as usize;
     rows.truncate(PER_PAGE as usize);
+    let next = rows
+        .last()
+        .filter(|_| more)
+        .map(|r| ListCursor::after(r).encode());
     let now = Timestamp::now();
     let rows: Vec<Row> = rows
         .iter()
@@ -151,8 +165,8 @@ pub async fn page(
             .collect(),
         triage: triage.map(|c| c.as_str().to_string()).unwrap_or_default(),
         page,
-        prev: page.checked_sub(1),
-        next: more.then_some(page + 1),
+        first: !q.after.trim().is_empty(),
+        next,
     })
 }
 
