@@ -309,5 +309,44 @@ async fn main() {
             50,
         )
         .await;
+        // A deep page (the 1,000th of 50, or as deep as the fill goes), by offset and
+        // by the cursor the page before gives.
+        let depth = (reports / 50).clamp(2, 1000) * 50 - 50;
+        list(
+            &app,
+            &format!("  API list, page at row {depth} by offset, with {reports} stored"),
+            &format!("/api/v1/reports?limit=50&offset={depth}"),
+            20,
+        )
+        .await;
+        let cursor = cursor_before(&app, depth).await;
+        list(
+            &app,
+            &format!("  API list, page at row {depth} by cursor, with {reports} stored"),
+            &format!("/api/v1/reports?limit=50&cursor={cursor}"),
+            20,
+        )
+        .await;
     }
+}
+
+/// The cursor of the page that starts at row `depth`.
+async fn cursor_before(app: &App, depth: usize) -> String {
+    let page: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/reports?limit=1&offset={}",
+            app.base,
+            depth - 1
+        ))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    page["next_cursor"]
+        .as_str()
+        .expect("a full page")
+        .to_string()
 }
