@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod clocks;
 mod cve_program;
 pub mod error;
 pub mod held;

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod blind;
 pub mod calendar;
+pub mod clocks;
 pub mod error;
 pub mod ids;
 pub mod intake;

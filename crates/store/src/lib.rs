@@ -129,6 +129,19 @@ pub trait Reports: Send + Sync {
         project: Option<ProjectId>,
         marks: &[i64],
     ) -> Result<Vec<embargo_domain::triage::duplicate::Candidate>>;
+    /// Open reports whose next deadline is at or before `by` and has not been
+    /// escalated, soonest first, at most a few hundred.
+    async fn due_reports(&self, by: jiff::Timestamp) -> Result<Vec<Report>>;
+    /// Records a deadline nudge (`(deadline, nudge, due)`), queues its mail and writes
+    /// its audit line in one transaction; `false` and nothing written when it was
+    /// recorded before (by this node or another).
+    async fn record_nudge(
+        &self,
+        report: &Report,
+        nudge: (&str, &str, jiff::Timestamp),
+        mail: &embargo_domain::report::OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<bool>;
 }
 
 /// The organisation's pool of CVE ids.

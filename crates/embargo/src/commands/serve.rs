@@ -1,5 +1,5 @@
 //! `embargo serve`: the web UI and API on the configured database, beside the mail
-//! tasks and the hourly reminder pass.
+//! tasks and the reminder pass (deadlines and expiring statements, every 10 minutes).
 
 use std::net::SocketAddr;
 
@@ -73,13 +73,20 @@ async fn shutdown() {
 }
 
 /// How often the reminder pass runs (at start, then on this period).
-const REMINDER_PERIOD: std::time::Duration = std::time::Duration::from_secs(3600);
+const REMINDER_PERIOD: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// Reminds teams of expiring statements; each reminder goes once whatever the number of
-/// passes or nodes (docs/vex.md).
+/// Reminds teams of their reports' deadlines and escalates breaches
+/// (docs/process.md#deadlines), and reminds them of expiring statements (docs/vex.md);
+/// each nudge goes once whatever the number of passes or nodes.
 async fn reminders(app: embargo_app::App) {
     loop {
-        match app.remind_expiring_statements(jiff::Timestamp::now()).await {
+        let now = jiff::Timestamp::now();
+        match app.nudge_deadlines(now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(nudges = n, "deadline reminders and escalations queued"),
+            Err(e) => tracing::warn!(error = %e, "the deadline pass failed; it runs again later"),
+        }
+        match app.remind_expiring_statements(now).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(reminders = n, "statement expiry reminders queued"),
             Err(e) => tracing::warn!(error = %e, "the reminder pass failed; it runs again later"),

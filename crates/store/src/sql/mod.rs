@@ -15,6 +15,7 @@ mod advisories;
 pub(crate) mod codec;
 mod cve_pool;
 mod listing;
+mod nudges;
 mod organisations;
 mod projects;
 mod reports;

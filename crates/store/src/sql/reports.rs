@@ -271,7 +271,7 @@ impl SqlStore {
         Ok(report)
     }
 
-    async fn fetch_report(&self, column: &str, value: &str) -> Result<Option<Report>> {
+    pub(crate) async fn fetch_report(&self, column: &str, value: &str) -> Result<Option<Report>> {
         let sql = format!(
             "SELECT r.id, r.content_sealed, r.version, r.project_id, p.slug, p.name, p.trusted \
              FROM reports r LEFT JOIN projects p ON p.id = r.project_id WHERE r.{column} = $1"
@@ -346,7 +346,7 @@ async fn claim_cve(tx: &mut Tx, report_id: &str, cve: &CveId, now: i64) -> Resul
     Ok(())
 }
 
-async fn insert_audit(tx: &mut Tx, report_id: &str, entry: &AuditEntry) -> Result<()> {
+pub(super) async fn insert_audit(tx: &mut Tx, report_id: &str, entry: &AuditEntry) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit (report_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -477,6 +477,20 @@ impl Reports for SqlStore {
         rows.iter()
             .map(|row| self.decode_outbox_entry(row))
             .collect()
+    }
+
+    async fn due_reports(&self, by: jiff::Timestamp) -> Result<Vec<Report>> {
+        self.due_for_nudges(by).await
+    }
+
+    async fn record_nudge(
+        &self,
+        report: &Report,
+        nudge: (&str, &str, jiff::Timestamp),
+        mail: &embargo_domain::report::OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<bool> {
+        self.nudge(report, nudge, mail, audit).await
     }
 
     fn blind_key(&self) -> &embargo_domain::blind::BlindKey {

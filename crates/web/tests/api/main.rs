@@ -6,6 +6,7 @@ mod bad_input;
 mod combine;
 mod csrf;
 mod cve_publish;
+mod deadlines;
 mod delegation;
 mod embargo;
 mod held;

@@ -16,7 +16,7 @@ use crate::support::{TestApp, apps, email};
 
 /// Another application over the same database: a second node, or the same one after a
 /// restart.
-fn node(app: &TestApp) -> App {
+pub fn node(app: &TestApp) -> App {
     let settings = Settings {
         base_url: app.base.clone(),
         organisation: embargo_app::model::Organisation {
