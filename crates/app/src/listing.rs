@@ -20,6 +20,8 @@ pub struct ListQuery {
     /// The page after this cursor (a list's `next_cursor`): keyset pagination, as
     /// fast at any depth as on the first page.
     pub after: Option<String>,
+    /// Only reports past their next deadline now.
+    pub overdue: bool,
     pub limit: u32,
     pub offset: u32,
 }
@@ -65,6 +67,7 @@ impl App {
             include_closed: true,
             triage: q.triage,
             after,
+            due_before: q.overdue.then(jiff::Timestamp::now),
             limit: q.limit,
             offset: q.offset,
         };

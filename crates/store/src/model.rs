@@ -128,6 +128,8 @@ pub struct ReportFilter {
     pub triage: Option<embargo_domain::triage::TriageClass>,
     /// Start just after this row (keyset pagination); `offset` counts from there.
     pub after: Option<ListCursor>,
+    /// Only reports whose next deadline is before this time (overdue at it).
+    pub due_before: Option<jiff::Timestamp>,
     pub limit: u32,
     pub offset: u32,
 }

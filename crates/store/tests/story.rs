@@ -203,6 +203,7 @@ fn all(projects: Option<Vec<embargo_domain::ids::ProjectId>>) -> ReportFilter {
         include_closed: false,
         triage: None,
         after: None,
+        due_before: None,
         limit: 50,
         offset: 0,
     }
@@ -738,6 +739,7 @@ async fn a_report_from_receipt_to_announcement() {
                 include_closed: true,
                 triage: None,
                 after: None,
+                due_before: None,
                 ..all(None)
             })
             .await
@@ -837,6 +839,18 @@ async fn the_dashboard_is_ordered_by_next_deadline_then_newest() {
         let mut paged = store_ids(&w.store, &page(0)).await;
         paged.extend(store_ids(&w.store, &page(3)).await);
         assert_eq!(paged, order);
+        // Overdue at a time between the two deadlines: only the sooner one.
+        let between = sooner.next_due().unwrap() + SignedDuration::from_secs(1);
+        assert!(between < later.next_due().unwrap());
+        let overdue = store_ids(
+            &w.store,
+            &ReportFilter {
+                due_before: Some(between),
+                ..all(None)
+            },
+        )
+        .await;
+        assert_eq!(overdue, vec![sooner.id.clone()], "{backend}: overdue");
         // Keyset pages: each starts after the last row of the one before, and walk
         // the same order, two rows at a time.
         let mut walked = Vec::new();
@@ -864,6 +878,7 @@ async fn the_dashboard_is_ordered_by_next_deadline_then_newest() {
                 include_closed: true,
                 triage: None,
                 after: None,
+                due_before: None,
                 limit: 0,
                 ..all(None)
             },

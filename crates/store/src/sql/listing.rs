@@ -115,6 +115,10 @@ fn conditions(filter: &ReportFilter, binds: &mut Binds, project: Option<&str>) -
     if let Some(class) = filter.triage {
         c.push(format!("r.triage_class = {}", binds.text(class.as_str())));
     }
+    if let Some(t) = filter.due_before {
+        // `due_key` is the next deadline, or the largest value for none.
+        c.push(format!("r.due_key < {}", binds.int(t.as_microsecond())));
+    }
     if let Some(ListCursor {
         due_key,
         received_at,

@@ -85,3 +85,34 @@ async fn the_list_pages_by_cursor_through_every_report_once() {
         assert!(after.contains("id=\"first-page\""), "{b}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_overdue_filter_is_taken_by_the_api_and_the_dashboard() {
+    for app in apps().await {
+        let b = app.backend;
+        let (id, _) = app.submit("Not late yet", Some("alpha")).await;
+        let (status, list) = app
+            .get_json("/api/v1/reports?overdue=true", Some(&app.member_a))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{b}: {list}");
+        assert!(
+            !list.to_string().contains(&id),
+            "{b}: due in three working days"
+        );
+        let (_, all) = app
+            .get_json("/api/v1/reports?overdue=false", Some(&app.member_a))
+            .await;
+        assert!(all.to_string().contains(&id), "{b}");
+        let (status, _) = app
+            .get_json("/api/v1/reports?overdue=maybe", Some(&app.member_a))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{b}");
+        let alice = app.login(MEMBER_A).await;
+        let page = page_text(&alice, app.url("/dashboard?overdue=1")).await;
+        assert!(
+            page.contains("id=\"overdue-filter\" name=\"overdue\" value=\"1\" checked"),
+            "{b}"
+        );
+        assert!(!page.contains(&id), "{b}");
+    }
+}

@@ -102,6 +102,8 @@ pub struct ListParams {
     offset: Option<u32>,
     /// The page after this one: the `next_cursor` of the page before.
     cursor: Option<String>,
+    /// `true`: only reports past their next deadline.
+    overdue: Option<bool>,
 }
 
 /// Largest page of the list.
@@ -141,6 +143,7 @@ pub async fn list(
         state: filter,
         triage,
         after: p.cursor,
+        overdue: p.overdue.unwrap_or(false),
         limit: p.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
         offset: p.offset.unwrap_or(0),
     };

@@ -31,6 +31,9 @@ pub struct DashboardQuery {
     /// depth as on the first page.
     #[serde(default)]
     after: String,
+    /// `1`: only overdue reports.
+    #[serde(default)]
+    overdue: String,
     /// The page's number, for people only.
     #[serde(default)]
     page: u32,
@@ -74,6 +77,8 @@ struct Dashboard {
     /// The triage filter's options and value.
     triage_classes: Vec<StateOption>,
     triage: String,
+    /// Only overdue reports are listed.
+    overdue: bool,
     page: u32,
     /// Not the first page: a link back to it.
     first: bool,
@@ -96,6 +101,7 @@ pub async fn page(
         c => Some(TriageClass::parse(c)?),
     };
     let page = q.page.min(1_000_000_000);
+    let overdue_only = matches!(q.overdue.trim(), "1" | "true" | "on");
     // One more than a page, to know whether a next page exists.
     let mut rows = state
         .app
@@ -106,6 +112,7 @@ pub async fn page(
                 state: filter,
                 triage,
                 after: Some(q.after.clone()),
+                overdue: overdue_only,
                 limit: PER_PAGE + 1,
                 offset: 0,
             },
@@ -164,6 +171,7 @@ pub async fn page(
             })
             .collect(),
         triage: triage.map(|c| c.as_str().to_string()).unwrap_or_default(),
+        overdue: overdue_only,
         page,
         first: !q.after.trim().is_empty(),
         next,
