@@ -58,15 +58,49 @@ impl Nudge {
     }
 }
 
+impl Deadline {
+    /// The deadline a report in `state` runs to, if it has a next deadline at all.
+    pub fn of_state(state: ReportState) -> Self {
+        match state {
+            ReportState::Received => Self::Acknowledge,
+            ReportState::Acknowledged => Self::Discuss,
+            _ => Self::Announce,
+        }
+    }
+
+    /// Words for a list: "Acknowledge", "Discuss", "Announce".
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Acknowledge => "Acknowledge",
+            Self::Discuss => "Discuss",
+            Self::Announce => "Announce",
+        }
+    }
+}
+
 /// The deadline `report` runs to now, and when it falls.
 pub fn deadline(report: &Report) -> Option<(Deadline, Timestamp)> {
-    let due = report.next_due()?;
-    let which = match report.state {
-        ReportState::Received => Deadline::Acknowledge,
-        ReportState::Acknowledged => Deadline::Discuss,
-        _ => Deadline::Announce,
+    Some((Deadline::of_state(report.state), report.next_due()?))
+}
+
+/// How far `due` is from `now`, for people: "in 3 days", "in 5 hours", "2 days late".
+pub fn relative(due: Timestamp, now: Timestamp) -> String {
+    let secs = due.duration_since(now).as_secs();
+    let (n, unit) = match secs.unsigned_abs() {
+        s if s >= 2 * 86_400 => (s / 86_400, "days"),
+        s if s >= 2 * 3_600 => (s / 3_600, "hours"),
+        s => ((s / 60).max(1), "minutes"),
     };
-    Some((which, due))
+    let unit = if n == 1 {
+        unit.trim_end_matches('s')
+    } else {
+        unit
+    };
+    if secs >= 0 {
+        format!("in {n} {unit}")
+    } else {
+        format!("{n} {unit} late")
+    }
 }
 
 /// The nudge due for a deadline at `due`, at `now`: none yet, the reminder, or (past
@@ -152,5 +186,12 @@ mod tests {
         assert_eq!(nudge_due(due, due), Some(Nudge::Escalation));
         // A pass that starts long after the deadline escalates; it does not remind.
         assert_eq!(nudge_due(due, due + h(24 * 9)), Some(Nudge::Escalation));
+        assert_eq!(relative(due, due - h(72)), "in 3 days");
+        assert_eq!(relative(due, due - h(5)), "in 5 hours");
+        assert_eq!(relative(due, due + h(49)), "2 days late");
+        assert_eq!(
+            relative(due, due - SignedDuration::from_secs(30)),
+            "in 1 minute"
+        );
     }
 }

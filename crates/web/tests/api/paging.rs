@@ -108,6 +108,13 @@ async fn the_overdue_filter_is_taken_by_the_api_and_the_dashboard() {
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{b}");
         let alice = app.login(MEMBER_A).await;
+        // The dashboard says which deadline is next and how far it is.
+        let dashboard = page_text(&alice, app.url("/dashboard")).await;
+        assert!(dashboard.contains("Acknowledge: "), "{b}");
+        assert!(
+            dashboard.contains(" days)") || dashboard.contains(" hours)"),
+            "{b}"
+        );
         let page = page_text(&alice, app.url("/dashboard?overdue=1")).await;
         assert!(
             page.contains("id=\"overdue-filter\" name=\"overdue\" value=\"1\" checked"),

@@ -5,6 +5,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
+use embargo_domain::clocks::{Deadline, relative};
 use embargo_domain::state::ReportState;
 use embargo_domain::triage::{TriageClass, TriageStatus};
 use jiff::Timestamp;
@@ -14,7 +15,7 @@ use crate::error::AppError;
 use crate::extract::{Auth, CsrfForm};
 use crate::routes::html;
 use crate::state::AppState;
-use crate::views::{when, when_opt};
+use crate::views::when;
 use embargo_app::model::ListCursor;
 use embargo_app::{BulkConfirm, ListQuery};
 use std::collections::BTreeMap;
@@ -137,7 +138,17 @@ pub async fn page(
                 .as_ref()
                 .map_or_else(|| "(unrouted)".to_string(), |p| p.name.clone()),
             received: when(r.received_at),
-            next_due: when_opt(r.next_due),
+            next_due: r.next_due.map_or_else(
+                || "—".to_string(),
+                |d| {
+                    format!(
+                        "{}: {} ({})",
+                        Deadline::of_state(r.state).label(),
+                        when(d),
+                        relative(d, now)
+                    )
+                },
+            ),
             overdue: r.next_due.is_some_and(|d| d < now),
             cve: r.cve.as_ref().map(ToString::to_string).unwrap_or_default(),
             triage: r.triage.map_or("", |t| t.class.as_str()),
