@@ -48,6 +48,7 @@ impl Settings {
                 .unwrap_or_else(|| self.organisation.security_email.clone()),
             users_list: project.and_then(|p| p.users_list.clone()),
             status_url,
+            base_url: Some(self.base_url.trim_end_matches('/').to_string()),
         }
     }
 

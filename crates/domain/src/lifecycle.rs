@@ -66,6 +66,18 @@ pub struct Contacts {
     pub users_list: Option<Email>,
     /// Where the reporter follows the report: the private status link.
     pub status_url: Option<String>,
+    /// The installation's public URL, without a trailing slash: the team's mails link
+    /// to the report's page under it.
+    pub base_url: Option<String>,
+}
+
+impl Contacts {
+    /// The team's page of `report`, when the installation's URL is known.
+    pub fn report_page(&self, report: &crate::ids::ReportId) -> Option<String> {
+        self.base_url
+            .as_ref()
+            .map(|b| format!("{b}/reports/{report}"))
+    }
 }
 
 /// What a person (or the API) asks to do with a report.

@@ -253,6 +253,7 @@ mod tests {
             team: Email::parse("security@kafka.example.org").unwrap(),
             users_list: None,
             status_url: None,
+            base_url: None,
         }
     }
 

@@ -319,7 +319,7 @@ impl NoticeKind {
     pub fn vars(self) -> &'static [&'static str] {
         match self {
             Self::Receipt => &["status_url", "routed_to", "acknowledge_working_days"],
-            Self::NewReport => &["channel", "acknowledge_by"],
+            Self::NewReport => &["channel", "acknowledge_by", "report_url"],
             Self::Acknowledged => &["message", "status_url"],
             Self::Rejected => &["reason", "status_url"],
             Self::Accepted => &["message", "disclosure_date", "status_url"],

@@ -177,6 +177,7 @@ async fn fill(app: &App, target: usize) {
         team: Email::parse("security@kafka.bench.example").unwrap(),
         users_list: None,
         status_url: None,
+        base_url: None,
     };
     let workers = 8;
     let mut tasks = Vec::new();

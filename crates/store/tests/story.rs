@@ -106,6 +106,7 @@ async fn world(store: SqlStore) -> World {
             team: email("security@kafka.example.org"),
             users_list: None,
             status_url: Some("https://embargo.example.org/status/x".into()),
+            base_url: None,
         },
     }
 }

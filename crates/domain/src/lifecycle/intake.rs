@@ -156,21 +156,33 @@ fn team_notice(report: &Report, contacts: &Contacts) -> OutgoingMail {
         .acknowledge_by
         .map(|t| t.to_string())
         .unwrap_or_default();
+    let page = contacts.report_page(&report.id).unwrap_or_default();
     OutgoingMail {
         to: vec![contacts.team.clone()],
         cc: cc_org(contacts),
         subject: subject(report, &format!("New report: {}", report.title)),
         body: format!(
             "A new report was received via {}. Read it, answer the reporter and move it on in Embargo.\n\
-             Acknowledge by: {acknowledge_by}",
+             Acknowledge by: {acknowledge_by}{}",
             report.channel.as_str(),
+            link_line(&page),
         ),
         notice: Some(Notice::new(
             NoticeKind::NewReport,
             [
                 ("channel", report.channel.as_str().to_string()),
                 ("acknowledge_by", acknowledge_by.clone()),
+                ("report_url", page),
             ],
         )),
+    }
+}
+
+/// The line that links a team mail to the report's page, if its URL is known.
+pub(super) fn link_line(page: &str) -> String {
+    if page.is_empty() {
+        String::new()
+    } else {
+        format!("\n{page}")
     }
 }

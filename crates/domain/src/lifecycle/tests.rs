@@ -22,6 +22,7 @@ fn contacts() -> Contacts {
         team: Email::parse("security@kafka.example.org").unwrap(),
         users_list: None,
         status_url: Some("https://embargo.example.org/status/abc".into()),
+        base_url: None,
     }
 }
 
@@ -860,4 +861,42 @@ fn with_cve_assigned() -> Report {
         r = step(&r, cmd, actor).unwrap().report;
     }
     r
+}
+
+#[test]
+fn the_teams_new_report_notice_links_to_the_report_page() {
+    let with_url = Contacts {
+        base_url: Some("https://embargo.example.org".into()),
+        ..contacts()
+    };
+    let new = Submission {
+        project: Some("kafka".into()),
+        title: "t".into(),
+        description: "d".into(),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    let c = receive(
+        new,
+        ReportId::generate(),
+        Some(project()),
+        Channel::Web,
+        now(),
+        &Policy::default(),
+        &with_url,
+    )
+    .unwrap();
+    let page = format!("https://embargo.example.org/reports/{}", c.report.id);
+    let notice = c
+        .mails
+        .iter()
+        .find(|m| {
+            m.notice
+                .as_ref()
+                .is_some_and(|n| n.kind == NoticeKind::NewReport)
+        })
+        .expect("the team's notice");
+    assert!(notice.body.ends_with(&page), "{}", notice.body);
+    assert_eq!(notice.notice.as_ref().unwrap().vars["report_url"], page);
 }

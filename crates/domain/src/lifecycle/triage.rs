@@ -188,6 +188,7 @@ pub(super) fn route(d: &Decision, project: ProjectRef, team: Email) -> Result<Ch
     } else {
         vec![d.contacts.org_security.clone()]
     };
+    let page = d.contacts.report_page(&next.id).unwrap_or_default();
     c.mails.push(OutgoingMail {
         to: vec![team],
         cc,
@@ -195,14 +196,16 @@ pub(super) fn route(d: &Decision, project: ProjectRef, team: Email) -> Result<Ch
         body: format!(
             "The {} security team forwarded this report to the {name} security team. \
              Read it, answer the reporter and move it on in Embargo.\n\
-             Acknowledge by: {acknowledge_by}",
-            d.contacts.org_name
+             Acknowledge by: {acknowledge_by}{}",
+            d.contacts.org_name,
+            super::intake::link_line(&page),
         ),
         notice: Some(Notice::new(
             NoticeKind::NewReport,
             [
                 ("channel", next.channel.as_str().to_string()),
                 ("acknowledge_by", acknowledge_by.clone()),
+                ("report_url", page),
             ],
         )),
     });

@@ -20,6 +20,7 @@ fn contacts() -> Contacts {
         team: Email::parse("security@kafka.example.org").expect("email"),
         users_list: None,
         status_url: Some("https://embargo.example.org/status/abc".into()),
+        base_url: None,
     }
 }
 

@@ -38,6 +38,7 @@ fn contacts() -> Contacts {
         team: email("security@kafka.example.org"),
         users_list: None,
         status_url: Some("https://embargo.example.org/status/STATUS-TOKEN".into()),
+        base_url: Some("https://embargo.example.org".into()),
     }
 }
 

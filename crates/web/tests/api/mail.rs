@@ -40,6 +40,7 @@ async fn attachments_download_for_the_team_only_and_delivery_shows() {
             team: Email::parse("security@alpha.example.org").expect("email"),
             users_list: None,
             status_url: None,
+            base_url: None,
         };
         let change = hold(
             &report,

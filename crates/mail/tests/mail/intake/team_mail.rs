@@ -35,6 +35,7 @@ fn contacts() -> Contacts {
         team: embargo_domain::ids::Email::parse(KAFKA).unwrap(),
         users_list: None,
         status_url: None,
+        base_url: None,
     }
 }
 
