@@ -5,6 +5,7 @@
 //! all ask the same questions and get the same answers.
 
 pub mod access;
+pub mod advisory;
 pub mod blind;
 pub mod calendar;
 pub mod clocks;

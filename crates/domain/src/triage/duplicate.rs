@@ -13,8 +13,6 @@
 //! and the id marks) so that candidates are found by an index lookup, not by reading
 //! every report; [`find_duplicate`] then compares the full fingerprints.
 
-use std::collections::BTreeSet;
-
 use crate::blind::BlindKey;
 use crate::ids::ReportId;
 
@@ -189,39 +187,15 @@ pub fn find_duplicate(new: &Fingerprint, candidates: &[Candidate]) -> Option<(Re
     })
 }
 
-/// The CVE and GHSA ids a text names, upper-cased, without repeats, in order.
+/// The CVE and GHSA ids a report names (title first), canonical, without repeats.
 fn ids_named(title: &str, text: &str) -> Vec<String> {
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for word in [title, text]
-        .into_iter()
-        .flat_map(|t| t.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')))
-    {
-        let upper = word.trim_matches('-').to_ascii_uppercase();
-        if (is_cve(&upper) || is_ghsa(&upper)) && seen.insert(upper.clone()) {
-            out.push(upper);
+    let mut ids = crate::advisory::ids_in(title);
+    for id in crate::advisory::ids_in(text) {
+        if !ids.contains(&id) {
+            ids.push(id);
         }
     }
-    out
-}
-
-fn is_cve(s: &str) -> bool {
-    let mut parts = s.split('-');
-    matches!(
-        (parts.next(), parts.next(), parts.next(), parts.next()),
-        (Some("CVE"), Some(y), Some(n), None)
-            if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit())
-                && n.len() >= 4 && n.len() <= 19 && n.bytes().all(|b| b.is_ascii_digit())
-    )
-}
-
-fn is_ghsa(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 4
-        && parts[0] == "GHSA"
-        && parts[1..]
-            .iter()
-            .all(|p| p.len() == 4 && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    ids
 }
 
 /// The MinHash signature of the text's shingles, or nothing for a short text. Words

@@ -199,14 +199,14 @@ impl Statement {
     /// and a package URL that parses. Returns the statement normalised (ids upper-cased
     /// where they are CVE/GHSA ids, text trimmed).
     pub fn validate(mut self) -> Result<Self, DomainError> {
-        self.vulnerability = normalise_id(&crate::text::required_line(
+        self.vulnerability = crate::advisory::canonical(&crate::text::required_line(
             "vulnerability",
             &self.vulnerability,
         )?);
         self.aliases = self
             .aliases
             .iter()
-            .map(|a| normalise_id(a.trim()))
+            .map(|a| crate::advisory::canonical(a.trim()))
             .filter(|a| !a.is_empty())
             .collect();
         for field in [
@@ -272,19 +272,6 @@ impl CheckedPurl for packageurl::PackageUrl<'_> {
         s.parse::<packageurl::PackageUrl>()
             .map(|_| ())
             .map_err(|e| DomainError::invalid("purl", format!("{s:?} is not a package URL: {e}")))
-    }
-}
-
-/// CVE and GHSA ids in their canonical case (`cve-2022-1` is `CVE-2022-1`; a GHSA id's
-/// prefix upper, its body lower); any other id as given.
-fn normalise_id(id: &str) -> String {
-    let upper = id.to_ascii_uppercase();
-    if upper.starts_with("CVE-") {
-        upper
-    } else if upper.starts_with("GHSA-") {
-        format!("GHSA-{}", id[5..].to_ascii_lowercase())
-    } else {
-        id.to_string()
     }
 }
 

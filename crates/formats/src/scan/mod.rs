@@ -337,38 +337,7 @@ pub(crate) fn file_name(path: &str) -> &str {
 /// The first CVE or GHSA id in `text` (`[HIGH] CVE-2020-1234`, `CVE-2021-1-libc6`), as
 /// written.
 pub(crate) fn find_advisory_id(text: &str) -> Option<&str> {
-    let bytes = text.as_bytes();
-    text.char_indices().find_map(|(i, _)| {
-        if i > 0 && bytes[i - 1].is_ascii_alphanumeric() {
-            return None;
-        }
-        let rest = &text[i..];
-        let len = cve_len(rest).or_else(|| ghsa_len(rest))?;
-        Some(&rest[..len])
-    })
-}
-
-/// `CVE-YYYY-NNNN…`: the length of the id at the start of `s`.
-fn cve_len(s: &str) -> Option<usize> {
-    let b = s.as_bytes();
-    if b.len() < 13 || !b[..4].eq_ignore_ascii_case(b"CVE-") {
-        return None;
-    }
-    let year = b[4..8].iter().all(u8::is_ascii_digit) && b[8] == b'-';
-    let digits = b[9..].iter().take_while(|c| c.is_ascii_digit()).count();
-    (year && digits >= 4).then_some(9 + digits)
-}
-
-/// `GHSA-xxxx-xxxx-xxxx`: the length of the id at the start of `s`.
-fn ghsa_len(s: &str) -> Option<usize> {
-    let b = s.as_bytes();
-    if b.len() < 19 || !b[..5].eq_ignore_ascii_case(b"GHSA-") {
-        return None;
-    }
-    let groups = b[5..19].chunks(5).all(|g| {
-        g[..4].iter().all(u8::is_ascii_alphanumeric) && g.get(4).is_none_or(|&c| c == b'-')
-    });
-    groups.then_some(19)
+    embargo_domain::advisory::find_ids(text).next()
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 
 use std::collections::HashSet;
 
+use embargo_domain::advisory::ids_in;
 use embargo_domain::vex::matching::split_archive_name;
 
 use super::{Finding, FoundComponent};
@@ -103,45 +104,6 @@ fn tokens(line: &str) -> Vec<&str> {
         })
         .filter(|t| !t.is_empty())
         .collect()
-}
-
-/// The CVE and GHSA ids a line names, wherever they stand (in a URL too).
-fn ids_in(line: &str) -> Vec<String> {
-    let upper = line.to_ascii_uppercase();
-    let mut out = Vec::new();
-    for prefix in ["CVE-", "GHSA-"] {
-        let mut from = 0;
-        while let Some(at) = upper[from..].find(prefix) {
-            let start = from + at;
-            let end = upper[start..]
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-                .map_or(upper.len(), |e| start + e);
-            let id = &upper[start..end];
-            if valid_id(id) && !out.iter().any(|o: &String| o.eq_ignore_ascii_case(id)) {
-                out.push(if prefix == "GHSA-" {
-                    format!("GHSA-{}", id[5..].to_ascii_lowercase())
-                } else {
-                    id.to_string()
-                });
-            }
-            from = end.max(start + prefix.len());
-        }
-    }
-    out
-}
-
-fn valid_id(id: &str) -> bool {
-    let parts: Vec<&str> = id.split('-').collect();
-    match parts.as_slice() {
-        ["CVE", year, n] => {
-            year.len() == 4
-                && year.bytes().all(|b| b.is_ascii_digit())
-                && n.len() >= 4
-                && n.bytes().all(|b| b.is_ascii_digit())
-        }
-        ["GHSA", a, b, c] => [a, b, c].iter().all(|p| p.len() == 4),
-        _ => false,
-    }
 }
 
 /// A component named after a label (`Package │ minimist`).

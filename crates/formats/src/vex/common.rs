@@ -116,16 +116,7 @@ pub fn purl_version(s: &str) -> Option<String> {
 
 /// `CVE-YYYY-NNNN…` as CSAF's `cve` field takes it.
 pub fn is_cve(id: &str) -> bool {
-    let Some(rest) = id.strip_prefix("CVE-") else {
-        return false;
-    };
-    let mut parts = rest.splitn(2, '-');
-    let year = parts.next().unwrap_or_default();
-    let number = parts.next().unwrap_or_default();
-    year.len() == 4
-        && number.len() >= 4
-        && year.bytes().all(|b| b.is_ascii_digit())
-        && number.bytes().all(|b| b.is_ascii_digit())
+    id.starts_with("CVE-") && embargo_domain::advisory::is_cve(id)
 }
 
 /// Who publishes an advisory id, and where it is read: (source name, URL).

@@ -138,18 +138,8 @@ impl Shape {
 fn advisory_id(t: &str) -> Option<&str> {
     let mut parts = t.split('-');
     let prefix = parts.next()?;
-    let ok = if prefix.eq_ignore_ascii_case("cve") {
-        let year = parts.next()?;
-        let number = parts.next()?;
-        year.len() == 4
-            && year.bytes().all(|b| b.is_ascii_digit())
-            && (4..=19).contains(&number.len())
-            && number.bytes().all(|b| b.is_ascii_digit())
-    } else if prefix.eq_ignore_ascii_case("ghsa") {
-        let groups: [Option<&str>; 3] = [parts.next(), parts.next(), parts.next()];
-        groups.iter().all(|g| {
-            g.is_some_and(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_alphanumeric()))
-        })
+    let ok = if prefix.eq_ignore_ascii_case("cve") || prefix.eq_ignore_ascii_case("ghsa") {
+        crate::advisory::id_at(t) == Some(t.len())
     } else if ["snyk", "pysec", "go", "rustsec", "osv"]
         .iter()
         .any(|p| prefix.eq_ignore_ascii_case(p))
