@@ -9,13 +9,15 @@
 //! lists show), [`held`] (held mail), [`senders`] (sender rules), [`statements`]
 //! (dependency statements, VEX), [`accounts`] (members, sign-in, credentials),
 //! [`public`] (what anyone may read), [`mail_intake`] (what a message becomes),
-//! [`triage`] (suggestions at intake and the team's decisions on them),
+//! [`triage`] (suggestions at intake and the team's decisions on them), [`owner`]
+//! (who has taken a report), [`dashboard`] (the dashboard's page in one call),
 //! [`settings`] and the ports ([`CveProgram`], [`mail_intake::MailReader`]).
 
 pub mod accounts;
 pub mod admin;
 pub mod clocks;
 mod cve_program;
+pub mod dashboard;
 pub mod error;
 pub mod held;
 pub mod intake;
@@ -23,14 +25,17 @@ pub mod listing;
 pub mod mail_intake;
 mod mail_route;
 pub mod outbox;
+pub mod owner;
 pub mod password;
 pub mod public;
 pub mod publication;
 pub mod records;
 pub mod reports;
+pub mod search;
 pub mod senders;
 pub mod settings;
 pub mod statements;
+pub mod statistics;
 mod transition_request;
 pub mod triage;
 
@@ -39,8 +44,10 @@ use std::sync::Arc;
 use embargo_store::Store;
 
 pub use cve_program::CveProgram;
+pub use dashboard::Dashboard;
 pub use error::{Error, Result};
-pub use listing::ListQuery;
+pub use listing::{ListCounts, ListPage, ListQuery};
+pub use owner::OwnerRequest;
 pub use settings::Settings;
 pub use transition_request::TransitionRequest;
 pub use triage::{BulkConfirm, TriageRequest};

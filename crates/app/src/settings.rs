@@ -49,6 +49,7 @@ impl Settings {
             users_list: project.and_then(|p| p.users_list.clone()),
             status_url,
             base_url: Some(self.base_url.trim_end_matches('/').to_string()),
+            owner: None,
         }
     }
 

@@ -120,6 +120,7 @@ mod tests {
             merged_into: None,
             split_from: None,
             triage: None,
+            owner: None,
             version: 1,
         }
     }

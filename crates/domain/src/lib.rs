@@ -17,8 +17,10 @@ pub mod mail;
 pub mod policy;
 pub mod record;
 pub mod report;
+pub mod search;
 pub mod senders;
 pub mod state;
+pub mod stats;
 pub mod text;
 pub mod token;
 pub mod triage;
@@ -110,7 +112,7 @@ mod tests {
         for v in NoticeKind::ALL {
             assert_eq!(serde_name(v), v.as_str());
         }
-        assert_eq!(NoticeKind::ALL.len(), 20);
+        assert_eq!(NoticeKind::ALL.len(), 24);
         for v in TriageClass::ALL {
             assert_eq!(
                 (

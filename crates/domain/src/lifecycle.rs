@@ -38,6 +38,7 @@ mod cve;
 mod disclosure;
 mod intake;
 mod noise;
+mod owner;
 mod record;
 mod steps;
 mod thread;
@@ -69,6 +70,9 @@ pub struct Contacts {
     /// The installation's public URL, without a trailing slash: the team's mails link
     /// to the report's page under it.
     pub base_url: Option<String>,
+    /// The report's owner's address, when the caller looked it up: the deadline
+    /// reminders go to them first (docs/process.md#owners).
+    pub owner: Option<Email>,
 }
 
 impl Contacts {
@@ -143,6 +147,10 @@ pub enum Command {
     DismissTriage,
     /// Opens a report closed as noise again.
     Reopen,
+    /// Gives the report to `owner` (the actor themselves to take it), or releases it.
+    SetOwner {
+        owner: Option<crate::access::Member>,
+    },
     /// Moves the CVE record to another state (see `record::RecordState` for who may do what).
     /// `problems` are the caller's validation findings (the CVE JSON 5 lint, which the
     /// domain cannot run itself); any of them keeps the record in DRAFT.
@@ -247,6 +255,7 @@ pub fn decide(
         Command::ConfirmTriage { class, findings } => noise::confirm(&d, class, findings),
         Command::DismissTriage => noise::dismiss(&d),
         Command::Reopen => noise::reopen(&d),
+        Command::SetOwner { owner } => owner::set(&d, owner.as_ref()),
         Command::Reply { body } => thread::reply(&d, &body),
         Command::Note { body } => thread::note(&d, &body),
         Command::ReporterReply { body } => thread::reporter_reply(&d, &body),

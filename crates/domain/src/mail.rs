@@ -254,6 +254,7 @@ mod tests {
             users_list: None,
             status_url: None,
             base_url: None,
+            owner: None,
         }
     }
 

@@ -16,6 +16,10 @@ pub struct Policy {
     pub discuss_hours: u32,
     /// Calendar days from acceptance to announcement (Dapr: 30).
     pub announce_days: u32,
+    /// Calendar days the reporter may stay silent after a team reply before being
+    /// reminded once; as many again and the team is told (docs/clocks.md).
+    #[serde(default = "default_reporter_silent_days")]
+    pub reporter_silent_days: u32,
     /// IANA time zone in which working days are counted.
     pub time_zone: String,
     /// Days off besides weekends.
@@ -33,6 +37,7 @@ impl Default for Policy {
             acknowledge_working_days: 3,
             discuss_hours: 24,
             announce_days: 30,
+            reporter_silent_days: default_reporter_silent_days(),
             time_zone: "UTC".into(),
             holidays: Vec::new(),
             // The ASF's known non-issues (docs/process.md#non-issues-and-usage-questions).
@@ -55,6 +60,7 @@ pub struct PolicyOverrides {
     pub acknowledge_working_days: Option<u32>,
     pub discuss_hours: Option<u32>,
     pub announce_days: Option<u32>,
+    pub reporter_silent_days: Option<u32>,
     pub time_zone: Option<String>,
     #[serde(default)]
     pub holidays: Vec<Date>,
@@ -76,6 +82,7 @@ impl PolicyOverrides {
         )?;
         check_range("discuss_hours", self.discuss_hours, 1, 24 * 30)?;
         check_range("announce_days", self.announce_days, 1, 365)?;
+        check_range("reporter_silent_days", self.reporter_silent_days, 1, 180)?;
         if let Some(tz) = &self.time_zone {
             Calendar::new(tz, &[])?;
         }
@@ -98,6 +105,9 @@ impl PolicyOverrides {
         }
         if let Some(v) = self.announce_days {
             p.announce_days = v;
+        }
+        if let Some(v) = self.reporter_silent_days {
+            p.reporter_silent_days = v;
         }
         if let Some(v) = &self.time_zone {
             p.time_zone = v.clone();
@@ -126,6 +136,10 @@ impl Policy {
     pub fn calendar(&self) -> Result<Calendar, DomainError> {
         Calendar::new(&self.time_zone, &self.holidays)
     }
+}
+
+fn default_reporter_silent_days() -> u32 {
+    14
 }
 
 fn check_range(field: &'static str, v: Option<u32>, min: u32, max: u32) -> Result<(), DomainError> {

@@ -106,6 +106,10 @@ pub struct Report {
     /// stored before triage existed have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub triage: Option<crate::triage::Triage>,
+    /// The team member who has taken the report (or was assigned it): reminders go to
+    /// them first, and the dashboard's "Mine" lists it (docs/process.md#owners).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<UserId>,
     /// Bumped by every change; a change made against a stale version is refused.
     pub version: i64,
 }
@@ -285,6 +289,14 @@ pub enum NoticeKind {
     AnswerInsufficientDetail,
     AnswerNotSecurity,
     AnswerDuplicate,
+    /// A clock's reminder to a team (docs/clocks.md): a deadline is near.
+    DeadlineReminder,
+    /// A clock's escalation: a deadline passed.
+    DeadlineOverdue,
+    /// The one polite reminder to a reporter who has not answered the team.
+    ReporterSilent,
+    /// To the team: the reporter stayed silent after that reminder.
+    ReporterSilentTeam,
 }
 
 impl NoticeKind {
@@ -312,6 +324,10 @@ impl NoticeKind {
                 | Self::Announcement
                 | Self::Merged
                 | Self::Split
+                | Self::DeadlineReminder
+                | Self::DeadlineOverdue
+                | Self::ReporterSilent
+                | Self::ReporterSilentTeam
         )
     }
 
@@ -338,6 +354,17 @@ impl NoticeKind {
             | Self::AnswerInsufficientDetail
             | Self::AnswerNotSecurity
             | Self::AnswerDuplicate => &["message", "users_list", "known_non_issues", "status_url"],
+            Self::DeadlineReminder | Self::DeadlineOverdue => &[
+                "deadline",
+                "deadline_words",
+                "due_local",
+                "due_utc",
+                "time_zone",
+                "state",
+                "report_url",
+            ],
+            Self::ReporterSilent => &["asked_local", "asked_utc", "days"],
+            Self::ReporterSilentTeam => &["asked_local", "asked_utc", "days", "report_url"],
         }
     }
 }

@@ -5,6 +5,7 @@
 //! sealed at rest with the data key (see [`seal`]); what stays in clear is what the
 //! dashboard must sort and filter on: ids, states, times, project ids.
 
+mod clocks;
 mod cve_records;
 mod error;
 mod held;
@@ -15,11 +16,13 @@ pub mod seal;
 mod senders;
 mod sql;
 mod statements;
+mod timeline;
 // Other crates' tests and benchmarks turn it on in their dev-dependencies; a release
 // build carries no test database code.
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
+pub use clocks::{ClockRow, Clocks, LateClock, MAX_CLOCKS_READ};
 pub use cve_records::{CveImportOutcome, CveRecords, StoredCveRecord};
 pub use error::StoreError;
 pub use held::{
@@ -42,6 +45,7 @@ pub use statements::{
     ImportOutcome, ImportedRules, MAX_STATEMENTS_PER_PROJECT, StatementAuthor, StatementChange,
     StatementRecord, StatementVersion, Statements, StoredRules, subject_key,
 };
+pub use timeline::{MAX_TIMELINE_PROJECTS, MAX_TIMELINE_ROWS, OpenNow, Timeline, TimelineRows};
 
 use async_trait::async_trait;
 use embargo_domain::ids::{CveId, Email, ProjectId, ProjectSlug, ReportId, UserId};
@@ -97,6 +101,9 @@ pub trait Reports: Send + Sync {
     /// Stores a new report (from `lifecycle::receive`) with its status-link digest,
     /// messages, mails and audit entry, all in one transaction.
     async fn create_report(&self, change: &Change, status_token: &TokenDigest) -> Result<Report>;
+    /// Stores many new reports in one transaction, all or none: the bulk loader of
+    /// benchmarks and imports (one commit for the batch instead of one per report).
+    async fn create_reports(&self, batch: &[(Change, TokenDigest)]) -> Result<usize>;
     async fn report(&self, id: &ReportId) -> Result<Option<Report>>;
     async fn report_by_status_token(&self, digest: &TokenDigest) -> Result<Option<Report>>;
     /// Applies a decided change atomically: the report (only if still at
@@ -117,6 +124,12 @@ pub trait Reports: Send + Sync {
         status_token: &TokenDigest,
     ) -> Result<(Report, Report)>;
     async fn list_reports(&self, filter: &ReportFilter) -> Result<Vec<ReportSummary>>;
+    /// Indexes for search the next `batch` reports stored before the search index
+    /// existed, in one transaction; how many it looked at, 0 once all are
+    /// (docs/search.md#reports-stored-before-the-index).
+    async fn backfill_search(&self, batch: u32) -> Result<u64>;
+    /// How many reports match `filter`, counting no further than `COUNT_CAP`.
+    async fn count_reports(&self, filter: &ReportFilter) -> Result<i64>;
     async fn messages(&self, id: &ReportId) -> Result<Vec<Message>>;
     async fn audit_log(&self, id: &ReportId) -> Result<Vec<AuditEntry>>;
     async fn outbox_for_report(&self, id: &ReportId) -> Result<Vec<OutboxEntry>>;
@@ -176,6 +189,8 @@ pub trait Store:
     + Records
     + CveRecords
     + Statements
+    + Clocks
+    + Timeline
 {
 }
 impl<
@@ -190,7 +205,9 @@ impl<
         + SenderRules
         + Records
         + CveRecords
-        + Statements,
+        + Statements
+        + Clocks
+        + Timeline,
 > Store for T
 {
 }

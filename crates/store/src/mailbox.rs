@@ -233,7 +233,7 @@ fn headers_aad(message_id: &str) -> String {
 fn raw_aad(message_id: &str) -> String {
     format!("mail-raw:{message_id}")
 }
-fn attachment_name_aad(report: &str, sha256: &str) -> String {
+pub(crate) fn attachment_name_aad(report: &str, sha256: &str) -> String {
     format!("attachment-name:{report}:{sha256}")
 }
 fn attachment_aad(report: &str, sha256: &str) -> String {
@@ -314,6 +314,8 @@ impl SqlStore {
             .execute(&mut **tx)
             .await?;
         }
+        let names: Vec<&str> = mail.attachments.iter().map(|a| a.name.as_str()).collect();
+        self.index_attachment_names(tx, report, &names).await?;
         Ok(())
     }
 

@@ -130,43 +130,117 @@ pub struct ReportFilter {
     pub after: Option<ListCursor>,
     /// Only reports whose next deadline is before this time (overdue at it).
     pub due_before: Option<jiff::Timestamp>,
+    /// Only reports of this owner, or (`Nobody`) those nobody has taken.
+    pub owner: Option<OwnerFilter>,
+    /// Only reports received at or after this time.
+    pub received_from: Option<jiff::Timestamp>,
+    /// Only reports received before this time.
+    pub received_before: Option<jiff::Timestamp>,
+    /// Only reports with (`true`) or without (`false`) a CVE id.
+    pub cve_assigned: Option<bool>,
+    /// Only reports holding every term of this search (docs/search.md).
+    pub search: Option<embargo_domain::search::Query>,
+    pub order: ListOrder,
     pub limit: u32,
     pub offset: u32,
 }
 
-/// Where a page of a report list starts: just after this row, in the list's order
-/// (soonest deadline, newest, id). Passed between pages as [`ListCursor::encode`].
+/// The most a report count reads; past it the count says "at least this many".
+pub const COUNT_CAP: i64 = 1000;
+
+/// Whose reports a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerFilter {
+    User(embargo_domain::ids::UserId),
+    Nobody,
+}
+
+/// The order of a report list; each has its own index and its own cursors.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ListOrder {
+    /// Soonest next deadline first (none last), then newest, then id.
+    #[default]
+    Deadline,
+    /// Newest first, then id.
+    Received,
+    /// Most recently changed first, then id.
+    Updated,
+}
+
+impl ListOrder {
+    /// `deadline`, `received` or `updated`, as the doors name it.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "" | "deadline" => Some(Self::Deadline),
+            "received" => Some(Self::Received),
+            "updated" => Some(Self::Updated),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deadline => "deadline",
+            Self::Received => "received",
+            Self::Updated => "updated",
+        }
+    }
+}
+
+/// Where a page of a report list starts: just after this row, in the list's order.
+/// Passed between pages as [`ListCursor::encode`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListCursor {
-    /// The row's next deadline in microseconds, or `i64::MAX` for none.
-    pub due_key: i64,
+    pub order: ListOrder,
+    /// The row's sort key in microseconds: its next deadline (`i64::MAX` for none),
+    /// received or updated time, as the order says.
+    pub key: i64,
+    /// The tie-break of the deadline order (newest first); the key otherwise.
     pub received_at: i64,
     pub id: ReportId,
 }
 
 impl ListCursor {
-    /// The cursor of the page after `row`.
-    pub fn after(row: &ReportSummary) -> Self {
+    /// The cursor of the page after `row` in a list of `order`.
+    pub fn after(row: &ReportSummary, order: ListOrder) -> Self {
+        let received_at = row.received_at.as_microsecond();
+        let key = match order {
+            ListOrder::Deadline => row.next_due.map_or(i64::MAX, |t| t.as_microsecond()),
+            ListOrder::Received => received_at,
+            ListOrder::Updated => row.updated_at.as_microsecond(),
+        };
         Self {
-            due_key: row.next_due.map_or(i64::MAX, |t| t.as_microsecond()),
-            received_at: row.received_at.as_microsecond(),
+            order,
+            key,
+            received_at,
             id: row.id.clone(),
         }
     }
 
-    /// `DUE.RECEIVED.ID`: opaque to callers, readable back by [`ListCursor::decode`].
+    /// `DUE.RECEIVED.ID` for the deadline order, `r.RECEIVED.ID` and `u.UPDATED.ID` for
+    /// the others: opaque to callers, readable back by [`ListCursor::decode`].
     pub fn encode(&self) -> String {
-        format!("{}.{}.{}", self.due_key, self.received_at, self.id)
+        match self.order {
+            ListOrder::Deadline => format!("{}.{}.{}", self.key, self.received_at, self.id),
+            ListOrder::Received => format!("r.{}.{}", self.key, self.id),
+            ListOrder::Updated => format!("u.{}.{}", self.key, self.id),
+        }
     }
 
     /// `None` for anything [`ListCursor::encode`] did not write.
     pub fn decode(s: &str) -> Option<Self> {
         let mut parts = s.trim().splitn(3, '.');
-        let due_key = parts.next()?.parse().ok()?;
-        let received_at = parts.next()?.parse().ok()?;
+        let first = parts.next()?;
+        let second: i64 = parts.next()?.parse().ok()?;
         let id = ReportId::parse(parts.next()?).ok()?;
+        let (order, key, received_at) = match first {
+            "r" => (ListOrder::Received, second, second),
+            "u" => (ListOrder::Updated, second, second),
+            due => (ListOrder::Deadline, due.parse().ok()?, second),
+        };
         Some(Self {
-            due_key,
+            order,
+            key,
             received_at,
             id,
         })
@@ -185,6 +259,17 @@ pub struct ReportSummary {
     pub cve: Option<CveId>,
     /// The triage suggestion's class and status (none for reports stored before triage).
     pub triage: Option<TriageMark>,
+    /// The member who owns it.
+    pub owner: Option<OwnerRef>,
+    pub updated_at: Timestamp,
+}
+
+/// Who owns a report, as a list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OwnerRef {
+    pub id: embargo_domain::ids::UserId,
+    pub email: String,
+    pub name: String,
 }
 
 /// What a list shows of a report's triage: read from clear columns, no content opened.

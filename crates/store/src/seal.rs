@@ -35,6 +35,9 @@ pub struct Sealer {
     /// Keyed hashes (blind marks), with a key derived from the data key so that the
     /// cipher's key is never used for anything else.
     blind: BlindKey,
+    /// The search index's key (docs/search.md), derived apart from the blind-mark key
+    /// so that search marks and duplicate marks never match.
+    search: BlindKey,
 }
 
 impl fmt::Debug for Sealer {
@@ -50,9 +53,14 @@ impl Sealer {
         derive.update(b"embargo blind-mark key v1\0");
         derive.update(key);
         let blind: [u8; KEY_LEN] = derive.finalize().into();
+        let mut derive = Sha256::new();
+        derive.update(b"embargo search key v1\0");
+        derive.update(key);
+        let search: [u8; KEY_LEN] = derive.finalize().into();
         Self {
             cipher: XChaCha20Poly1305::new(Key::from_slice(key)),
             blind: BlindKey::new(&blind),
+            search: BlindKey::new(&search),
         }
     }
 
@@ -117,6 +125,11 @@ impl Sealer {
     /// The key of this installation's blind marks (duplicate detection, sender rules).
     pub fn blind_key(&self) -> &BlindKey {
         &self.blind
+    }
+
+    /// The key of the search index's term marks.
+    pub fn search_key(&self) -> &BlindKey {
+        &self.search
     }
 
     /// Seals `plaintext` for the row named by `aad`.

@@ -45,6 +45,24 @@ impl TestDb {
     pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
         self.dir.as_ref().map(|d| d.path().join("embargo.db"))
     }
+
+    /// The database's size on disk in bytes (SQLite: the file and its write-ahead log;
+    /// PostgreSQL: `pg_database_size`), for benchmarks' figures.
+    pub async fn size_bytes(&self) -> Option<u64> {
+        if let Some(path) = self.sqlite_path() {
+            let wal = path.with_extension("db-wal");
+            let len = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
+            return Some(len(&path) + len(&wal));
+        }
+        let (server, name) = self.postgres.as_ref()?;
+        let mut conn = AnyConnection::connect(server).await.ok()?;
+        let size: i64 = sqlx::query_scalar(&format!("SELECT pg_database_size('{name}')"))
+            .fetch_one(&mut conn)
+            .await
+            .ok()?;
+        let _ = conn.close().await;
+        u64::try_from(size).ok()
+    }
 }
 
 impl Drop for TestDb {

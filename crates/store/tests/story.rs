@@ -107,6 +107,7 @@ async fn world(store: SqlStore) -> World {
             users_list: None,
             status_url: Some("https://embargo.example.org/status/x".into()),
             base_url: None,
+            owner: None,
         },
     }
 }
@@ -200,13 +201,8 @@ fn accept() -> Command {
 fn all(projects: Option<Vec<embargo_domain::ids::ProjectId>>) -> ReportFilter {
     ReportFilter {
         projects,
-        state: None,
-        include_closed: false,
-        triage: None,
-        after: None,
-        due_before: None,
         limit: 50,
-        offset: 0,
+        ..ReportFilter::default()
     }
 }
 
@@ -739,6 +735,7 @@ async fn a_report_from_receipt_to_announcement() {
             .list_reports(&ReportFilter {
                 include_closed: true,
                 triage: None,
+                owner: None,
                 after: None,
                 due_before: None,
                 ..all(None)
@@ -867,7 +864,10 @@ async fn the_dashboard_is_ordered_by_next_deadline_then_newest() {
                 .await
                 .unwrap();
             let Some(last) = rows.last() else { break };
-            after = Some(embargo_store::ListCursor::after(last));
+            after = Some(embargo_store::ListCursor::after(
+                last,
+                embargo_store::ListOrder::Deadline,
+            ));
             let encoded = after.as_ref().unwrap().encode();
             assert_eq!(embargo_store::ListCursor::decode(&encoded), after);
             walked.extend(rows.into_iter().map(|r| r.id));
@@ -878,6 +878,7 @@ async fn the_dashboard_is_ordered_by_next_deadline_then_newest() {
             &ReportFilter {
                 include_closed: true,
                 triage: None,
+                owner: None,
                 after: None,
                 due_before: None,
                 limit: 0,
@@ -1347,7 +1348,10 @@ async fn a_list_over_several_projects_merges_their_slices_in_order() {
                 .await
                 .unwrap();
             let Some(last) = rows.last() else { break };
-            after = Some(embargo_store::ListCursor::after(last));
+            after = Some(embargo_store::ListCursor::after(
+                last,
+                embargo_store::ListOrder::Deadline,
+            ));
             by_cursor.extend(rows.into_iter().map(|r| r.id));
         }
         assert_eq!(by_cursor, of_two, "{backend}");

@@ -46,7 +46,13 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}/route", post(api::reports::route))
         .route("/reports/{id}/merge", post(api::reports::merge))
         .route("/reports/{id}/split", post(api::reports::split))
+        .route("/reports/{id}/clocks", get(api::clocks::show))
+        .route("/reports/{id}/exploited", post(api::clocks::exploited))
+        .route("/reports/{id}/cra/{stage}", get(api::clocks::draft))
+        .route("/reports/{id}/cra/{stage}/done", post(api::clocks::done))
+        .route("/overdue", get(api::clocks::overdue))
         .route("/reports/{id}/triage", post(api::triage::decide))
+        .route("/reports/{id}/owner", post(api::owner::set))
         .route("/triage/confirm", post(api::triage::confirm_many))
         .route("/held", get(api::held::list))
         .route("/held/discard", post(api::held::discard))
@@ -76,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/status/{token}", get(api::status::show))
         .route("/status/{token}/messages", post(api::status::reply))
+        .route("/statistics", get(api::statistics::show))
         .route("/advisories", get(api::advisories::list))
         .route("/openapi.json", get(api::openapi::document))
         // Bearer tokens only: a session cookie is no credential here, by construction
@@ -149,6 +156,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/senders/{id}/lift", post(team::senders::lift))
         .route("/statements", get(team::statements::index))
+        .route("/statistics", get(team::statistics::page))
+        .route("/statistics.csv", get(team::statistics::csv))
         .route(
             "/projects/{slug}/statements",
             get(team::statements::page).post(team::statements::add),
@@ -186,6 +195,11 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}/merge", post(team::actions::merge))
         .route("/reports/{id}/split", post(team::actions::split))
         .route("/reports/{id}/triage", post(team::actions::triage))
+        .route("/reports/{id}/owner", post(team::actions::owner))
+        .route("/reports/{id}/exploited", post(team::clocks::exploited))
+        .route("/reports/{id}/cra/{stage}", get(team::clocks::draft_text))
+        .route("/reports/{id}/cra/{stage}/done", post(team::clocks::done))
+        .route("/overdue", get(team::overdue::page))
         .route("/dashboard/triage", post(team::dashboard::confirm_many))
         .route(
             "/reports/{id}/attachments/{n}",

@@ -1,6 +1,8 @@
 //! What reports look like to callers: the JSON of `/api/v1` and the small helpers the
 //! HTML pages share. Built only from what the caller's access level allows.
 
+pub mod clock;
+
 use embargo_app::model::ReportSummary;
 use embargo_domain::ids::CveId;
 use embargo_domain::record::{CnaRecord, RecordState};
@@ -60,6 +62,17 @@ pub struct SummaryJson {
     pub cve: Option<CveId>,
     /// The triage suggestion's class and status, without its reasons.
     pub triage: Option<TriageMarkJson>,
+    /// The team member who has taken the report.
+    pub owner: Option<OwnerJson>,
+    pub updated_at: Timestamp,
+}
+
+/// A report's owner: a member of the team handling it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Owner)]
+pub struct OwnerJson {
+    pub email: String,
+    pub name: String,
 }
 
 /// A list row's triage.
@@ -88,6 +101,11 @@ impl SummaryJson {
                 class: t.class,
                 status: t.status,
             }),
+            owner: s.owner.as_ref().map(|o| OwnerJson {
+                email: o.email.clone(),
+                name: o.name.clone(),
+            }),
+            updated_at: s.updated_at,
         }
     }
 }
@@ -131,6 +149,9 @@ pub struct TeamViewJson {
     /// The triage suggestion and the team's decision on it (`null` for reports stored
     /// before triage existed).
     pub triage: Option<Triage>,
+    /// The team member who has taken the report (set by the caller, who can look
+    /// members up).
+    pub owner: Option<OwnerJson>,
     pub messages: Vec<MessageJson>,
     pub audit: Vec<AuditEntry>,
     pub version: i64,
@@ -167,6 +188,7 @@ impl TeamViewJson {
             merged_into: r.merged_into.as_ref().map(ToString::to_string),
             split_from: r.split_from.as_ref().map(ToString::to_string),
             triage: r.triage.clone(),
+            owner: None,
             messages: messages.iter().map(MessageJson::from).collect(),
             audit,
             version: r.version,
@@ -313,7 +335,8 @@ pub fn record_problem(r: &Report) -> Option<String> {
     }
 }
 
-/// A time as pages show it.
+/// A time as pages show it, in UTC (public pages, and the `title` of a team page's
+/// [`clock::Moment`], which shows the project's local time).
 pub fn when(t: Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }

@@ -267,6 +267,7 @@ pub fn split(
         merged_into: None,
         split_from: Some(report.id.clone()),
         triage: None,
+        owner: None,
         version: 0,
     };
     let mut created_change = Change::new(

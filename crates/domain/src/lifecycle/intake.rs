@@ -109,6 +109,7 @@ fn received_report(
         merged_into: None,
         split_from: None,
         triage: None,
+        owner: None,
         version: 0,
     })
 }

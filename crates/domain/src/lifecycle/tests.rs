@@ -10,6 +10,8 @@ use crate::state::ReportState;
 mod steps;
 // Triage decisions: closing as noise, dismissing, reopening.
 mod noise;
+// Taking, assigning and releasing a report.
+mod owner;
 
 fn now() -> Timestamp {
     "2026-11-19T10:00:00Z".parse().unwrap()
@@ -23,6 +25,7 @@ fn contacts() -> Contacts {
         users_list: None,
         status_url: Some("https://embargo.example.org/status/abc".into()),
         base_url: None,
+        owner: None,
     }
 }
 
@@ -867,6 +870,7 @@ fn with_cve_assigned() -> Report {
 fn the_teams_new_report_notice_links_to_the_report_page() {
     let with_url = Contacts {
         base_url: Some("https://embargo.example.org".into()),
+        owner: None,
         ..contacts()
     };
     let new = Submission {

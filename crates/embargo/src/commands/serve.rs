@@ -22,6 +22,9 @@ pub async fn run(
     let app = crate::wiring::build(&settings, store, true).await?;
     let mut mail_tasks = super::mail::start(&settings, &app).await?;
     mail_tasks.push(tokio::spawn(reminders(app.clone())));
+    // Statistics: timelines of reports stored before they existed (docs/statistics.md).
+    mail_tasks.push(tokio::spawn(app.clone().complete_statistics()));
+    mail_tasks.push(tokio::spawn(index_for_search(app.clone())));
     let state = AppState {
         app,
         config: WebConfig {
@@ -92,5 +95,17 @@ async fn reminders(app: embargo_app::App) {
             Err(e) => tracing::warn!(error = %e, "the reminder pass failed; it runs again later"),
         }
         tokio::time::sleep(REMINDER_PERIOD).await;
+    }
+}
+
+/// Makes the reports stored before the search index existed searchable, in the
+/// background and in batches (docs/search.md); a no-op once done.
+async fn index_for_search(app: embargo_app::App) {
+    match app.index_unindexed_reports().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(reports = n, "reports indexed for search"),
+        Err(e) => {
+            tracing::warn!(error = %e, "indexing reports for search stopped; it resumes at the next start")
+        }
     }
 }

@@ -768,6 +768,7 @@ async fn transition(c: &Client, to: &str, required: &[(&str, &str)], optional: &
             );
         }
     };
+    confirm_irreversible(&form).await;
     for (name, value) in required {
         let field = form
             .find(Locator::Css(&format!("[name=\"{name}\"]")))

@@ -90,7 +90,7 @@ impl Story {
     }
 
     fn cli(&self, args: &[&str]) -> String {
-        run_cli(args, &self.db_args, &self.env, &self.dir)
+        run_embargo(args, &self.db_args, &self.env, &self.dir)
     }
 
     /// A JSON API call; the answer's status and body.
@@ -436,6 +436,7 @@ async fn story(tools: &BrowserTools, backend: Backend) {
     member.refresh().await.unwrap();
     wait_for(&member, "span#state").await;
     let announce = wait_for(&member, r#"form.transition[data-to="announced"]"#).await;
+    confirm_irreversible(&announce).await;
     let button = announce
         .find(Locator::Css("button[type=submit]"))
         .await
@@ -663,6 +664,7 @@ async fn record_move(c: &Client, to: &str, reason: Option<&str>) {
             );
         }
     };
+    confirm_irreversible(&form).await;
     if let Some(reason) = reason {
         type_in(&form, "reason", reason).await;
     }
@@ -750,41 +752,3 @@ async fn fetch_json(s: &Story, path: &str) -> (u16, Value) {
 // Processes, ports, small things
 // ---------------------------------------------------------------------------------------
 
-/// Runs one `embargo` CLI command to its end (bounded), failing the test if it fails;
-/// returns its stdout.
-fn run_cli(args: &[&str], db_args: &[String], env: &[(&str, String)], dir: &Path) -> String {
-    let name = random_hex();
-    let out_log = dir.join(format!("cli-{name}.out"));
-    let err_log = dir.join(format!("cli-{name}.err"));
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_embargo"));
-    cmd.args(args).args(db_args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(File::create(&out_log).unwrap())
-        .stderr(File::create(&err_log).unwrap())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + START;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("embargo {} did not finish within {START:?}", args.join(" "));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let stdout = std::fs::read_to_string(&out_log).unwrap_or_default();
-    let stderr = std::fs::read_to_string(&err_log).unwrap_or_default();
-    assert!(
-        status.success(),
-        "embargo {} failed ({status}):\n{stdout}\n{stderr}",
-        args.join(" ")
-    );
-    stdout
-}

@@ -10,6 +10,7 @@ mod browser;
 mod browser_cna;
 mod cli;
 mod cve_cli;
+mod layout;
 mod mail;
 mod senders_cli;
 mod support;

@@ -395,3 +395,67 @@ where
         }
     }
 }
+
+/// Runs one `embargo` CLI command to its end (bounded), failing the test if it fails;
+/// returns its stdout.
+pub fn run_embargo(
+    args: &[&str],
+    db_args: &[String],
+    env: &[(&str, String)],
+    dir: &Path,
+) -> String {
+    let name = random_hex();
+    let (out_log, err_log) = (
+        dir.join(format!("cli-{name}.out")),
+        dir.join(format!("cli-{name}.err")),
+    );
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_embargo"));
+    cmd.args(args).args(db_args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(File::create(&out_log).unwrap())
+        .stderr(File::create(&err_log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + START;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("embargo {} did not finish within {START:?}", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = std::fs::read_to_string(&out_log).unwrap_or_default();
+    let stderr = std::fs::read_to_string(&err_log).unwrap_or_default();
+    assert!(
+        status.success(),
+        "embargo {} failed ({status}):\n{stdout}\n{stderr}",
+        args.join(" ")
+    );
+    stdout
+}
+
+/// An action that cannot be undone (reject, announce, merge, publish) sits behind its
+/// verb ("Reject…") and wants "I understand this cannot be undone" ticked: a person
+/// opens it and ticks the box. Nothing happens for a form without them.
+pub async fn confirm_irreversible(form: &Element) {
+    if let Ok(summary) = form
+        .find(Locator::XPath("ancestor::details[1]/summary"))
+        .await
+        && !form.is_displayed().await.unwrap()
+    {
+        summary.click().await.unwrap();
+    }
+    if let Ok(b) = form.find(Locator::Css("input.confirm-irreversible")).await
+        && !b.is_selected().await.unwrap()
+    {
+        b.click().await.unwrap();
+    }
+}

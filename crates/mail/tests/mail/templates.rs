@@ -21,6 +21,7 @@ fn contacts() -> Contacts {
         users_list: None,
         status_url: Some("https://embargo.example.org/status/abc".into()),
         base_url: None,
+        owner: None,
     }
 }
 

@@ -39,6 +39,7 @@ fn contacts() -> Contacts {
         users_list: None,
         status_url: Some("https://embargo.example.org/status/STATUS-TOKEN".into()),
         base_url: Some("https://embargo.example.org".into()),
+        owner: None,
     }
 }
 
@@ -250,6 +251,36 @@ fn every_builtin_notice_keeps_its_reviewed_wording() {
         .expect("confirm");
         assert_eq!(c.mails.is_empty(), class == TriageClass::Spam, "{class:?}");
         keep(&c);
+    }
+
+    // The clocks' nudges (docs/clocks.md), with times in the project's zone.
+    {
+        use embargo_domain::clocks::{Deadline, Nudge, Place, nudge, timers};
+        let contacts = contacts();
+        let zone = "Europe/Amsterdam";
+        let place = Place {
+            contacts: &contacts,
+            page: "https://embargo.example.org/reports/EMB-7F3KQ2M9ZC4D",
+            time_zone: zone,
+        };
+        let due: Timestamp = "2026-12-15T10:00:00Z".parse().expect("time");
+        let mut mails = Vec::new();
+        for n in [Nudge::Reminder, Nudge::Escalation] {
+            mails.extend(
+                nudge(&accepted, (Deadline::Announce, due), n, now(), place).map(|(m, _)| m),
+            );
+        }
+        mails.extend(timers::reporter_reminder(&accepted, now(), 14, now(), zone).map(|(m, _)| m));
+        mails.extend(
+            timers::reporter_silent_team(&accepted, now(), 14, now(), place).map(|(m, _)| m),
+        );
+        for mail in &mails {
+            let kind = mail.notice.as_ref().expect("a notice").kind.as_str();
+            by_kind
+                .entry(kind)
+                .or_default()
+                .push(shown(&templates, &accepted, mail));
+        }
     }
 
     let every: Vec<&str> = NoticeKind::ALL.iter().map(|k| k.as_str()).collect();

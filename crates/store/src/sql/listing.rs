@@ -1,38 +1,56 @@
-//! The report lists (dashboard and API): filtered, ordered by next deadline (soonest
-//! first, none last), then newest, then id, and paged by **keyset**: a page starts
+//! The report lists (dashboard and API): filtered, in one of three orders (next
+//! deadline, received, updated; [`ListOrder`]), and paged by **keyset**: a page starts
 //! just after the last row of the one before ([`ListCursor`]), so page 10,000 costs
-//! what the first does (an `OFFSET` reads and drops every row before it).
+//! what the first does (an `OFFSET` reads and drops every row before it). Each order
+//! has its index, per project and over all projects (migrations 0001 and 0017).
 //!
 //! A list over several projects (a member of two projects) reads each project's
-//! slice from its own index, already in order, and merges them: the index on
-//! `(project_id, closed, due_key, received_at)` serves one project at a time, so a
-//! single `project_id IN (…)` query would sort every row of those projects.
+//! slice from its own index, already in order, and merges them: an index that starts
+//! with `project_id` serves one project at a time, so a single `project_id IN (…)`
+//! query would sort every row of those projects.
+//!
+//! Counts (the dashboard's "overdue", "to acknowledge", "mine") are capped
+//! ([`COUNT_CAP`]): a number past it tells a team nothing more, and an uncapped count
+//! reads every matching index entry.
 
 use super::SqlStore;
 use crate::Result;
-use crate::model::{ListCursor, ReportFilter, ReportSummary};
+use crate::model::{COUNT_CAP, ListCursor, ListOrder, OwnerFilter, ReportFilter, ReportSummary};
 
 const COLUMNS: &str = "r.id, r.project_id, p.slug, p.name, p.trusted, r.state, r.title_sealed, \
-     r.received_at, r.next_due, r.due_key, r.cve_id, r.triage_class, r.triage_status";
+     r.received_at, r.next_due, r.due_key, r.cve_id, r.triage_class, r.triage_status, \
+     r.owner_id, u.email AS owner_email, u.name AS owner_name, r.updated_at";
+/// The tables a list row is read from.
+const FROM: &str =
+    "reports r LEFT JOIN projects p ON p.id = r.project_id LEFT JOIN users u ON u.id = r.owner_id";
 
 /// A value to bind, in placeholder order.
-enum Value {
+pub(super) enum Value {
     Int(i64),
     Text(String),
 }
 
 /// Numbered placeholders and their values, built together so they cannot disagree.
 #[derive(Default)]
-struct Binds(Vec<Value>);
+pub(super) struct Binds(Vec<Value>);
 
 impl Binds {
-    fn int(&mut self, v: i64) -> String {
+    pub(super) fn int(&mut self, v: i64) -> String {
         self.0.push(Value::Int(v));
         format!("${}", self.0.len())
     }
-    fn text(&mut self, v: &str) -> String {
+    pub(super) fn text(&mut self, v: &str) -> String {
         self.0.push(Value::Text(v.to_string()));
         format!("${}", self.0.len())
+    }
+}
+
+/// `ORDER BY` of an order, on the slice's columns (`r.`) or the merged rows'.
+fn order_by(order: ListOrder, prefix: &str) -> String {
+    match order {
+        ListOrder::Deadline => format!("{prefix}due_key, {prefix}received_at DESC, {prefix}id"),
+        ListOrder::Received => format!("{prefix}received_at DESC, {prefix}id"),
+        ListOrder::Updated => format!("{prefix}updated_at DESC, {prefix}id"),
     }
 }
 
@@ -42,6 +60,11 @@ impl SqlStore {
         if filter.projects.as_ref().is_some_and(Vec::is_empty) {
             return Ok(Vec::new());
         }
+        // A search reads its candidates from the term index first (sql/search.rs).
+        let search = self.search_plan(filter.search.as_ref()).await?;
+        if search.finds_nothing() {
+            return Ok(Vec::new());
+        }
         let limit = if filter.limit == 0 {
             i64::MAX
         } else {
@@ -49,6 +72,7 @@ impl SqlStore {
         };
         // Each slice must hold what the merged page may take from it.
         let slice = limit.saturating_add(i64::from(filter.offset));
+        let (inner, outer) = (order_by(filter.order, "r."), order_by(filter.order, ""));
         let mut binds = Binds::default();
         let sql = match filter.projects.as_deref() {
             Some([_, _, ..]) => {
@@ -61,15 +85,15 @@ impl SqlStore {
                         let project = format!("r.project_id = {}", binds.int(project.0));
                         let conditions = conditions(filter, &mut binds, Some(&project));
                         format!(
-                            "SELECT * FROM (SELECT {COLUMNS} FROM reports r LEFT JOIN projects p \
-                             ON p.id = r.project_id WHERE {conditions} \
-                             ORDER BY r.due_key, r.received_at DESC, r.id LIMIT {}) AS s{i}",
+                            "SELECT * FROM (SELECT {COLUMNS} FROM {} \
+                             ORDER BY {inner} LIMIT {}) AS s{i}",
+                            search.tables_where(&mut binds, FROM, &conditions),
                             binds.int(slice)
                         )
                     })
                     .collect();
                 format!(
-                    "SELECT * FROM ({}) AS merged ORDER BY due_key, received_at DESC, id LIMIT {} OFFSET {}",
+                    "SELECT * FROM ({}) AS merged ORDER BY {outer} LIMIT {} OFFSET {}",
                     slices.join(" UNION ALL "),
                     binds.int(limit),
                     binds.int(i64::from(filter.offset))
@@ -81,23 +105,55 @@ impl SqlStore {
                     .map(|p| format!("r.project_id = {}", binds.int(p.0)));
                 let conditions = conditions(filter, &mut binds, project.as_deref());
                 format!(
-                    "SELECT {COLUMNS} FROM reports r LEFT JOIN projects p ON p.id = r.project_id \
-                     WHERE {conditions} ORDER BY r.due_key, r.received_at DESC, r.id LIMIT {} OFFSET {}",
+                    "SELECT {COLUMNS} FROM {} ORDER BY {inner} LIMIT {} OFFSET {}",
+                    search.tables_where(&mut binds, FROM, &conditions),
                     binds.int(limit),
                     binds.int(i64::from(filter.offset))
                 )
             }
         };
-        let mut query = sqlx::query(&sql);
-        for v in binds.0 {
-            query = match v {
-                Value::Int(i) => query.bind(i),
-                Value::Text(t) => query.bind(t),
-            };
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows = bound(&sql, binds).fetch_all(&self.pool).await?;
         rows.iter().map(|row| self.decode_summary(row)).collect()
     }
+
+    /// How many reports match `filter` (its order, cursor and page ignored), counting
+    /// no further than [`COUNT_CAP`].
+    pub(crate) async fn count(&self, filter: &ReportFilter) -> Result<i64> {
+        if filter.projects.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(0);
+        }
+        let filter = ReportFilter {
+            after: None,
+            ..filter.clone()
+        };
+        let mut binds = Binds::default();
+        let project = filter.projects.as_ref().map(|ids| {
+            let ids: Vec<String> = ids.iter().map(|p| binds.int(p.0)).collect();
+            format!("r.project_id IN ({})", ids.join(", "))
+        });
+        let conditions = conditions(&filter, &mut binds, project.as_deref());
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM reports r WHERE {conditions} LIMIT {}) AS capped",
+            binds.int(COUNT_CAP)
+        );
+        let row = bound(&sql, binds).fetch_one(&self.pool).await?;
+        Ok(sqlx::Row::try_get(&row, "n")?)
+    }
+}
+
+/// `sql` with `binds` bound in order.
+fn bound(
+    sql: &str,
+    binds: Binds,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    let mut query = sqlx::query(sql);
+    for v in binds.0 {
+        query = match v {
+            Value::Int(i) => query.bind(i),
+            Value::Text(t) => query.bind(t),
+        };
+    }
+    query
 }
 
 /// The WHERE conditions of one slice: the filter's, the project's and the cursor's.
@@ -119,24 +175,58 @@ fn conditions(filter: &ReportFilter, binds: &mut Binds, project: Option<&str>) -
         // `due_key` is the next deadline, or the largest value for none.
         c.push(format!("r.due_key < {}", binds.int(t.as_microsecond())));
     }
-    if let Some(ListCursor {
-        due_key,
-        received_at,
-        id,
-    }) = &filter.after
-    {
-        // After the cursor's row in (due_key, received_at DESC, id) order.
-        let (d1, d2, r1, r2, i) = (
-            binds.int(*due_key),
-            binds.int(*due_key),
-            binds.int(*received_at),
-            binds.int(*received_at),
-            binds.text(id.as_str()),
-        );
+    match filter.owner {
+        Some(OwnerFilter::User(u)) => c.push(format!("r.owner_id = {}", binds.int(u.0))),
+        Some(OwnerFilter::Nobody) => c.push("r.owner_id IS NULL".into()),
+        None => {}
+    }
+    if let Some(t) = filter.received_from {
         c.push(format!(
-            "(r.due_key > {d1} OR (r.due_key = {d2} AND (r.received_at < {r1} \
-             OR (r.received_at = {r2} AND r.id > {i}))))"
+            "r.received_at >= {}",
+            binds.int(t.as_microsecond())
         ));
     }
+    if let Some(t) = filter.received_before {
+        c.push(format!("r.received_at < {}", binds.int(t.as_microsecond())));
+    }
+    match filter.cve_assigned {
+        Some(true) => c.push("r.cve_id IS NOT NULL".into()),
+        Some(false) => c.push("r.cve_id IS NULL".into()),
+        None => {}
+    }
+    if let Some(cursor) = &filter.after {
+        c.push(after(cursor, binds));
+    }
     c.join(" AND ")
+}
+
+/// The rows after `cursor` in its order.
+fn after(cursor: &ListCursor, binds: &mut Binds) -> String {
+    let id = cursor.id.as_str();
+    match cursor.order {
+        // After the cursor's row in (due_key, received_at DESC, id) order.
+        ListOrder::Deadline => {
+            let (d1, d2, r1, r2, i) = (
+                binds.int(cursor.key),
+                binds.int(cursor.key),
+                binds.int(cursor.received_at),
+                binds.int(cursor.received_at),
+                binds.text(id),
+            );
+            format!(
+                "(r.due_key > {d1} OR (r.due_key = {d2} AND (r.received_at < {r1} \
+                 OR (r.received_at = {r2} AND r.id > {i}))))"
+            )
+        }
+        // After it in (column DESC, id) order.
+        ListOrder::Received | ListOrder::Updated => {
+            let column = if cursor.order == ListOrder::Received {
+                "r.received_at"
+            } else {
+                "r.updated_at"
+            };
+            let (k1, k2, i) = (binds.int(cursor.key), binds.int(cursor.key), binds.text(id));
+            format!("({column} < {k1} OR ({column} = {k2} AND r.id > {i}))")
+        }
+    }
 }

@@ -19,6 +19,8 @@ mod nudges;
 mod organisations;
 mod projects;
 mod reports;
+mod search;
+mod timeline;
 mod triage;
 mod upgrade;
 mod users;

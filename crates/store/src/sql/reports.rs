@@ -40,6 +40,7 @@ struct ReportColumns {
     cve: Option<String>,
     triage_class: Option<&'static str>,
     triage_status: Option<&'static str>,
+    owner: Option<i64>,
 }
 
 impl SqlStore {
@@ -56,8 +57,8 @@ impl SqlStore {
         sqlx::query(
             "INSERT INTO reports (id, project_id, state, closed, channel, title_sealed, content_sealed, \
              status_token_digest, received_at, next_due, due_key, cve_id, version, updated_at, \
-             triage_class, triage_status) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             triage_class, triage_status, owner_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
         .bind(report.id.as_str())
         .bind(cols.project_id)
@@ -75,6 +76,7 @@ impl SqlStore {
         .bind(change.audit.at.as_microsecond())
         .bind(cols.triage_class)
         .bind(cols.triage_status)
+        .bind(cols.owner)
         .execute(&mut **tx)
         .await
         .map_err(|e| unique_conflict(e, || format!("report {} or its status link", report.id)))?;
@@ -88,6 +90,8 @@ impl SqlStore {
             .await?;
         }
         self.insert_effects(tx, change).await?;
+        self.record_timeline(tx, change).await?;
+        self.index_change(tx, change).await?;
         Ok(report)
     }
 
@@ -100,7 +104,7 @@ impl SqlStore {
         let updated = sqlx::query(
             "UPDATE reports SET project_id = $1, state = $2, closed = $3, title_sealed = $4, \
              content_sealed = $5, next_due = $6, due_key = $7, cve_id = $8, version = $9, updated_at = $10, \
-             triage_class = $13, triage_status = $14 \
+             triage_class = $13, triage_status = $14, owner_id = $15 \
              WHERE id = $11 AND version = $12",
         )
         .bind(cols.project_id)
@@ -117,6 +121,7 @@ impl SqlStore {
         .bind(expected)
         .bind(cols.triage_class)
         .bind(cols.triage_status)
+        .bind(cols.owner)
         .execute(&mut **tx)
         .await
         .map_err(|e| match &report.cve {
@@ -140,6 +145,8 @@ impl SqlStore {
             });
         }
         self.insert_effects(tx, change).await?;
+        self.record_timeline(tx, change).await?;
+        self.index_change(tx, change).await?;
         Ok(report)
     }
 
@@ -160,6 +167,7 @@ impl SqlStore {
             cve: report.cve.as_ref().map(ToString::to_string),
             triage_class: report.triage.as_ref().map(|t| t.class.as_str()),
             triage_status: report.triage.as_ref().map(|t| t.status.as_str()),
+            owner: report.owner.map(|u| u.0),
         })
     }
 
@@ -170,6 +178,7 @@ impl SqlStore {
         self.insert_messages(tx, change).await?;
         self.queue_mails(tx, change).await?;
         insert_audit(tx, report_id, &change.audit).await?;
+        self.sync_clocks(tx, change).await?;
         if let Some(cve) = &change.claim_cve {
             claim_cve(tx, report_id, cve, change.audit.at.as_microsecond()).await?;
         }
@@ -305,6 +314,15 @@ impl SqlStore {
                 .map(cve_id)
                 .transpose()?,
             triage: triage_mark(row)?,
+            owner: match row.try_get::<Option<i64>, _>("owner_id")? {
+                Some(id) => Some(crate::model::OwnerRef {
+                    id: embargo_domain::ids::UserId(id),
+                    email: row.try_get("owner_email")?,
+                    name: row.try_get("owner_name")?,
+                }),
+                None => None,
+            },
+            updated_at: timestamp(row.try_get("updated_at")?)?,
         })
     }
 
@@ -369,6 +387,15 @@ impl Reports for SqlStore {
         Ok(report)
     }
 
+    async fn create_reports(&self, batch: &[(Change, TokenDigest)]) -> Result<usize> {
+        let mut tx = self.begin_write().await?;
+        for (change, status_token) in batch {
+            self.create_report_in(&mut tx, change, status_token).await?;
+        }
+        tx.commit().await?;
+        Ok(batch.len())
+    }
+
     async fn report(&self, id: &ReportId) -> Result<Option<Report>> {
         self.fetch_report("id", id.as_str()).await
     }
@@ -418,6 +445,14 @@ impl Reports for SqlStore {
 
     async fn list_reports(&self, filter: &ReportFilter) -> Result<Vec<ReportSummary>> {
         self.list(filter).await
+    }
+
+    async fn backfill_search(&self, batch: u32) -> Result<u64> {
+        self.backfill_search_batch(batch).await
+    }
+
+    async fn count_reports(&self, filter: &ReportFilter) -> Result<i64> {
+        self.count(filter).await
     }
 
     async fn messages(&self, id: &ReportId) -> Result<Vec<Message>> {

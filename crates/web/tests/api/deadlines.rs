@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::statement_reminders::node;
-use crate::support::{TestApp, apps};
+use crate::support::{MEMBER_A, TestApp, apps};
 
 async fn view(app: &TestApp, id: &str) -> Value {
     let (status, v) = app
@@ -156,6 +156,67 @@ async fn deadlines_remind_once_then_escalate_once() {
             one.nudge_deadlines(later + h(24 * 60)).await.expect("pass"),
             0,
             "{b}"
+        );
+    }
+}
+
+/// A report's owner gets its reminder first, the team copied; the escalation copies
+/// the owner too.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_owner_is_reminded_first() {
+    for app in apps().await {
+        let b = app.backend;
+        let (id, _) = app.submit("Owned clock", Some("alpha")).await;
+        let (status, v) = app
+            .post_json(
+                &format!("/api/v1/reports/{id}/owner"),
+                Some(&app.member_a),
+                &json!({"owner": "me"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{b}: {v}");
+        let due: Timestamp = view(&app, &id).await["deadlines"]["acknowledge_by"]
+            .as_str()
+            .expect("acknowledge_by")
+            .parse()
+            .expect("time");
+        let h = SignedDuration::from_hours;
+        let pass = node(&app);
+        assert_eq!(
+            pass.nudge_deadlines(due - h(12)).await.expect("pass"),
+            1,
+            "{b}"
+        );
+        assert_eq!(
+            pass.nudge_deadlines(due + h(1)).await.expect("pass"),
+            1,
+            "{b}"
+        );
+        let outbox = app
+            .store
+            .outbox_for_report(&ReportId::parse(&id).expect("id"))
+            .await
+            .expect("outbox");
+        let reminder = outbox
+            .iter()
+            .find(|m| m.subject.contains("Reminder"))
+            .expect("a reminder");
+        assert_eq!(reminder.to[0].to_string(), MEMBER_A, "{b}: the owner first");
+        assert!(
+            reminder
+                .cc
+                .iter()
+                .any(|c| c.to_string() == "security@alpha.example.org"),
+            "{b}: the team copied"
+        );
+        let escalation = outbox
+            .iter()
+            .find(|m| m.subject.contains("Overdue"))
+            .expect("an escalation");
+        assert_eq!(escalation.to[0].to_string(), "security@example.org", "{b}");
+        assert!(
+            escalation.cc.iter().any(|c| c.to_string() == MEMBER_A),
+            "{b}: the owner copied"
         );
     }
 }

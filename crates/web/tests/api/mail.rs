@@ -41,6 +41,7 @@ async fn attachments_download_for_the_team_only_and_delivery_shows() {
             users_list: None,
             status_url: None,
             base_url: None,
+            owner: None,
         };
         let change = hold(
             &report,

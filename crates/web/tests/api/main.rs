@@ -3,6 +3,7 @@
 
 mod authz;
 mod bad_input;
+mod clocks;
 mod combine;
 mod csrf;
 mod cve_publish;
@@ -15,6 +16,7 @@ mod json_shapes;
 mod login;
 mod mail;
 mod openapi;
+mod owners;
 mod pages;
 mod paging;
 mod publication;
@@ -22,10 +24,12 @@ mod rate_limit;
 mod record_page;
 mod records;
 mod schemas;
+mod search;
 mod senders;
 mod statement_reminders;
 mod statements;
 mod statements_exchange;
+mod statistics;
 mod story;
 mod support;
 mod triage;

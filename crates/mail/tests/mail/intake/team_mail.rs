@@ -36,6 +36,7 @@ fn contacts() -> Contacts {
         users_list: None,
         status_url: None,
         base_url: None,
+        owner: None,
     }
 }
 

@@ -2,10 +2,13 @@
 //! `Authorization: Bearer` API tokens; reporters use their status token.
 
 pub mod advisories;
+pub mod clocks;
 pub mod held;
 pub mod openapi;
+pub mod owner;
 pub mod reports;
 pub mod senders;
 pub mod statements;
+pub mod statistics;
 pub mod status;
 pub mod triage;

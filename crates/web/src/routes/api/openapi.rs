@@ -14,7 +14,9 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
 
-use super::{advisories, held, reports, senders, statements, status, triage};
+use super::{
+    advisories, clocks, held, owner, reports, senders, statements, statistics, status, triage,
+};
 use crate::error::ErrorBody;
 
 /// The document: every `/api/v1` handler, in the router's order.
@@ -43,8 +45,14 @@ use crate::error::ErrorBody;
         reports::route,
         reports::merge,
         reports::split,
+        clocks::show,
+        clocks::exploited,
+        clocks::draft,
+        clocks::done,
+        clocks::overdue,
         triage::decide,
         triage::confirm_many,
+        owner::set,
         held::list,
         held::discard,
         senders::list,
@@ -60,6 +68,7 @@ use crate::error::ErrorBody;
         statements::scan,
         status::show,
         status::reply,
+        statistics::show,
         advisories::list,
         document,
     ),

@@ -9,12 +9,10 @@ use embargo_domain::intake::Submission;
 use embargo_domain::lifecycle::Command;
 use embargo_domain::record::CnaRecord;
 use embargo_domain::report::{Channel, Report};
-use embargo_domain::state::ReportState;
-use embargo_domain::triage::TriageClass;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ReportPath, TooManyRequests,
@@ -24,11 +22,10 @@ use crate::error::AppError;
 use crate::extract::{ApiJson, Auth, TeamReport};
 use crate::state::AppState;
 use crate::views::{
-    ReceiptJson, RecordVersionJson, RecordVersionsJson, ReportListJson, SplitJson, SummaryJson,
-    TeamViewJson,
+    OwnerJson, ReceiptJson, RecordVersionJson, RecordVersionsJson, ReportListJson, SplitJson,
+    SummaryJson, TeamViewJson,
 };
 use embargo_app::ListQuery;
-use embargo_app::model::ListCursor;
 
 /// A body extracted after the caller is known, so that an unauthorised caller learns
 /// nothing from whether their body would have parsed.
@@ -41,6 +38,12 @@ pub(super) async fn full_view(
     let messages = state.app.messages(report).await?;
     let audit = state.app.audit_log(report).await?;
     let mut view = TeamViewJson::new(report, &messages, audit, Timestamp::now());
+    if let Some(owner) = report.owner {
+        view.owner = state.app.member(owner).await?.map(|m| OwnerJson {
+            email: m.email.to_string(),
+            name: m.name,
+        });
+    }
     if let Some(built) = state.app.record_check(report)? {
         view.record_findings = built.findings;
         view.cvss = built.scores;
@@ -83,40 +86,13 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 
-/// The list's query.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// Only this project's reports (those the caller may see).
-    project: Option<String>,
-    /// Only reports in this state.
-    #[param(value_type = Option<ReportState>)]
-    state: Option<String>,
-    /// Only reports whose triage suggestion is of this class.
-    #[param(value_type = Option<TriageClass>)]
-    triage: Option<String>,
-    /// At most this many (1 to 500; 50 when left out).
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<u32>,
-    /// Skip this many (after `cursor` when given). Deep pages are cheaper by cursor.
-    offset: Option<u32>,
-    /// The page after this one: the `next_cursor` of the page before.
-    cursor: Option<String>,
-    /// `true`: only reports past their next deadline.
-    overdue: Option<bool>,
-}
-
-/// Largest page of the list.
-const MAX_LIMIT: u32 = 500;
-/// A page as the dashboard shows it, unless the caller asks for more.
-const DEFAULT_LIMIT: u32 = 50;
-
-/// The reports the caller handles, soonest deadline first.
+/// The reports the caller handles, filtered and ordered as asked (soonest deadline
+/// first by default), a page at a time.
 #[utoipa::path(
     get,
     path = "/reports",
     operation_id = "listReports",
-    params(ListParams),
+    params(ListQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The list.", body = ReportListJson),
@@ -127,33 +103,12 @@ const DEFAULT_LIMIT: u32 = 50;
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
-    Query(p): Query<ListParams>,
+    Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let member = auth.member()?;
-    let filter = match p.state.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(s) => Some(ReportState::parse(s)?),
-    };
-    let triage = match p.triage.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(c) => Some(TriageClass::parse(c)?),
-    };
-    let q = ListQuery {
-        project: p.project,
-        state: filter,
-        triage,
-        after: p.cursor,
-        overdue: p.overdue.unwrap_or(false),
-        limit: p.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
-        offset: p.offset.unwrap_or(0),
-    };
-    let rows = state.app.list(member, &q).await?;
+    let page = state.app.list(auth.member()?, &q).await?;
     let now = Timestamp::now();
-    // A full page may have a next one; a short page is the last.
-    let next_cursor = (rows.len() == q.limit as usize)
-        .then(|| rows.last().map(|r| ListCursor::after(r).encode()))
-        .flatten();
-    let reports: Vec<SummaryJson> = rows.iter().map(|r| SummaryJson::new(r, now)).collect();
+    let reports: Vec<SummaryJson> = page.rows.iter().map(|r| SummaryJson::new(r, now)).collect();
+    let next_cursor = page.next_cursor;
     Ok(Json(ReportListJson {
         reports,
         next_cursor,

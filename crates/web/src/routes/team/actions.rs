@@ -5,7 +5,7 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use embargo_app::{TransitionRequest, TriageRequest};
+use embargo_app::{OwnerRequest, TransitionRequest, TriageRequest};
 use embargo_domain::lifecycle::Command;
 use embargo_domain::report::Report;
 use serde::Deserialize;
@@ -208,5 +208,15 @@ pub async fn triage(
     CsrfForm(req): CsrfForm<TriageRequest>,
 ) -> Result<Response, AppError> {
     let result = state.app.decide_triage(&auth.actor, &report, &req).await;
+    finish(&state, &auth, &report, result, None).await
+}
+
+/// The report page's owner form: take, assign or release.
+pub async fn owner(
+    State(state): State<AppState>,
+    TeamReport { auth, report }: TeamReport,
+    CsrfForm(req): CsrfForm<OwnerRequest>,
+) -> Result<Response, AppError> {
+    let result = state.app.set_owner(&auth.actor, &report, &req).await;
     finish(&state, &auth, &report, result, None).await
 }

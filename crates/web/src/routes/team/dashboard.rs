@@ -1,44 +1,25 @@
-//! `/dashboard`: the reports a member handles, soonest deadline first, 50 a page (paged
-//! by cursor: the "Next" link carries the last row's place), with
-//! their triage suggestions and the bulk confirmation of them.
+//! `/dashboard`: the reports a member handles, filtered and ordered as the URL says
+//! (the API list's parameters), 50 a page (paged by cursor: the "Next" link carries the
+//! last row's place and the filters), with the numbers at the top, the rows' owners and
+//! triage suggestions, and the bulk confirmation of them.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use embargo_domain::clocks::{Deadline, relative};
+use embargo_domain::clocks::Deadline;
 use embargo_domain::state::ReportState;
 use embargo_domain::triage::{TriageClass, TriageStatus};
 use jiff::Timestamp;
-use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::extract::{Auth, CsrfForm};
 use crate::routes::html;
 use crate::state::AppState;
-use crate::views::when;
-use embargo_app::model::ListCursor;
-use embargo_app::{BulkConfirm, ListQuery};
+use crate::views::clock::Clocks;
+use embargo_app::{BulkConfirm, Dashboard, ListCounts, ListQuery};
 use std::collections::BTreeMap;
 
 const PER_PAGE: u32 = 50;
-
-#[derive(Debug, Deserialize)]
-pub struct DashboardQuery {
-    #[serde(default)]
-    state: String,
-    #[serde(default)]
-    triage: String,
-    /// The page after this cursor (the "Next" link's): keyset paging, as fast at any
-    /// depth as on the first page.
-    #[serde(default)]
-    after: String,
-    /// `1`: only overdue reports.
-    #[serde(default)]
-    overdue: String,
-    /// The page's number, for people only.
-    #[serde(default)]
-    page: u32,
-}
 
 struct Row {
     id: String,
@@ -50,6 +31,7 @@ struct Row {
     next_due: String,
     overdue: bool,
     cve: String,
+    owner: String,
     /// The triage class's name and label ("" without a suggestion).
     triage: &'static str,
     triage_label: &'static str,
@@ -57,76 +39,119 @@ struct Row {
     confirmable: bool,
 }
 
-struct StateOption {
-    value: &'static str,
-    label: &'static str,
+/// An option of a filter's `<select>`.
+struct Choice {
+    value: String,
+    label: String,
     selected: bool,
+}
+
+impl Choice {
+    fn list<'a>(
+        current: Option<&str>,
+        options: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Vec<Self> {
+        options
+            .into_iter()
+            .map(|(value, label)| Self {
+                value: value.to_string(),
+                label: label.to_string(),
+                selected: current == Some(value),
+            })
+            .collect()
+    }
+}
+
+/// A number at the top, linking to its list.
+struct Count {
+    id: &'static str,
+    label: &'static str,
+    shown: String,
+    href: &'static str,
 }
 
 #[derive(Template)]
 #[template(path = "team/dashboard.html")]
-struct Dashboard {
+struct DashboardPage {
     csrf: String,
     user: String,
     /// The organisation team also sees the way to held mail.
     org_team: bool,
+    counts: Vec<Count>,
     rows: Vec<Row>,
     /// Some row has a box: the bulk confirmation's button is shown.
     any_confirmable: bool,
-    states: Vec<StateOption>,
-    state: String,
-    /// The triage filter's options and value.
-    triage_classes: Vec<StateOption>,
-    triage: String,
-    /// Only overdue reports are listed.
+    projects: Vec<Choice>,
+    states: Vec<Choice>,
+    triage_classes: Vec<Choice>,
+    owners: Vec<Choice>,
+    cves: Vec<Choice>,
+    sorts: Vec<Choice>,
     overdue: bool,
-    page: u32,
-    /// Not the first page: a link back to it.
-    first: bool,
-    /// The next page's cursor, if there is one.
+    received_from: String,
+    received_to: String,
+    q: String,
+    /// The order in words, for the page's hint.
+    order: &'static str,
+    /// Not the first page: a link back to it (the filters kept).
+    first: Option<String>,
+    /// The next page's link (the filters kept), if there is one.
     next: Option<String>,
+}
+
+fn value(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// `/dashboard?…` with `q`'s filters and `cursor`.
+fn link(q: &ListQuery, cursor: Option<String>) -> String {
+    let q = ListQuery {
+        cursor,
+        limit: None,
+        offset: None,
+        ..q.clone()
+    };
+    let query = serde_urlencoded::to_string(&q).unwrap_or_default();
+    format!("/dashboard?{query}")
 }
 
 pub async fn page(
     State(state): State<AppState>,
     auth: Auth,
-    Query(q): Query<DashboardQuery>,
+    Query(mut q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let member = auth.member()?;
-    let filter = match q.state.trim() {
-        "" | "all" => None,
-        s => Some(ReportState::parse(s)?),
-    };
-    let triage = match q.triage.trim() {
-        "" | "all" => None,
-        c => Some(TriageClass::parse(c)?),
-    };
-    let page = q.page.min(1_000_000_000);
-    let overdue_only = matches!(q.overdue.trim(), "1" | "true" | "on");
-    // One more than a page, to know whether a next page exists.
-    let mut rows = state
-        .app
-        .list(
-            member,
-            &ListQuery {
-                project: None,
-                state: filter,
-                triage,
-                after: Some(q.after.clone()),
-                overdue: overdue_only,
-                limit: PER_PAGE + 1,
-                offset: 0,
-            },
-        )
-        .await?;
-    let more = rows.len() > PER_PAGE as usize;
-    rows.truncate(PER_PAGE as usize);
-    let next = rows
-        .last()
-        .filter(|_| more)
-        .map(|r| ListCursor::after(r).encode());
+    q.limit = Some(PER_PAGE);
+    q.offset = None;
+    let d = state.app.dashboard(member, &q).await?;
+    // Each row's times in its project's zone (docs/team-pages.md#times).
+    let clocks = Clocks::new(
+        state.app.settings(),
+        &state.app.projects().await?,
+        Timestamp::now(),
+    );
+    html(&render(
+        &q,
+        d,
+        auth.csrf(),
+        member.name.clone(),
+        member.org_team,
+        &clocks,
+    ))
+}
+
+fn render(
+    q: &ListQuery,
+    d: Dashboard,
+    csrf: String,
+    user: String,
+    org_team: bool,
+    clocks: &Clocks,
+) -> DashboardPage {
     let now = Timestamp::now();
-    let rows: Vec<Row> = rows
+    let rows: Vec<Row> = d
+        .page
+        .rows
         .iter()
         .map(|r| Row {
             id: r.id.to_string(),
@@ -137,20 +162,25 @@ pub async fn page(
                 .project
                 .as_ref()
                 .map_or_else(|| "(unrouted)".to_string(), |p| p.name.clone()),
-            received: when(r.received_at),
+            // HTML: `<time>` elements, printed with `|safe` (views::clock::Moment).
+            received: clocks
+                .of(r.project.as_ref().map(|p| &p.slug))
+                .at(r.received_at)
+                .to_string(),
             next_due: r.next_due.map_or_else(
                 || "—".to_string(),
-                |d| {
+                |due| {
+                    let clock = clocks.of(r.project.as_ref().map(|p| &p.slug));
                     format!(
-                        "{}: {} ({})",
+                        "{}: {}",
                         Deadline::of_state(r.state).label(),
-                        when(d),
-                        relative(d, now)
+                        clock.due(due)
                     )
                 },
             ),
-            overdue: r.next_due.is_some_and(|d| d < now),
+            overdue: r.next_due.is_some_and(|due| due < now),
             cve: r.cve.as_ref().map(ToString::to_string).unwrap_or_default(),
+            owner: r.owner.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
             triage: r.triage.map_or("", |t| t.class.as_str()),
             triage_label: r.triage.map_or("", |t| t.class.label()),
             confirmable: r
@@ -158,35 +188,82 @@ pub async fn page(
                 .is_some_and(|t| t.class.is_noise() && t.status == TriageStatus::Suggested),
         })
         .collect();
-    html(&Dashboard {
-        csrf: auth.csrf(),
-        user: member.name.clone(),
-        org_team: member.org_team,
+    let project_options: Vec<(&str, &str)> = d
+        .projects
+        .iter()
+        .map(|p| (p.slug.as_str(), p.name.as_str()))
+        .collect();
+    DashboardPage {
+        csrf,
+        user,
+        org_team,
+        counts: counts(d.counts),
         any_confirmable: rows.iter().any(|r| r.confirmable),
         rows,
-        states: ReportState::ALL
-            .iter()
-            .map(|s| StateOption {
-                value: s.as_str(),
-                label: s.label(),
-                selected: filter == Some(*s),
-            })
-            .collect(),
-        state: filter.map(|s| s.as_str().to_string()).unwrap_or_default(),
-        triage_classes: TriageClass::ALL
-            .iter()
-            .map(|c| StateOption {
-                value: c.as_str(),
-                label: c.label(),
-                selected: triage == Some(*c),
-            })
-            .collect(),
-        triage: triage.map(|c| c.as_str().to_string()).unwrap_or_default(),
-        overdue: overdue_only,
-        page,
-        first: !q.after.trim().is_empty(),
-        next,
-    })
+        projects: Choice::list(value(&q.project), project_options),
+        states: Choice::list(
+            value(&q.state),
+            ReportState::ALL.iter().map(|s| (s.as_str(), s.label())),
+        ),
+        triage_classes: Choice::list(
+            value(&q.triage),
+            TriageClass::ALL.iter().map(|c| (c.as_str(), c.label())),
+        ),
+        owners: Choice::list(value(&q.owner), [("me", "Mine"), ("none", "Nobody")]),
+        cves: Choice::list(
+            value(&q.cve),
+            [("assigned", "CVE assigned"), ("none", "No CVE yet")],
+        ),
+        sorts: Choice::list(
+            value(&q.sort).or(Some("deadline")),
+            [
+                ("deadline", "Next deadline"),
+                ("received", "Received (newest)"),
+                ("updated", "Updated (latest)"),
+            ],
+        ),
+        overdue: matches!(value(&q.overdue), Some("1" | "true" | "on")),
+        received_from: value(&q.received_from).unwrap_or_default().to_string(),
+        received_to: value(&q.received_to).unwrap_or_default().to_string(),
+        q: value(&q.q).unwrap_or_default().to_string(),
+        order: match d.page.order.as_str() {
+            "received" => "Newest first",
+            "updated" => "Latest changed first",
+            _ => "Soonest deadline first; overdue reports are marked",
+        },
+        first: value(&q.cursor).map(|_| link(q, None)),
+        next: d.page.next_cursor.clone().map(|c| link(q, Some(c))),
+    }
+}
+
+fn counts(c: ListCounts) -> Vec<Count> {
+    let shown = |n: i64| {
+        if n >= ListCounts::CAP {
+            format!("{}+", ListCounts::CAP)
+        } else {
+            n.to_string()
+        }
+    };
+    vec![
+        Count {
+            id: "count-overdue",
+            label: "Overdue",
+            shown: shown(c.overdue),
+            href: "/dashboard?overdue=1",
+        },
+        Count {
+            id: "count-to-acknowledge",
+            label: "To acknowledge",
+            shown: shown(c.to_acknowledge),
+            href: "/dashboard?state=received",
+        },
+        Count {
+            id: "count-mine",
+            label: "Mine",
+            shown: shown(c.mine),
+            href: "/dashboard?owner=me",
+        },
+    ]
 }
 
 #[derive(Template)]

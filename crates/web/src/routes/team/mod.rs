@@ -3,8 +3,13 @@
 
 pub mod actions;
 pub mod attachments;
+pub mod charts;
+pub mod clocks;
 pub mod dashboard;
 pub mod held;
+pub mod overdue;
 pub mod senders;
 pub mod show;
 pub mod statements;
+pub mod statistics;
+mod statistics_csv;

@@ -28,8 +28,10 @@ use crate::error::AppError;
 use crate::extract::{Auth, TeamReport};
 use crate::routes::{ProjectLink, html_with_status};
 use crate::state::AppState;
-use crate::views::{record_problem, when, when_opt};
+use crate::views::clock::{Clock, MaybeMoment, Moment};
+use crate::views::record_problem;
 use embargo_app::publication::{Finding, Score};
+use embargo_domain::clocks::Deadline;
 
 struct SeverityOption {
     value: &'static str,
@@ -45,11 +47,13 @@ struct Facts {
     reporter_email: String,
     credit: String,
     channel: &'static str,
-    received: String,
-    acknowledge_by: String,
-    discuss_by: String,
-    announce_by: String,
-    next_due: String,
+    received: Moment,
+    acknowledge_by: MaybeMoment,
+    discuss_by: MaybeMoment,
+    announce_by: MaybeMoment,
+    /// What the next deadline asks ("Acknowledge", "Discuss", "Announce").
+    next_what: &'static str,
+    next_due: MaybeMoment,
     overdue: bool,
     disclosure_date: String,
     cve_summary: String,
@@ -58,7 +62,7 @@ struct Facts {
 }
 
 impl Facts {
-    fn of(report: &Report, now: Timestamp) -> Self {
+    fn of(report: &Report, now: Timestamp, clock: &Clock) -> Self {
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         Self {
             description: report.description.clone(),
@@ -72,11 +76,12 @@ impl Facts {
                 .unwrap_or_default(),
             credit: opt(&report.reporter.credit),
             channel: report.channel.as_str(),
-            received: when(report.received_at),
-            acknowledge_by: when_opt(report.deadlines.acknowledge_by),
-            discuss_by: when_opt(report.deadlines.discuss_by),
-            announce_by: when_opt(report.deadlines.announce_by),
-            next_due: when_opt(report.next_due()),
+            received: clock.at(report.received_at),
+            acknowledge_by: clock.due_opt(report.deadlines.acknowledge_by),
+            discuss_by: clock.due_opt(report.deadlines.discuss_by),
+            announce_by: clock.due_opt(report.deadlines.announce_by),
+            next_what: Deadline::of_state(report.state).label(),
+            next_due: clock.due_opt(report.next_due()),
             overdue: report.is_overdue(now),
             disclosure_date: report
                 .disclosure_date
@@ -128,6 +133,11 @@ struct ReportPage {
     attachments: Vec<AttachmentView>,
     incoming: Vec<IncomingView>,
     error: Option<String>,
+    /// The clocks that started on an event and the CRA forms (team/report/clocks.html).
+    clocks: crate::routes::team::clocks::ClocksView,
+    /// Who owns the report ("" for nobody), and whether it can take an owner (open).
+    owner: String,
+    ownable: bool,
 }
 
 /// Renders the report page, optionally with the error of a refused form and the
@@ -155,6 +165,7 @@ pub async fn render(
     let cfg = state.app.settings();
     let policy = cfg.policy(project.as_ref());
     let now = Timestamp::now();
+    let clock = Clock::new(&policy, now);
     // The forms this member may use now; the domain derives them from its own rules.
     let steps = available_steps(report, &auth.actor, now, &policy);
     let offered = |step: Step| steps.contains(&step);
@@ -205,6 +216,15 @@ pub async fn render(
     let (diff_title, diff) = history::diff(&versions, diff_version);
     let scan_answer = state.app.pasted_scan_answer(report).await?;
     let status = error.as_ref().map_or(StatusCode::OK, AppError::status);
+    let owner = match report.owner {
+        Some(id) => state
+            .app
+            .member(id)
+            .await?
+            .map(|m| format!("{} <{}>", m.name, m.email))
+            .unwrap_or_default(),
+        None => String::new(),
+    };
     html_with_status(
         status,
         &ReportPage {
@@ -217,14 +237,14 @@ pub async fn render(
                 .project
                 .as_ref()
                 .map_or_else(|| "(unrouted)".into(), |p| p.name.clone()),
-            facts: Facts::of(report, now),
+            facts: Facts::of(report, now, &clock),
             triage: triage::view(report, &offered, scan_answer),
             cve: report
                 .cve
                 .as_ref()
                 .map(ToString::to_string)
                 .unwrap_or_default(),
-            messages: sections::messages(&messages),
+            messages: sections::messages(&messages, &clock),
             transitions,
             record,
             severities: ["", "low", "moderate", "important", "critical"]
@@ -242,7 +262,7 @@ pub async fn render(
             scores,
             purl: report.cve_record().and_then(|r| r.purl()),
             record_moves,
-            versions: sections::versions(&versions),
+            versions: sections::versions(&versions, &clock),
             diff_title,
             diff,
             route_projects,
@@ -258,11 +278,15 @@ pub async fn render(
                 .as_ref()
                 .map(ToString::to_string)
                 .unwrap_or_default(),
-            audit: sections::audit(audit),
-            outbox: sections::outbox(outbox),
+            audit: sections::audit(audit, &clock),
+            outbox: sections::outbox(outbox, &clock),
             attachments: sections::attachments(attachments),
-            incoming: sections::incoming(taken),
+            incoming: sections::incoming(taken, &clock),
             error: error.map(|e| e.to_string()),
+            clocks: crate::routes::team::clocks::view(state, &auth.actor, report, &clock, now)
+                .await?,
+            owner,
+            ownable: !report.state.is_terminal(),
         },
     )
 }

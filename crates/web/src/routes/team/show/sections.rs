@@ -1,5 +1,7 @@
 //! The sections of the report page as the template shows them: the forms the domain
 //! offers, the thread, the audit log, mail in and out, attachments and record versions.
+//! Actions are named as verbs here (the domain's state labels name where a report
+//! stands, and are also used in mail), and the ones that cannot be undone say so.
 
 use embargo_app::model::{
     AttachmentInfo, Delivery, IncomingSummary, MailHeaders, OutboxEntry, RecordVersion,
@@ -9,12 +11,18 @@ use embargo_domain::record::RecordState;
 use embargo_domain::report::{AuditEntry, Message};
 use embargo_domain::state::ReportState;
 
-use crate::views::when;
+use crate::views::clock::{Clock, Moment};
 
 /// A transition form: the target state and the inputs it needs.
 pub struct TransitionView {
     pub to: &'static str,
+    /// The verb on the button ("Acknowledge", "Reject the report").
     pub label: &'static str,
+    /// Cannot be undone: the form sits behind its verb ("Reject…") and asks for a
+    /// ticked confirmation before it is sent.
+    pub irreversible: bool,
+    /// What an irreversible form's disclosure says before it opens ("Reject…").
+    pub opener: &'static str,
     pub message: bool,
     pub reason: bool,
     pub date: bool,
@@ -27,11 +35,11 @@ pub struct MessageView {
     pub kind: &'static str,
     pub author: String,
     pub body: String,
-    pub at: String,
+    pub at: Moment,
 }
 
 pub struct AuditView {
-    pub at: String,
+    pub at: Moment,
     pub actor: String,
     pub action: String,
     pub detail: String,
@@ -53,7 +61,7 @@ pub struct IncomingView {
     pub subject: String,
     pub disposition: String,
     pub held: bool,
-    pub received: String,
+    pub received: Moment,
 }
 
 pub struct OutboxView {
@@ -63,7 +71,7 @@ pub struct OutboxView {
     pub state: String,
     pub attempts: i64,
     pub last_error: String,
-    pub created: String,
+    pub created: Moment,
 }
 
 /// A form that moves the CVE record (submit for review, mark READY...).
@@ -71,13 +79,15 @@ pub struct RecordMove {
     pub to: &'static str,
     pub label: &'static str,
     pub reason: bool,
+    /// Publishing and rejecting the CVE id cannot be undone: confirmed first.
+    pub irreversible: bool,
 }
 
 pub struct VersionView {
     pub version: i64,
     pub state: &'static str,
     pub actor: String,
-    pub at: String,
+    pub at: Moment,
 }
 
 /// The lifecycle forms `offered` allows, in lifecycle order.
@@ -87,7 +97,13 @@ pub fn transitions(offered: &impl Fn(Step) -> bool) -> Vec<TransitionView> {
         .filter(|to| Step::transition_to(*to).is_some_and(offered))
         .map(|to| TransitionView {
             to: to.as_str(),
-            label: to.label(),
+            label: verb(to),
+            irreversible: to.is_terminal(),
+            opener: match to {
+                ReportState::Rejected => "Reject…",
+                ReportState::Announced => "Announce…",
+                _ => "",
+            },
             message: matches!(
                 to,
                 ReportState::Acknowledged | ReportState::Accepted | ReportState::ReporterReview
@@ -99,6 +115,22 @@ pub fn transitions(offered: &impl Fn(Step) -> bool) -> Vec<TransitionView> {
             refs: to == ReportState::Fixed,
         })
         .collect()
+}
+
+/// The button of the transition to `to`.
+fn verb(to: ReportState) -> &'static str {
+    match to {
+        ReportState::Acknowledged => "Acknowledge",
+        ReportState::Accepted => "Accept",
+        ReportState::Rejected => "Reject the report",
+        ReportState::CveRequested => "Request a CVE",
+        ReportState::CveAssigned => "Assign the CVE id",
+        ReportState::ReporterReview => "Send the draft to the reporter",
+        ReportState::Fixed => "Record the fix and release",
+        ReportState::Announced => "Announce it now",
+        // Not transition forms (`Step::transition_to` offers none).
+        ReportState::Received | ReportState::Merged | ReportState::Closed => to.label(),
+    }
 }
 
 /// The record's state forms `offered` allows; `to_cve_program`: PUBLISHED goes to
@@ -121,39 +153,40 @@ pub fn record_moves(offered: &impl Fn(Step) -> bool, to_cve_program: bool) -> Ve
                 _ => "Reject the CVE id",
             },
             reason: matches!(to, RecordState::Rejected | RecordState::Draft),
+            irreversible: matches!(to, RecordState::Published | RecordState::Rejected),
         })
         .collect()
 }
 
-pub fn messages(messages: &[Message]) -> Vec<MessageView> {
+pub fn messages(messages: &[Message], clock: &Clock) -> Vec<MessageView> {
     messages
         .iter()
         .map(|m| MessageView {
             kind: m.kind.as_str(),
             author: m.author_label.clone(),
             body: m.body.clone(),
-            at: when(m.created_at),
+            at: clock.at(m.created_at),
         })
         .collect()
 }
 
-pub fn versions(versions: &[RecordVersion]) -> Vec<VersionView> {
+pub fn versions(versions: &[RecordVersion], clock: &Clock) -> Vec<VersionView> {
     versions
         .iter()
         .map(|v| VersionView {
             version: v.version,
             state: v.state.label(),
             actor: v.actor.clone(),
-            at: when(v.created_at),
+            at: clock.at(v.created_at),
         })
         .collect()
 }
 
-pub fn audit(audit: Vec<AuditEntry>) -> Vec<AuditView> {
+pub fn audit(audit: Vec<AuditEntry>, clock: &Clock) -> Vec<AuditView> {
     audit
         .into_iter()
         .map(|a| AuditView {
-            at: when(a.at),
+            at: clock.at(a.at),
             actor: a.actor,
             action: a.action,
             detail: a.detail,
@@ -161,7 +194,7 @@ pub fn audit(audit: Vec<AuditEntry>) -> Vec<AuditView> {
         .collect()
 }
 
-pub fn outbox(outbox: Vec<OutboxEntry>) -> Vec<OutboxView> {
+pub fn outbox(outbox: Vec<OutboxEntry>, clock: &Clock) -> Vec<OutboxView> {
     outbox
         .into_iter()
         .map(|o| OutboxView {
@@ -182,7 +215,7 @@ pub fn outbox(outbox: Vec<OutboxEntry>) -> Vec<OutboxView> {
             subject: o.subject,
             attempts: o.attempts,
             last_error: o.last_error.unwrap_or_default(),
-            created: when(o.created_at),
+            created: clock.at(o.created_at),
         })
         .collect()
 }
@@ -201,7 +234,7 @@ pub fn attachments(attachments: Vec<AttachmentInfo>) -> Vec<AttachmentView> {
 }
 
 /// Each mail taken in, as its headers (read at intake) name it.
-pub fn incoming(taken: Vec<(IncomingSummary, MailHeaders)>) -> Vec<IncomingView> {
+pub fn incoming(taken: Vec<(IncomingSummary, MailHeaders)>, clock: &Clock) -> Vec<IncomingView> {
     taken
         .into_iter()
         .map(
@@ -218,7 +251,7 @@ pub fn incoming(taken: Vec<(IncomingSummary, MailHeaders)>) -> Vec<IncomingView>
                 subject,
                 held: m.disposition == "held",
                 disposition: m.disposition,
-                received: when(m.received_at),
+                received: clock.at(m.received_at),
             },
         )
         .collect()
