@@ -21,6 +21,7 @@ use embargo_domain::policy::Policy;
 use embargo_domain::report::Channel;
 use embargo_domain::state::ReportState;
 use embargo_domain::token::Token;
+use embargo_domain::triage::{Triage, TriageClass, TriageStatus};
 use embargo_store::test_support::fresh_store;
 use embargo_store::{CredentialKind, NewCredential, ProjectInput};
 
@@ -170,6 +171,19 @@ fn report(
     if i % 50 == 3 {
         r.owner = Some(owner);
     }
+    // Most reports are reports; some are noise the team closed or has yet to decide.
+    let (class, status) = match i % 40 {
+        0 => (TriageClass::Spam, TriageStatus::Suggested),
+        1 | 2 => (TriageClass::UsersListQuestion, TriageStatus::Confirmed),
+        3 => (TriageClass::ScannerOutput, TriageStatus::Suggested),
+        _ => (TriageClass::Report, TriageStatus::Suggested),
+    };
+    r.triage = Some(Triage {
+        class,
+        reasons: vec![],
+        duplicate_of: None,
+        status,
+    });
     change
 }
 
@@ -281,6 +295,12 @@ async fn size(backend: &str, reports: usize, db: &embargo_store::test_support::T
             bytes as f64 / reports as f64 / 1e3
         );
     }
+    for (table, bytes) in db.largest_tables(6).await {
+        println!(
+            "    {table}: {:.1} KB per report",
+            bytes as f64 / reports as f64 / 1e3
+        );
+    }
 }
 
 #[tokio::main]
@@ -349,6 +369,13 @@ async fn main() {
             &org,
             "  API list, triage=report, cve=none",
             "/reports?triage=report&cve=none",
+        )
+        .await;
+        api(
+            &app,
+            &org,
+            "  API list, triage=spam",
+            "/reports?triage=spam",
         )
         .await;
         api(
@@ -426,6 +453,13 @@ async fn main() {
             &member_token,
             "  search, member of two projects, two words",
             "/reports?q=denial%20console",
+        )
+        .await;
+        page(
+            &html,
+            &app,
+            "  statistics page, one project, last 12 months",
+            "/statistics?project=p3",
         )
         .await;
         if let Some(id) = first["reports"][0]["id"].as_str() {

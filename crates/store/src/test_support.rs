@@ -63,6 +63,27 @@ impl TestDb {
         let _ = conn.close().await;
         u64::try_from(size).ok()
     }
+
+    /// PostgreSQL only: the `n` largest tables with their indexes, bytes each (what
+    /// takes the room, for benchmarks' figures).
+    pub async fn largest_tables(&self, n: i64) -> Vec<(String, i64)> {
+        let Some((server, name)) = self.postgres.as_ref() else {
+            return vec![];
+        };
+        let Ok(mut conn) = AnyConnection::connect(&with_database(server, name)).await else {
+            return vec![];
+        };
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT relname::text, pg_total_relation_size(relid)::bigint FROM pg_statio_user_tables \
+             ORDER BY 2 DESC LIMIT $1",
+        )
+        .bind(n)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap_or_default();
+        let _ = conn.close().await;
+        rows
+    }
 }
 
 impl Drop for TestDb {

@@ -9,3 +9,7 @@ CREATE INDEX reports_by_received ON reports (received_at DESC, id);
 CREATE INDEX reports_project_by_received ON reports (project_id, received_at DESC, id);
 CREATE INDEX reports_by_updated ON reports (updated_at DESC, id);
 CREATE INDEX reports_project_by_updated ON reports (project_id, updated_at DESC, id);
+-- Filters that pick few rows of the whole list: a rare triage class (spam, a known
+-- non-issue) and the reports with a CVE id, each in the deadline order.
+CREATE INDEX reports_triage ON reports (triage_class, due_key, received_at DESC);
+CREATE INDEX reports_with_cve ON reports (due_key, received_at DESC) WHERE cve_id IS NOT NULL;

@@ -74,43 +74,51 @@ impl SqlStore {
         let slice = limit.saturating_add(i64::from(filter.offset));
         let (inner, outer) = (order_by(filter.order, "r."), order_by(filter.order, ""));
         let mut binds = Binds::default();
-        let sql = match filter.projects.as_deref() {
-            Some([_, _, ..]) => {
-                let slices: Vec<String> = filter
-                    .projects
-                    .iter()
+        // One slice per project (or one over all) and per part of the cursor: each is
+        // a range of one index, already in order; several are merged.
+        let scopes: Vec<Option<String>> = match filter.projects.as_deref() {
+            None => vec![None],
+            Some(ids) => ids
+                .iter()
+                .map(|p| Some(format!("r.project_id = {}", binds.int(p.0))))
+                .collect(),
+        };
+        let parts: Vec<Option<String>> = match &filter.after {
+            None => vec![None],
+            Some(cursor) => after(cursor, &mut binds).into_iter().map(Some).collect(),
+        };
+        let mut slices = Vec::new();
+        for scope in &scopes {
+            for part in &parts {
+                let extra: Vec<&str> = [scope.as_deref(), part.as_deref()]
+                    .into_iter()
                     .flatten()
-                    .enumerate()
-                    .map(|(i, project)| {
-                        let project = format!("r.project_id = {}", binds.int(project.0));
-                        let conditions = conditions(filter, &mut binds, Some(&project));
-                        format!(
-                            "SELECT * FROM (SELECT {COLUMNS} FROM {} \
-                             ORDER BY {inner} LIMIT {}) AS s{i}",
-                            search.tables_where(&mut binds, FROM, &conditions),
-                            binds.int(slice)
-                        )
-                    })
                     .collect();
-                format!(
-                    "SELECT * FROM ({}) AS merged ORDER BY {outer} LIMIT {} OFFSET {}",
-                    slices.join(" UNION ALL "),
-                    binds.int(limit),
-                    binds.int(i64::from(filter.offset))
-                )
+                let conditions = conditions(filter, &mut binds, &extra);
+                slices.push(format!(
+                    "SELECT {COLUMNS} FROM {} ORDER BY {inner}",
+                    search.tables_where(&mut binds, FROM, &conditions)
+                ));
             }
-            one => {
-                let project = one
-                    .and_then(|p| p.first())
-                    .map(|p| format!("r.project_id = {}", binds.int(p.0)));
-                let conditions = conditions(filter, &mut binds, project.as_deref());
-                format!(
-                    "SELECT {COLUMNS} FROM {} ORDER BY {inner} LIMIT {} OFFSET {}",
-                    search.tables_where(&mut binds, FROM, &conditions),
-                    binds.int(limit),
-                    binds.int(i64::from(filter.offset))
-                )
-            }
+        }
+        let sql = if let [only] = slices.as_slice() {
+            format!(
+                "{only} LIMIT {} OFFSET {}",
+                binds.int(limit),
+                binds.int(i64::from(filter.offset))
+            )
+        } else {
+            let slices: Vec<String> = slices
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("SELECT * FROM ({s} LIMIT {}) AS s{i}", binds.int(slice)))
+                .collect();
+            format!(
+                "SELECT * FROM ({}) AS merged ORDER BY {outer} LIMIT {} OFFSET {}",
+                slices.join(" UNION ALL "),
+                binds.int(limit),
+                binds.int(i64::from(filter.offset))
+            )
         };
         let rows = bound(&sql, binds).fetch_all(&self.pool).await?;
         rows.iter().map(|row| self.decode_summary(row)).collect()
@@ -127,11 +135,15 @@ impl SqlStore {
             ..filter.clone()
         };
         let mut binds = Binds::default();
-        let project = filter.projects.as_ref().map(|ids| {
-            let ids: Vec<String> = ids.iter().map(|p| binds.int(p.0)).collect();
-            format!("r.project_id IN ({})", ids.join(", "))
-        });
-        let conditions = conditions(&filter, &mut binds, project.as_deref());
+        let project: Vec<String> = filter
+            .projects
+            .iter()
+            .map(|ids| {
+                let ids: Vec<String> = ids.iter().map(|p| binds.int(p.0)).collect();
+                format!("r.project_id IN ({})", ids.join(", "))
+            })
+            .collect();
+        let conditions = conditions(&filter, &mut binds, project.as_slice());
         let sql = format!(
             "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM reports r WHERE {conditions} LIMIT {}) AS capped",
             binds.int(COUNT_CAP)
@@ -156,12 +168,11 @@ fn bound(
     query
 }
 
-/// The WHERE conditions of one slice: the filter's, the project's and the cursor's.
-fn conditions(filter: &ReportFilter, binds: &mut Binds, project: Option<&str>) -> String {
+/// The WHERE conditions of one slice: the filter's and `extra` (its project, its part
+/// of the cursor).
+fn conditions<S: AsRef<str>>(filter: &ReportFilter, binds: &mut Binds, extra: &[S]) -> String {
     let mut c = vec!["1 = 1".to_string()];
-    if let Some(p) = project {
-        c.push(p.to_string());
-    }
+    c.extend(extra.iter().map(|e| e.as_ref().to_string()));
     if !filter.include_closed {
         c.push("r.closed = 0".into());
     }
@@ -194,31 +205,35 @@ fn conditions(filter: &ReportFilter, binds: &mut Binds, project: Option<&str>) -
         Some(false) => c.push("r.cve_id IS NULL".into()),
         None => {}
     }
-    if let Some(cursor) = &filter.after {
-        c.push(after(cursor, binds));
-    }
     c.join(" AND ")
 }
 
-/// The rows after `cursor` in its order.
-fn after(cursor: &ListCursor, binds: &mut Binds) -> String {
+/// The rows after `cursor` in its order, as conditions each of which is one range of
+/// the order's index (their slices are merged): a single `a > x OR (a = x AND …)`
+/// would be a filter over every row before the cursor, as deep pages showed on
+/// PostgreSQL.
+fn after(cursor: &ListCursor, binds: &mut Binds) -> Vec<String> {
     let id = cursor.id.as_str();
     match cursor.order {
-        // After the cursor's row in (due_key, received_at DESC, id) order.
+        // (due_key, received_at DESC, id): the rest of the cursor's deadline, then
+        // every later deadline.
         ListOrder::Deadline => {
-            let (d1, d2, r1, r2, i) = (
-                binds.int(cursor.key),
+            let (d1, r1, r2, i) = (
                 binds.int(cursor.key),
                 binds.int(cursor.received_at),
                 binds.int(cursor.received_at),
                 binds.text(id),
             );
-            format!(
-                "(r.due_key > {d1} OR (r.due_key = {d2} AND (r.received_at < {r1} \
-                 OR (r.received_at = {r2} AND r.id > {i}))))"
-            )
+            let d2 = binds.int(cursor.key);
+            vec![
+                format!(
+                    "r.due_key = {d1} AND r.received_at <= {r1} \
+                     AND (r.received_at < {r2} OR r.id > {i})"
+                ),
+                format!("r.due_key > {d2}"),
+            ]
         }
-        // After it in (column DESC, id) order.
+        // (column DESC, id): one range.
         ListOrder::Received | ListOrder::Updated => {
             let column = if cursor.order == ListOrder::Received {
                 "r.received_at"
@@ -226,7 +241,9 @@ fn after(cursor: &ListCursor, binds: &mut Binds) -> String {
                 "r.updated_at"
             };
             let (k1, k2, i) = (binds.int(cursor.key), binds.int(cursor.key), binds.text(id));
-            format!("({column} < {k1} OR ({column} = {k2} AND r.id > {i}))")
+            vec![format!(
+                "{column} <= {k1} AND ({column} < {k2} OR r.id > {i})"
+            )]
         }
     }
 }

@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 use embargo_domain::lifecycle::Change;
-use embargo_domain::report::Report;
+use embargo_domain::report::{MessageKind, Report};
 use embargo_domain::search::{self, MAX_TERMS_PER_REPORT, Query};
 use sqlx::Row;
 
@@ -160,7 +160,8 @@ impl SqlStore {
     }
 
     /// Indexes a change in its transaction, after its messages are stored: the
-    /// report's fields when they changed, and the change's new messages. A report not
+    /// report's fields when they changed, and the change's new messages (not Embargo's
+    /// own: see [`Self::thread_marks`]). A report not
     /// indexed yet (new, or stored before the index) is indexed whole.
     pub(crate) async fn index_change(&self, tx: &mut Tx, change: &Change) -> Result<()> {
         let report = &change.report;
@@ -169,7 +170,11 @@ impl SqlStore {
         let old = load_indexed(tx, report.id.as_str()).await?;
         let new = match &old {
             Some(old) => {
-                let bodies = change.messages.iter().map(|m| m.body.as_str());
+                let bodies = change
+                    .messages
+                    .iter()
+                    .filter(|m| m.kind != MessageKind::System)
+                    .map(|m| m.body.as_str());
                 Indexed {
                     fields,
                     thread: grown(&old.thread, search::marks(key, bodies)),
@@ -267,7 +272,11 @@ impl SqlStore {
     async fn thread_marks(&self, tx: &mut Tx, report: &str) -> Result<BTreeSet<i64>> {
         let mut texts = Vec::new();
         let aad = message_aad(report);
-        for row in sqlx::query("SELECT body_sealed FROM messages WHERE report_id = $1 ORDER BY id")
+        // Embargo's own messages (receipts, notices) are the same words on every
+        // report: indexing them would find everything and cost a third of the index.
+        for row in sqlx::query(
+            "SELECT body_sealed FROM messages WHERE report_id = $1 AND kind <> 'system' ORDER BY id",
+        )
             .bind(report)
             .fetch_all(&mut **tx)
             .await?
