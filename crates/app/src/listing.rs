@@ -134,44 +134,21 @@ fn start_of(d: Date) -> Result<Timestamp> {
 }
 
 impl ListQuery {
-    fn limit(&self) -> u32 {
-        self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
-    }
-
-    /// Every filter but the project and owner (which need the store), read and checked.
-    fn filter(&self) -> Result<ReportFilter> {
-        let order = match given(&self.sort) {
-            None => ListOrder::Deadline,
+    fn order(&self) -> Result<ListOrder> {
+        match given(&self.sort) {
+            None => Ok(ListOrder::Deadline),
             Some(s) => ListOrder::parse(s).ok_or_else(|| {
                 Error::invalid(
                     "sort",
                     format!("{s:?} is not an order (one of: deadline, received, updated)"),
                 )
-            })?,
-        };
-        let after = given(&self.cursor)
-            .map(|c| {
-                ListCursor::decode(c)
-                    .filter(|c| c.order == order)
-                    .ok_or_else(|| {
-                        Error::invalid(
-                            "cursor",
-                            "is not a cursor of this list (use the next_cursor a page gave, \
-                         with the same sort)",
-                        )
-                    })
-            })
-            .transpose()?;
-        let overdue = match given(&self.overdue) {
-            None | Some("0" | "false" | "off") => false,
-            Some("1" | "true" | "on") => true,
-            Some(v) => {
-                return Err(Error::invalid(
-                    "overdue",
-                    format!("{v:?} is not true or false"),
-                ));
-            }
-        };
+            }),
+        }
+    }
+
+    /// The received-between filter as times: from the start of the first day to the
+    /// start of the day after the last (both days included, UTC).
+    fn received(&self) -> Result<(Option<Timestamp>, Option<Timestamp>)> {
         let from = given(&self.received_from)
             .map(|v| day("received_from", v))
             .transpose()?;
@@ -186,6 +163,49 @@ impl ListQuery {
                 format!("{t} is before received_from {f}"),
             ));
         }
+        let before = to
+            .map(|t| {
+                t.tomorrow()
+                    .map_err(|e| Error::invalid("received_to", e.to_string()))
+            })
+            .transpose()?;
+        Ok((
+            from.map(start_of).transpose()?,
+            before.map(start_of).transpose()?,
+        ))
+    }
+
+    fn limit(&self) -> u32 {
+        self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+    }
+
+    /// Every filter but the project and owner (which need the store), read and checked.
+    fn filter(&self) -> Result<ReportFilter> {
+        let order = self.order()?;
+        let after = given(&self.cursor)
+            .map(|c| {
+                ListCursor::decode(c)
+                    .filter(|c| c.order == order)
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "cursor",
+                            "is not a cursor of this list (use the next_cursor a page gave, \
+                             with the same sort)",
+                        )
+                    })
+            })
+            .transpose()?;
+        let overdue = match given(&self.overdue) {
+            None | Some("0" | "false" | "off") => false,
+            Some("1" | "true" | "on") => true,
+            Some(v) => {
+                return Err(Error::invalid(
+                    "overdue",
+                    format!("{v:?} is not true or false"),
+                ));
+            }
+        };
+        let (received_from, received_before) = self.received()?;
         let cve_assigned = match given(&self.cve) {
             None => None,
             Some("assigned") => Some(true),
@@ -205,15 +225,8 @@ impl ListQuery {
             after,
             due_before: overdue.then(Timestamp::now),
             owner: None,
-            received_from: from.map(start_of).transpose()?,
-            received_before: to
-                .map(|t| {
-                    t.tomorrow()
-                        .map_err(|e| Error::invalid("received_to", e.to_string()))
-                })
-                .transpose()?
-                .map(start_of)
-                .transpose()?,
+            received_from,
+            received_before,
             cve_assigned,
             search: embargo_domain::search::Query::parse(self.q.as_deref().unwrap_or(""))?,
             order,

@@ -98,9 +98,8 @@ async fn projects(app: &App) -> (UserId, String) {
     (member.id, token.expose().to_string())
 }
 
-/// Report `i`: its project (p0 takes 40%), received up to a year ago, most closed,
-/// some acknowledged or waiting, one in 20 with a CVE id, one in 50 owned by the
-/// member, and words of varied frequency for search (one in 1,000 has a rare one).
+/// Report `i`: its project (p0 takes 40%), received up to a year ago, words of varied
+/// frequency for search (one in 1,000 has a rare one), and its [`shape`].
 fn report(
     i: usize,
     projects: &[embargo_domain::report::ProjectRef],
@@ -154,7 +153,18 @@ fn report(
         &contacts,
     )
     .unwrap();
-    let r = &mut change.report;
+    shape(&mut change.report, i, received, owner);
+    change
+}
+
+/// Where report `i` stands: most closed, some acknowledged or waiting, one in 20
+/// accepted with a CVE id, one in 50 owned by the member, a triage class each.
+fn shape(
+    r: &mut embargo_domain::report::Report,
+    i: usize,
+    received: jiff::Timestamp,
+    owner: UserId,
+) {
     r.state = match i % 10 {
         0..=6 => ReportState::Rejected,
         7 | 8 => ReportState::Acknowledged,
@@ -184,7 +194,6 @@ fn report(
         duplicate_of: None,
         status,
     });
-    change
 }
 
 async fn fill(app: &App, target: usize, owner: UserId) {
@@ -303,6 +312,129 @@ async fn size(backend: &str, reports: usize, db: &embargo_store::test_support::T
     }
 }
 
+/// Who reads: the organisation team or the member of two projects.
+#[derive(Clone, Copy)]
+enum Who {
+    Org,
+    Member,
+}
+
+/// The API reads measured, by whom, with their query.
+const API_READS: &[(Who, &str, &str)] = &[
+    (Who::Org, "API list, organisation team", "/reports"),
+    (Who::Member, "API list, member of two projects", "/reports"),
+    (
+        Who::Member,
+        "API list, member of two projects, owner=me",
+        "/reports?owner=me",
+    ),
+    (Who::Org, "API list, cve=assigned", "/reports?cve=assigned"),
+    (
+        Who::Org,
+        "API list, triage=report, cve=none",
+        "/reports?triage=report&cve=none",
+    ),
+    (Who::Org, "API list, triage=spam", "/reports?triage=spam"),
+    (Who::Org, "API list, sort=updated", "/reports?sort=updated"),
+    (Who::Org, "search, a rare word", "/reports?q=canary1000"),
+    (Who::Org, "search, a common word", "/reports?q=injection"),
+    (
+        Who::Org,
+        "search, a phrase",
+        "/reports?q=%22path%20traversal%22",
+    ),
+    (
+        Who::Org,
+        "search, a CVE id prefix",
+        "/reports?q=CVE-2025-1000",
+    ),
+    (
+        Who::Member,
+        "search, member of two projects, two words",
+        "/reports?q=denial%20console",
+    ),
+];
+
+/// The HTML pages measured (the organisation team signed in).
+const PAGE_READS: &[(&str, &str)] = &[
+    ("dashboard, organisation team, first page", "/dashboard"),
+    (
+        "dashboard, project + state filter",
+        "/dashboard?project=p3&state=acknowledged",
+    ),
+    (
+        "dashboard, overdue, newest first",
+        "/dashboard?overdue=1&sort=received",
+    ),
+    (
+        "statistics page, one project, last 12 months",
+        "/statistics?project=p3",
+    ),
+];
+
+/// The cursor of the page at row `depth`, walked to by cursor (500 rows a step).
+async fn cursor_at(app: &App, depth: usize) -> String {
+    let client = reqwest::Client::new();
+    let mut cursor = String::new();
+    for _ in 0..(depth / 500) {
+        let page: serde_json::Value = client
+            .get(format!(
+                "{}/api/v1/reports?limit=500&cursor={cursor}",
+                app.base
+            ))
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        cursor = page["next_cursor"].as_str().unwrap_or_default().to_string();
+    }
+    cursor
+}
+
+/// Every read, measured, with `reports` stored.
+async fn reads(app: &App, member_token: &str, reports: usize) {
+    let html = signed_in(app).await;
+    for (label, path) in PAGE_READS {
+        page(&html, app, &format!("  {label}"), path).await;
+    }
+    for (who, label, path) in API_READS {
+        let token = match who {
+            Who::Org => app.token.as_str(),
+            Who::Member => member_token,
+        };
+        api(app, token, &format!("  {label}"), path).await;
+    }
+    let day = |days: i64| {
+        (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days))
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()
+    };
+    let month = format!(
+        "/reports?received_from={}&received_to={}&sort=received",
+        day(60),
+        day(30)
+    );
+    api(app, &app.token, "  API list, received in one month", &month).await;
+    let depth = (reports / 2).min(500_000);
+    let cursor = cursor_at(app, depth).await;
+    let deep = format!("/reports?cursor={cursor}");
+    let label = format!("  API list, page at row {depth} by cursor");
+    api(app, &app.token, &label, &deep).await;
+    let found = api(
+        app,
+        &app.token,
+        "  (a report to open)",
+        "/reports?q=canary1000",
+    )
+    .await;
+    if let Some(id) = found["reports"][0]["id"].as_str() {
+        page(&html, app, "  report page", &format!("/reports/{id}")).await;
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let reports: usize = std::env::var("EMBARGO_BENCH_REPORTS")
@@ -319,151 +451,6 @@ async fn main() {
         let (member, member_token) = projects(&app).await;
         fill(&app, reports, member).await;
         size(backend, reports, &db).await;
-        let org = app.token.clone();
-        let html = signed_in(&app).await;
-        page(
-            &html,
-            &app,
-            "  dashboard, organisation team, first page",
-            "/dashboard",
-        )
-        .await;
-        page(
-            &html,
-            &app,
-            "  dashboard, project + state filter",
-            "/dashboard?project=p3&state=acknowledged",
-        )
-        .await;
-        page(
-            &html,
-            &app,
-            "  dashboard, overdue, newest first",
-            "/dashboard?overdue=1&sort=received",
-        )
-        .await;
-        api(&app, &org, "  API list, organisation team", "/reports").await;
-        api(
-            &app,
-            &member_token,
-            "  API list, member of two projects",
-            "/reports",
-        )
-        .await;
-        api(
-            &app,
-            &member_token,
-            "  API list, member of two projects, owner=me",
-            "/reports?owner=me",
-        )
-        .await;
-        api(
-            &app,
-            &org,
-            "  API list, cve=assigned",
-            "/reports?cve=assigned",
-        )
-        .await;
-        api(
-            &app,
-            &org,
-            "  API list, triage=report, cve=none",
-            "/reports?triage=report&cve=none",
-        )
-        .await;
-        api(
-            &app,
-            &org,
-            "  API list, triage=spam",
-            "/reports?triage=spam",
-        )
-        .await;
-        api(
-            &app,
-            &org,
-            "  API list, sort=updated",
-            "/reports?sort=updated",
-        )
-        .await;
-        api(
-            &app,
-            &org,
-            "  API list, received in one month",
-            &format!(
-                "/reports?received_from={}&received_to={}&sort=received",
-                (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 60))
-                    .to_zoned(jiff::tz::TimeZone::UTC)
-                    .date(),
-                (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 30))
-                    .to_zoned(jiff::tz::TimeZone::UTC)
-                    .date()
-            ),
-        )
-        .await;
-        // A deep page: walk to it by cursor once, then measure it.
-        let depth = (reports / 2).min(500_000);
-        let mut cursor = String::new();
-        let client = reqwest::Client::new();
-        for _ in 0..(depth / 500) {
-            let page: serde_json::Value = client
-                .get(format!(
-                    "{}/api/v1/reports?limit=500&cursor={cursor}",
-                    app.base
-                ))
-                .bearer_auth(&org)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            cursor = page["next_cursor"].as_str().unwrap_or_default().to_string();
-        }
-        api(
-            &app,
-            &org,
-            &format!("  API list, page at row {depth} by cursor"),
-            &format!("/reports?cursor={cursor}"),
-        )
-        .await;
-        let first = api(&app, &org, "  search, a rare word", "/reports?q=canary1000").await;
-        api(
-            &app,
-            &org,
-            "  search, a common word",
-            "/reports?q=injection",
-        )
-        .await;
-        api(
-            &app,
-            &org,
-            "  search, a phrase",
-            "/reports?q=%22path%20traversal%22",
-        )
-        .await;
-        api(
-            &app,
-            &org,
-            "  search, a CVE id prefix",
-            "/reports?q=CVE-2025-1000",
-        )
-        .await;
-        api(
-            &app,
-            &member_token,
-            "  search, member of two projects, two words",
-            "/reports?q=denial%20console",
-        )
-        .await;
-        page(
-            &html,
-            &app,
-            "  statistics page, one project, last 12 months",
-            "/statistics?project=p3",
-        )
-        .await;
-        if let Some(id) = first["reports"][0]["id"].as_str() {
-            page(&html, &app, "  report page", &format!("/reports/{id}")).await;
-        }
+        reads(&app, &member_token, reports).await;
     }
 }

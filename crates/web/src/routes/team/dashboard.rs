@@ -16,6 +16,7 @@ use crate::extract::{Auth, CsrfForm};
 use crate::routes::html;
 use crate::state::AppState;
 use crate::views::clock::Clocks;
+use embargo_app::model::ReportSummary;
 use embargo_app::{BulkConfirm, Dashboard, ListCounts, ListQuery};
 use std::collections::BTreeMap;
 
@@ -149,45 +150,7 @@ fn render(
     clocks: &Clocks,
 ) -> DashboardPage {
     let now = Timestamp::now();
-    let rows: Vec<Row> = d
-        .page
-        .rows
-        .iter()
-        .map(|r| Row {
-            id: r.id.to_string(),
-            title: r.title.clone(),
-            state: r.state.as_str(),
-            state_label: r.state.label(),
-            project: r
-                .project
-                .as_ref()
-                .map_or_else(|| "(unrouted)".to_string(), |p| p.name.clone()),
-            // HTML: `<time>` elements, printed with `|safe` (views::clock::Moment).
-            received: clocks
-                .of(r.project.as_ref().map(|p| &p.slug))
-                .at(r.received_at)
-                .to_string(),
-            next_due: r.next_due.map_or_else(
-                || "—".to_string(),
-                |due| {
-                    let clock = clocks.of(r.project.as_ref().map(|p| &p.slug));
-                    format!(
-                        "{}: {}",
-                        Deadline::of_state(r.state).label(),
-                        clock.due(due)
-                    )
-                },
-            ),
-            overdue: r.next_due.is_some_and(|due| due < now),
-            cve: r.cve.as_ref().map(ToString::to_string).unwrap_or_default(),
-            owner: r.owner.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
-            triage: r.triage.map_or("", |t| t.class.as_str()),
-            triage_label: r.triage.map_or("", |t| t.class.label()),
-            confirmable: r
-                .triage
-                .is_some_and(|t| t.class.is_noise() && t.status == TriageStatus::Suggested),
-        })
-        .collect();
+    let rows: Vec<Row> = d.page.rows.iter().map(|r| row(r, now, clocks)).collect();
     let project_options: Vec<(&str, &str)> = d
         .projects
         .iter()
@@ -233,6 +196,41 @@ fn render(
         },
         first: value(&q.cursor).map(|_| link(q, None)),
         next: d.page.next_cursor.clone().map(|c| link(q, Some(c))),
+    }
+}
+
+/// One report's row.
+fn row(r: &ReportSummary, now: Timestamp, clocks: &Clocks) -> Row {
+    let clock = clocks.of(r.project.as_ref().map(|p| &p.slug));
+    Row {
+        id: r.id.to_string(),
+        title: r.title.clone(),
+        state: r.state.as_str(),
+        state_label: r.state.label(),
+        project: r
+            .project
+            .as_ref()
+            .map_or_else(|| "(unrouted)".to_string(), |p| p.name.clone()),
+        // HTML: `<time>` elements, printed with `|safe` (views::clock::Moment).
+        received: clock.at(r.received_at).to_string(),
+        next_due: r.next_due.map_or_else(
+            || "—".to_string(),
+            |due| {
+                format!(
+                    "{}: {}",
+                    Deadline::of_state(r.state).label(),
+                    clock.due(due)
+                )
+            },
+        ),
+        overdue: r.next_due.is_some_and(|due| due < now),
+        cve: r.cve.as_ref().map(ToString::to_string).unwrap_or_default(),
+        owner: r.owner.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+        triage: r.triage.map_or("", |t| t.class.as_str()),
+        triage_label: r.triage.map_or("", |t| t.class.label()),
+        confirmable: r
+            .triage
+            .is_some_and(|t| t.class.is_noise() && t.status == TriageStatus::Suggested),
     }
 }
 

@@ -192,39 +192,13 @@ pub async fn render(
     // Merging and splitting touch two reports; the domain answers for this one alone.
     let merge_allowed = offered(Step::Merge);
     let split_allowed = offered(Step::Split);
-    let check = state.app.record_check(report)?;
-    let (findings, scores) = check
-        .as_ref()
-        .map(|b| (b.findings.clone(), b.scores.clone()))
-        .unwrap_or_default();
-    // Not ready while the domain or the CVE JSON 5 lint finds an error.
-    let problem = record_problem(report).or_else(|| {
-        findings
-            .iter()
-            .find(|f| f.level == "error")
-            .map(|f| format!("{}: {}", f.path, f.message))
-    });
-    let preview = match (report.cve_record(), &report.cve) {
-        (Some(rec), Some(cve)) if rec.problems().is_empty() => {
-            let a = rec.announcement(cve);
-            Some(format!("Subject: {}\n\n{}", a.subject, a.body))
-        }
-        _ => None,
-    };
+    let (findings, scores, problem, preview) = record_checks(state, report)?;
     let record_state = report.record_state();
     let record_moves = sections::record_moves(&offered, state.app.publishes_to_cve_program());
     let (diff_title, diff) = history::diff(&versions, diff_version);
     let scan_answer = state.app.pasted_scan_answer(report).await?;
     let status = error.as_ref().map_or(StatusCode::OK, AppError::status);
-    let owner = match report.owner {
-        Some(id) => state
-            .app
-            .member(id)
-            .await?
-            .map(|m| format!("{} <{}>", m.name, m.email))
-            .unwrap_or_default(),
-        None => String::new(),
-    };
+    let owner = owner_label(state, report).await?;
     html_with_status(
         status,
         &ReportPage {
@@ -268,16 +242,8 @@ pub async fn render(
             route_projects,
             merge_allowed,
             split_allowed,
-            merged_into: report
-                .merged_into
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            split_from: report
-                .split_from
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
+            merged_into: id_or_empty(report.merged_into.as_ref()),
+            split_from: id_or_empty(report.split_from.as_ref()),
             audit: sections::audit(audit, &clock),
             outbox: sections::outbox(outbox, &clock),
             attachments: sections::attachments(attachments),
@@ -289,6 +255,54 @@ pub async fn render(
             ownable: !report.state.is_terminal(),
         },
     )
+}
+
+/// The record's findings and scores, why it is not ready to announce (the domain's
+/// reason or the CVE JSON 5 lint's first error), and the announcement's preview.
+#[expect(
+    clippy::type_complexity,
+    reason = "four parts of one section, each a field of the page"
+)]
+fn record_checks(
+    state: &AppState,
+    report: &Report,
+) -> Result<(Vec<Finding>, Vec<Score>, Option<String>, Option<String>), AppError> {
+    let (findings, scores) = state
+        .app
+        .record_check(report)?
+        .map(|b| (b.findings, b.scores))
+        .unwrap_or_default();
+    let problem = record_problem(report).or_else(|| {
+        findings
+            .iter()
+            .find(|f| f.level == "error")
+            .map(|f| format!("{}: {}", f.path, f.message))
+    });
+    let preview = match (report.cve_record(), &report.cve) {
+        (Some(rec), Some(cve)) if rec.problems().is_empty() => {
+            let a = rec.announcement(cve);
+            Some(format!("Subject: {}\n\n{}", a.subject, a.body))
+        }
+        _ => None,
+    };
+    Ok((findings, scores, problem, preview))
+}
+
+/// "Name <address>" of the report's owner, or "" for nobody.
+async fn owner_label(state: &AppState, report: &Report) -> Result<String, AppError> {
+    Ok(match report.owner {
+        Some(id) => state
+            .app
+            .member(id)
+            .await?
+            .map(|m| format!("{} <{}>", m.name, m.email))
+            .unwrap_or_default(),
+        None => String::new(),
+    })
+}
+
+fn id_or_empty(id: Option<&embargo_domain::ids::ReportId>) -> String {
+    id.map(ToString::to_string).unwrap_or_default()
 }
 
 /// `?diff=N` shows the changes that made version N of the record.
