@@ -1,7 +1,8 @@
 //! The installation's administration, as `embargo projects|user|token|cve pool` do it:
 //! projects from the projects file, members and their setup links, API tokens, and
-//! the organisation's CVE pool. Credentials are stored as digests; a token or link is
-//! returned once, to be shown once.
+//! the organisation's CVE pool, and the database's upkeep (the write-ahead log's
+//! checkpoint). Credentials are stored as digests; a token or link is returned once,
+//! to be shown once.
 
 use embargo_domain::ids::{CveId, Email, UserId};
 use embargo_domain::token::Token;
@@ -20,6 +21,12 @@ pub const SETUP_LINK_HOURS: i64 = 72;
 pub type ProjectImport = UpsertOutcome;
 
 impl App {
+    /// Moves SQLite's write-ahead log into the database and truncates it (nothing on
+    /// PostgreSQL); `serve` runs it every 30 s.
+    pub async fn checkpoint(&self) -> Result<()> {
+        Ok(self.store().checkpoint().await?)
+    }
+
     /// Creates or updates each project (idempotent); the caller checked the whole
     /// file before calling.
     pub async fn import_projects(&self, projects: &[ProjectInput]) -> Result<Vec<ProjectImport>> {

@@ -104,6 +104,10 @@ pub trait Reports: Send + Sync {
     /// Stores many new reports in one transaction, all or none: the bulk loader of
     /// benchmarks and imports (one commit for the batch instead of one per report).
     async fn create_reports(&self, batch: &[(Change, TokenDigest)]) -> Result<usize>;
+    /// Moves SQLite's write-ahead log into the database and truncates it (nothing on
+    /// PostgreSQL): run now and then, so that a burst of writes cannot grow the log
+    /// without bound.
+    async fn checkpoint(&self) -> Result<()>;
     async fn report(&self, id: &ReportId) -> Result<Option<Report>>;
     async fn report_by_status_token(&self, digest: &TokenDigest) -> Result<Option<Report>>;
     /// Applies a decided change atomically: the report (only if still at

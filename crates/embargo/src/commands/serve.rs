@@ -25,6 +25,7 @@ pub async fn run(
     // Statistics: timelines of reports stored before they existed (docs/statistics.md).
     mail_tasks.push(tokio::spawn(app.clone().complete_statistics()));
     mail_tasks.push(tokio::spawn(index_for_search(app.clone())));
+    mail_tasks.push(tokio::spawn(checkpoints(app.clone())));
     let state = AppState {
         app,
         config: WebConfig {
@@ -95,6 +96,17 @@ async fn reminders(app: embargo_app::App) {
             Err(e) => tracing::warn!(error = %e, "the reminder pass failed; it runs again later"),
         }
         tokio::time::sleep(REMINDER_PERIOD).await;
+    }
+}
+
+/// Keeps SQLite's write-ahead log from growing through a burst of writes: a
+/// checkpoint that truncates it every 30 s (nothing on PostgreSQL).
+async fn checkpoints(app: embargo_app::App) {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        if let Err(e) = app.checkpoint().await {
+            tracing::warn!(error = %e, "the write-ahead log checkpoint failed; it runs again later");
+        }
     }
 }
 

@@ -396,6 +396,10 @@ impl Reports for SqlStore {
         Ok(batch.len())
     }
 
+    async fn checkpoint(&self) -> Result<()> {
+        self.checkpoint_wal().await
+    }
+
     async fn report(&self, id: &ReportId) -> Result<Option<Report>> {
         self.fetch_report("id", id.as_str()).await
     }
