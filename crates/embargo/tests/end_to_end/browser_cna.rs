@@ -16,10 +16,9 @@
 //! A screenshot of the record page lands in `CARGO_TARGET_TMPDIR` (path printed).
 #![allow(clippy::unwrap_used)]
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
 
 use embargo_store::test_support::TestBackend;
 use fantoccini::{Client, Locator};
