@@ -92,16 +92,19 @@ impl App {
         };
         let phc = user.as_ref().and_then(|u| u.password_hash.clone());
         let pw = pw.to_string();
-        // Argon2 takes real CPU time: keep it off the async workers.
-        let ok = tokio::task::spawn_blocking(move || match phc {
-            Some(phc) => password::verify(&pw, &phc),
-            None => {
-                password::verify_dummy(&pw);
-                false
-            }
-        })
-        .await
-        .map_err(Error::internal)?;
+        // Argon2 takes real CPU time and memory: off the async workers, and only so
+        // many at once (busy beyond that: docs/operations.md#http).
+        let ok = self
+            .inner
+            .hashing
+            .run(move || match phc {
+                Some(phc) => password::verify(&pw, &phc),
+                None => {
+                    password::verify_dummy(&pw);
+                    false
+                }
+            })
+            .await?;
         let Some(user) = user.filter(|_| ok) else {
             return Ok(None);
         };
@@ -150,7 +153,13 @@ impl App {
                 "the two passwords differ",
             ));
         }
-        let phc = hash_password(pw).await?;
+        let pw = pw.to_string();
+        let phc = self
+            .inner
+            .hashing
+            .run(move || password::hash(&pw))
+            .await?
+            .map_err(password_error)?;
         self.store().set_password(user.id, &phc).await?;
         self.store().delete_credential(&token.digest()).await?;
         Ok(())
@@ -184,11 +193,16 @@ pub async fn hash_password(pw: &str) -> Result<String> {
     tokio::task::spawn_blocking(move || password::hash(&pw))
         .await
         .map_err(Error::internal)?
-        .map_err(|e| match e {
-            password::PasswordError::Hash(m) => Error::Internal(m),
-            other => Error::invalid(
-                "password",
-                other.to_string().trim_start_matches("password: "),
-            ),
-        })
+        .map_err(password_error)
+}
+
+/// A refused password names the field; a failed computation is internal.
+fn password_error(e: password::PasswordError) -> Error {
+    match e {
+        password::PasswordError::Hash(m) => Error::Internal(m),
+        other => Error::invalid(
+            "password",
+            other.to_string().trim_start_matches("password: "),
+        ),
+    }
 }

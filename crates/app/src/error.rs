@@ -69,7 +69,9 @@ impl From<StoreError> for Error {
                 Self::Conflict(e.to_string())
             }
             StoreError::NotFound(_) => Self::NotFound,
-            StoreError::Database(e) => Self::Unavailable(e.to_string()),
+            // Busy (a lock held, no free connection, the database unreachable) is
+            // worth a retry; any other database failure is a bug to log.
+            e @ StoreError::Database(_) if e.is_busy() => Self::Unavailable(e.to_string()),
             other => Self::Internal(other.to_string()),
         }
     }

@@ -25,7 +25,7 @@ impl App {
             Some(slug) => Some(self.store().project_by_slug(slug).await?.ok_or_else(|| {
                 Error::invalid(
                     "project",
-                    format!("there is no project {slug:?}; leave it empty if you do not know"),
+                    format!("there is no project \"{slug}\"; leave it empty if you do not know"),
                 )
             })?),
             None => None,

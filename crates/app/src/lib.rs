@@ -19,11 +19,13 @@ pub mod clocks;
 mod cve_program;
 pub mod dashboard;
 pub mod error;
+pub mod hashing;
 pub mod held;
 pub mod intake;
 pub mod listing;
 pub mod mail_intake;
 mod mail_route;
+pub mod operations;
 pub mod outbox;
 pub mod owner;
 pub mod password;
@@ -78,6 +80,8 @@ struct Inner {
     store: Arc<dyn Store>,
     settings: Settings,
     ports: Ports,
+    /// The bound on concurrent password hashing (sign-in, setting a password).
+    hashing: hashing::HashingGate,
 }
 
 /// What the application reaches outside itself, plugged in by the binary.
@@ -97,6 +101,21 @@ impl App {
                 store,
                 settings,
                 ports,
+                hashing: hashing::HashingGate::new(hashing::HashingLimit::default()),
+            }),
+        }
+    }
+
+    /// The same application with another bound on password hashing (configuration;
+    /// tests use 1). Call it before the application is shared.
+    #[must_use]
+    pub fn with_hashing_limit(self, limit: hashing::HashingLimit) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store: self.inner.store.clone(),
+                settings: self.inner.settings.clone(),
+                ports: self.inner.ports.clone(),
+                hashing: hashing::HashingGate::new(limit),
             }),
         }
     }

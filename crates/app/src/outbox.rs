@@ -2,6 +2,10 @@
 //! thread to answer in), mark it sent or failed. Every mail was queued in the same
 //! transaction as the change that caused it; a claim is a lease, so two workers (or
 //! two nodes) never send the same mail at once.
+//!
+//! A failure is recorded without any address in it ([`redact_addresses`]): a relay's
+//! refusal names the recipient, often a reporter, and `outbox.last_error` is stored
+//! in clear and shown to the team.
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -51,7 +55,8 @@ impl App {
         Ok(self.store().mark_sent(id, owner, Timestamp::now()).await?)
     }
 
-    /// Records a failed attempt; `retry_at: None` gives up.
+    /// Records a failed attempt; `retry_at: None` gives up. Addresses in `error` are
+    /// redacted before it is stored.
     pub async fn mark_failed(
         &self,
         id: i64,
@@ -59,7 +64,11 @@ impl App {
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> Result<bool> {
-        Ok(self.store().mark_failed(id, owner, error, retry_at).await?)
+        let error = redact_addresses(error);
+        Ok(self
+            .store()
+            .mark_failed(id, owner, &error, retry_at)
+            .await?)
     }
 
     /// Counts of the outbox by delivery state.
@@ -83,5 +92,63 @@ impl App {
             return Ok(None);
         }
         Ok(self.store().reporter_last_message(id).await?)
+    }
+}
+
+/// `text` with every e-mail address in it replaced by `<redacted>`: what a relay says
+/// about a recipient may be logged and stored, who the recipient is may not.
+pub fn redact_addresses(text: &str) -> String {
+    let is_delimiter = |c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '<' | '>' | '"' | '\'' | ',' | ';' | ':' | '(' | ')' | '[' | ']'
+            )
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find(is_delimiter).unwrap_or(rest.len());
+        let (token, tail) = rest.split_at(end);
+        let looks_like_address = token
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+        if looks_like_address {
+            // Inside angle brackets already: keep one pair.
+            if out.ends_with('<') && tail.starts_with('>') {
+                out.push_str("redacted");
+            } else {
+                out.push_str("<redacted>");
+            }
+        } else {
+            out.push_str(token);
+        }
+        let delimiter_len = tail.chars().next().map_or(0, char::len_utf8);
+        out.push_str(&tail[..delimiter_len]);
+        rest = &tail[delimiter_len..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_addresses;
+
+    #[test]
+    fn addresses_are_redacted_and_the_rest_kept() {
+        assert_eq!(
+            redact_addresses(
+                "permanent error (550): 5.1.1 <ann@researcher.example>: Recipient address rejected"
+            ),
+            "permanent error (550): 5.1.1 <redacted>: Recipient address rejected"
+        );
+        assert_eq!(
+            redact_addresses("bob@x.test: invalid, \"Eve\" eve@y.test; r\u{e9}essayer"),
+            "<redacted>: invalid, \"Eve\" <redacted>; r\u{e9}essayer"
+        );
+        assert_eq!(
+            redact_addresses("timed out after 30 s @ relay"),
+            "timed out after 30 s @ relay"
+        );
     }
 }

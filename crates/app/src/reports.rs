@@ -87,7 +87,7 @@ impl App {
         let slug = ProjectSlug::parse(slug)?;
         let project =
             self.store().project_by_slug(&slug).await?.ok_or_else(|| {
-                Error::invalid("project", format!("there is no project {slug:?}"))
+                Error::invalid("project", format!("there is no project \"{slug}\""))
             })?;
         self.act(
             actor,

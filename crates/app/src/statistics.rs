@@ -168,7 +168,7 @@ impl App {
         let project = all
             .iter()
             .find(|p| p.slug == slug)
-            .ok_or_else(|| Error::invalid("project", format!("there is no project {slug:?}")))?;
+            .ok_or_else(|| Error::invalid("project", format!("there is no project \"{slug}\"")))?;
         if !member.handles_project(Some(project.id)) {
             return Err(Error::Forbidden(format!(
                 "the figures of {slug} are for its security team and the organisation team"

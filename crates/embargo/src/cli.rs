@@ -42,7 +42,14 @@ pub struct DataArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the web UI and JSON API (initialising the database on first start).
+    /// Create a new installation (data directory, data key, database, organisation,
+    /// first administrator) as the first `serve` would, and stop; changes nothing on an
+    /// existing one. Every other command refuses to run where there is none.
+    Init {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Run the web UI and JSON API (creating the installation on first start).
     Serve {
         #[command(flatten)]
         data: DataArgs,

@@ -14,6 +14,9 @@ use std::time::Duration;
 
 use crate::cli::DataArgs;
 
+mod http;
+pub use http::HttpSettings;
+
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 #[derive(Debug, Default, Deserialize)]
@@ -32,6 +35,8 @@ struct FileConfig {
     mail: MailSection,
     #[serde(default)]
     rate_limits: RateLimitSection,
+    #[serde(default)]
+    http: http::HttpSection,
 }
 
 /// `[rate_limits]`: per client address; a burst, then one request per interval.
@@ -86,6 +91,9 @@ struct MailSection {
     max_attachment_bytes: Option<usize>,
     retry_base_ms: Option<u64>,
     templates_dir: Option<PathBuf>,
+    /// `[mail.limits]`: the mail door's bounds (docs/operations.md, "Mail").
+    #[serde(default)]
+    limits: crate::commands::mail::MailLimitsSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -119,6 +127,8 @@ pub struct Settings {
     pub default_policy: Policy,
     pub mail: MailSettings,
     pub rate_limits: RateLimits,
+    /// The HTTP door's bounds (`[http]`).
+    pub http: HttpSettings,
 }
 
 /// Mail settings: everything off unless configured.
@@ -139,6 +149,8 @@ pub struct MailSettings {
     /// The site's mail templates (`<kind>.txt`, `<project>/<kind>.txt`); `None` keeps
     /// the built-in wording.
     pub templates_dir: Option<PathBuf>,
+    /// Sessions, message structure and intake budget of the mail door.
+    pub bounds: crate::commands::mail::MailBounds,
 }
 
 impl std::fmt::Debug for Settings {
@@ -223,6 +235,7 @@ impl Settings {
                 .or(file.cna.record_schema.clone()),
             default_policy: file.policy.apply_to(&Policy::default()),
             rate_limits: file.rate_limits.resolve()?,
+            http: file.http.resolve()?,
             mail: MailSettings {
                 smtp_listen: match smtp_listen {
                     Some(l) => Some(l),
@@ -268,6 +281,7 @@ impl Settings {
                 templates_dir: env("EMBARGO_MAIL_TEMPLATES")
                     .map(PathBuf::from)
                     .or(file.mail.templates_dir),
+                bounds: file.mail.limits.resolve()?,
             },
         })
     }
@@ -284,8 +298,20 @@ impl Settings {
         self.data_dir.join("embargo.db")
     }
 
-    /// Opens (and migrates) the database, creating the data directory and key as needed.
+    /// Opens (and migrates) an existing installation's database; refuses, creating
+    /// nothing, when there is none (only `serve` and `init` create one, through
+    /// [`Settings::create_store`]).
     pub async fn open_store(&self) -> Result<SqlStore> {
+        crate::init::require_files(
+            &self.data_dir,
+            self.database_url.is_some(),
+            env("EMBARGO_DATA_KEY").is_some(),
+        )?;
+        self.create_store().await
+    }
+
+    /// Opens (and migrates) the database, creating the data directory and key as needed.
+    pub async fn create_store(&self) -> Result<SqlStore> {
         create_private_dir(&self.data_dir)?;
         let sealer = match env("EMBARGO_DATA_KEY") {
             Some(hex) => Sealer::from_hex(&hex).context("EMBARGO_DATA_KEY")?,
@@ -355,18 +381,10 @@ fn host_port(s: &str) -> Result<(String, u16)> {
     ))
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`, and
+/// `?password=secret` → `?password=***` (the store's rule, [`embargo_store::redact_url`]).
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
+    embargo_store::redact_url(url)
 }
 
 #[cfg(test)]
@@ -380,5 +398,9 @@ mod tests {
             "postgres://emb:***@db:5432/embargo"
         );
         assert_eq!(redact("postgres://db/embargo"), "postgres://db/embargo");
+        assert_eq!(
+            redact("postgres://db/embargo?user=emb&password=s3cr3t"),
+            "postgres://db/embargo?user=emb&password=***"
+        );
     }
 }

@@ -10,14 +10,13 @@ use embargo_store::{Organisations, SqlStore, Store};
 use crate::config::Settings;
 use crate::init::ensure_initialised;
 
-/// Opens the database (initialising it on first use) and builds the application on
-/// it. `with_schema`: load the official CVE record schema when configured (`serve`
-/// checks every record save against it; commands that never save records skip it).
+/// Opens an existing installation's database (refusing, creating nothing, when there
+/// is none: `crate::init`) and builds the application on it. `with_schema`: load the
+/// official CVE record schema when configured (`serve` checks every record save against
+/// it; commands that never save records skip it).
 pub async fn open_app(settings: &Settings, with_schema: bool) -> Result<App> {
     let store = settings.open_store().await?;
-    if store.organisation().await?.is_none() {
-        ensure_initialised(&store, settings).await?;
-    }
+    ensure_initialised(&store, settings).await?;
     build(settings, store, with_schema).await
 }
 

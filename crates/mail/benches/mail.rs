@@ -70,10 +70,16 @@ async fn main() {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let server = tokio::spawn(embargo_mail::server::serve(
+        // The receiver's throughput, not its intake budget (one client sends all).
+        let limits = embargo_mail::server::SmtpLimits {
+            budget: embargo_mail::budget::BudgetLimits::unlimited(),
+            ..Default::default()
+        };
+        let server = tokio::spawn(embargo_mail::server::serve_with(
             listener,
             ingestor.clone(),
             "bench".into(),
+            limits,
             std::future::pending(),
         ));
         let start = Instant::now();

@@ -1,11 +1,12 @@
 //! The one intake path behind both doors (the SMTP receiver and `embargo ingest-mail`):
-//! bound the size, read the MIME, and hand the message to the application, which
+//! bound the size, read the MIME within its bounds (parts, attachments), and hand the message to the application, which
 //! decides what it becomes and commits it in one transaction.
 
 use embargo_app::App;
 use embargo_app::mail_intake::{InboundMail, MailLimits, MailReader};
 
 use crate::MailError;
+use crate::parse::ParseLimits;
 use crate::smtp::Envelope;
 
 pub use embargo_app::mail_intake::{
@@ -17,11 +18,29 @@ pub use embargo_app::mail_intake::{
 pub struct Ingestor {
     app: App,
     limits: MailLimits,
+    structure: ParseLimits,
 }
 
 impl Ingestor {
+    /// An ingestor within `limits` and the default [`ParseLimits`].
     pub fn new(app: App, limits: MailLimits) -> Self {
-        Self { app, limits }
+        Self {
+            app,
+            limits,
+            structure: ParseLimits::default(),
+        }
+    }
+
+    /// The same, with these bounds on a message's parts and attachments.
+    #[must_use]
+    pub fn with_parse_limits(mut self, structure: ParseLimits) -> Self {
+        self.structure = structure;
+        self
+    }
+
+    /// The application it hands messages to.
+    pub fn app(&self) -> &App {
+        &self.app
     }
 
     pub fn limits(&self) -> &MailLimits {
@@ -42,7 +61,9 @@ impl Ingestor {
                 limit: self.limits.max_message_bytes,
             });
         }
-        let mail = crate::parse::parse(raw)?;
+        // Bounded before the application sees it: nothing is stored for a message
+        // beyond the bounds.
+        let mail = crate::parse::parse_bounded(raw, &self.structure)?;
         Ok(self
             .app
             .take_mail(raw, &mail, envelope, &self.limits)

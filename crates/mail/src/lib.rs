@@ -3,8 +3,11 @@
 //!
 //! Parsing is mail-parser's, tolerant of real-world MIME; the SMTP server protocol is
 //! a small sans-I/O state machine ([`smtp`]) under a tokio loop ([`server`]); outgoing
-//! mail goes through lettre to a relay ([`outbound`]).
+//! mail goes through lettre to a relay ([`outbound`]). Every door is bounded: message
+//! size and structure ([`parse::ParseLimits`]), sessions ([`server::SmtpLimits`]) and an
+//! intake budget per client and sender ([`budget`]); docs/operations.md, "Mail".
 
+pub mod budget;
 pub mod ingest;
 pub mod outbound;
 pub mod parse;
@@ -25,6 +28,10 @@ pub enum MailError {
     /// Above the size limit (sysexits 65, SMTP 552).
     #[error("the message is {size} bytes; the limit is {limit} bytes")]
     TooLarge { size: usize, limit: usize },
+    /// Beyond a bound of its structure (MIME parts, attachments): refused for good
+    /// before anything is stored (sysexits 65, SMTP 552).
+    #[error("{0}")]
+    TooComplex(String),
     /// What the application said: a message that does not make a valid report or
     /// reply is refused for good (sysexits 65, SMTP 554); a busy or unreachable
     /// database is for later (sysexits 75, SMTP 451).
@@ -53,7 +60,7 @@ impl MailError {
     /// message that will never be taken, 75 (EX_TEMPFAIL) for one to retry.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Refused(_) | Self::TooLarge { .. } => 65,
+            Self::Refused(_) | Self::TooLarge { .. } | Self::TooComplex(_) => 65,
             Self::App(e) if !self.is_temporary_app(e) => 65,
             Self::App(_) | Self::Unavailable(_) => 75,
         }

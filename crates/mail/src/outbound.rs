@@ -6,6 +6,9 @@
 //! marked sent as soon as the relay accepted it, well inside the lease; its
 //! Message-ID was fixed when it was queued, so even a retry after a crash between
 //! "relay said 250" and "marked sent" is recognisably the same mail downstream.
+//!
+//! One refused recipient does not stop the others ([`deliver`]); what the relay said
+//! is logged and stored with the addresses redacted.
 
 use std::future::Future;
 use std::time::Duration;
@@ -141,8 +144,18 @@ pub async fn deliver_due(
         .claim_outgoing(owner, config.lease(), config.batch)
         .await?;
     for embargo_app::outbox::Delivery { mail, in_reply_to } in &claimed {
-        match send_reply(transport, config, mail, in_reply_to.as_deref()).await {
-            Ok(()) => {
+        match deliver(transport, config, mail, in_reply_to.as_deref()).await {
+            Ok(delivered) => {
+                if !delivered.refused.is_empty() {
+                    // The others got it; the refused ones are told in the log only,
+                    // without their addresses (the row is marked sent below).
+                    tracing::warn!(
+                        id = mail.id,
+                        refused = delivered.refused.len(),
+                        why = %delivered.refused.join("; "),
+                        "the relay refused some recipients of a mail; the others got it"
+                    );
+                }
                 // Marking sent is retried a little: the relay has the mail, and the
                 // lease keeps every other worker away meanwhile.
                 let mut marked = app.mark_sent(mail.id, owner).await;
@@ -196,14 +209,74 @@ pub async fn send_reply(
     mail: &QueuedMail,
     in_reply_to: Option<&str>,
 ) -> Result<(), SendError> {
+    deliver(transport, config, mail, in_reply_to)
+        .await
+        .map(|_| ())
+}
+
+/// How a mail went: every recipient got it, or some were refused for good.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Delivered {
+    /// Recipients the relay refused for good (the others got the mail), with why, the
+    /// relay's words with every address redacted.
+    pub refused: Vec<String>,
+}
+
+/// Hands the mail to the relay. If the relay refuses it for good and it has several
+/// recipients, each recipient is tried in a transaction of its own, so that one
+/// refused address (a reporter's mailbox gone) does not stop the copies the process
+/// requires for the others (the team's, the organisation's). That is safe: a refused
+/// transaction delivered nothing (the relay answered 5xx before or at the end of
+/// DATA). If a recipient then fails only for now, the whole mail is retried later,
+/// and a recipient who already got it may get it twice, with the same Message-ID.
+pub async fn deliver(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    config: &OutboundConfig,
+    mail: &QueuedMail,
+    in_reply_to: Option<&str>,
+) -> Result<Delivered, SendError> {
     let message = build_reply(config, mail, in_reply_to)?;
-    transport.send(message).await.map(|_| ()).map_err(|e| {
-        if e.is_permanent() {
-            SendError::Permanent(e.to_string())
-        } else {
-            SendError::Transient(e.to_string())
+    let envelope = message.envelope().clone();
+    let raw = message.formatted();
+    let first = match transport.send_raw(&envelope, &raw).await {
+        Ok(_) => return Ok(Delivered::default()),
+        Err(e) => classify(&e),
+    };
+    if !matches!(first, SendError::Permanent(_)) || envelope.to().len() < 2 {
+        return Err(first);
+    }
+    let mut refused = Vec::new();
+    let mut transient = None;
+    for to in envelope.to() {
+        let one = lettre::address::Envelope::new(envelope.from().cloned(), vec![to.clone()])
+            .map_err(|e| SendError::Permanent(e.to_string()))?;
+        match transport
+            .send_raw(&one, &raw)
+            .await
+            .map_err(|e| classify(&e))
+        {
+            Ok(_) => {}
+            Err(SendError::Permanent(why)) => refused.push(why),
+            Err(e @ SendError::Transient(_)) => transient = Some(e),
         }
-    })
+    }
+    if let Some(e) = transient {
+        return Err(e);
+    }
+    if refused.len() == envelope.to().len() {
+        return Err(first);
+    }
+    Ok(Delivered { refused })
+}
+
+/// The lettre error as ours, with every address in its text redacted.
+fn classify(e: &lettre::transport::smtp::Error) -> SendError {
+    let why = embargo_app::outbox::redact_addresses(&e.to_string());
+    if e.is_permanent() {
+        SendError::Permanent(why)
+    } else {
+        SendError::Transient(why)
+    }
 }
 
 /// The RFC 5322 message for a queued row, with its fixed Message-ID.
@@ -221,7 +294,8 @@ pub fn build_reply(
         e.as_str()
             .parse::<lettre::Address>()
             .map(|a| Address::new(None, a))
-            .map_err(|err| SendError::Permanent(format!("{e}: {err}")))
+            // Not the address itself: the error is stored and logged.
+            .map_err(|err| SendError::Permanent(format!("a recipient address: {err}")))
     };
     let mut builder = Message::builder()
         .from(config.from.clone())

@@ -5,8 +5,12 @@
 //! [`crate::Mailbox::take_mail`]) or discards them, one or many, each discard leaving
 //! an entry in the audit log.
 //!
-//! The sender and subject are sealed: the sender filter opens them, newest first,
-//! within [`MAX_HELD_SCANNED`] rows, so that a flood costs a bounded amount of work.
+//! The sender, the subject and the Message-ID (whose domain names the sender's
+//! server) are sealed: the sender filter opens them, newest first, within
+//! [`MAX_HELD_SCANNED`] rows, so that a flood costs a bounded amount of work. The row
+//! is found, and a mail held twice is told apart, by a keyed digest of its Message-ID
+//! (docs/confidentiality.md). A row whose summary does not open (sealed with another
+//! data key) is listed as unreadable instead of taking the list down.
 
 use async_trait::async_trait;
 use embargo_domain::ids::{ReportId, UserId};
@@ -177,6 +181,16 @@ pub struct Release {
 struct Summary {
     from: Option<String>,
     subject: String,
+    /// The Message-ID, when the row's `message_id` column holds its keyed digest;
+    /// absent in rows held before it was sealed (their column holds it in clear).
+    #[serde(default)]
+    message_id: Option<String>,
+}
+
+/// What the `message_id` column of a new held mail holds: a keyed digest, unique per
+/// Message-ID, that tells nothing of the sender's domain.
+fn message_key(sealer: &crate::Sealer, message_id: &str) -> String {
+    sealer.digest("held-message-id", message_id.as_bytes())
 }
 
 fn summary_aad(message_id: &str) -> String {
@@ -249,12 +263,22 @@ impl SqlStore {
     }
 
     fn decode_held(&self, row: &sqlx::any::AnyRow) -> Result<HeldMailInfo> {
-        let message_id: String = row.try_get("message_id")?;
-        let summary: Summary = serde_json::from_str(&self.sealer.open_string(
-            &summary_aad(&message_id),
+        // The column: the Message-ID's digest, or the Message-ID of an older row.
+        let key: String = row.try_get("message_id")?;
+        let summary = match self.sealer.open_string(
+            &summary_aad(&key),
             &row.try_get::<Vec<u8>, _>("summary_sealed")?,
-        )?)
-        .map_err(|e| StoreError::Corrupt(format!("held mail summary: {e}")))?;
+        ) {
+            Ok(json) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("held mail summary: {e}")))?,
+            Err(StoreError::Corrupt(_)) => Summary {
+                from: None,
+                subject: crate::seal::UNREADABLE_TITLE.into(),
+                message_id: None,
+            },
+            Err(e) => return Err(e),
+        };
+        let message_id = summary.message_id.unwrap_or(key);
         let state: String = row.try_get("state")?;
         Ok(HeldMailInfo {
             id: row.try_get("id")?,
@@ -393,20 +417,19 @@ impl HeldMail for SqlStore {
         let summary = serde_json::to_string(&Summary {
             from: mail.from.map(str::to_string),
             subject: mail.subject.to_string(),
+            message_id: Some(mail.message_id.to_string()),
         })
         .map_err(|e| StoreError::Corrupt(format!("held mail summary: {e}")))?;
+        let key = message_key(&self.sealer, mail.message_id);
         let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO mail_held (message_id, reason, summary_sealed, raw_sealed, size, received_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
-        .bind(mail.message_id)
+        .bind(&key)
         .bind(mail.reason)
-        .bind(
-            self.sealer
-                .seal_str(&summary_aad(mail.message_id), &summary)?,
-        )
-        .bind(self.sealer.seal(raw_aad(mail.message_id).as_bytes(), mail.raw)?)
+        .bind(self.sealer.seal_str(&summary_aad(&key), &summary)?)
+        .bind(self.sealer.seal(raw_aad(&key).as_bytes(), mail.raw)?)
         .bind(i64::try_from(mail.raw.len()).unwrap_or(i64::MAX))
         .bind(mail.received_at.as_microsecond())
         .fetch_one(&mut *tx)
@@ -451,8 +474,9 @@ impl HeldMail for SqlStore {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let info = self.decode_held(&row)?;
+        let key: String = row.try_get("message_id")?;
         let raw = self.sealer.open(
-            raw_aad(&info.message_id).as_bytes(),
+            raw_aad(&key).as_bytes(),
             &row.try_get::<Vec<u8>, _>("raw_sealed")?,
         )?;
         Ok(Some((info, raw)))

@@ -40,7 +40,7 @@ pub use senders::{
     MAX_LIFTED_LISTED, MAX_ORG_AUDIT_LISTED, NewSenderRule, SenderCheck, SenderRuleInfo,
     SenderRules,
 };
-pub use sql::SqlStore;
+pub use sql::{SqlStore, redact_url};
 pub use statements::{
     ImportOutcome, ImportedRules, MAX_STATEMENTS_PER_PROJECT, StatementAuthor, StatementChange,
     StatementRecord, StatementVersion, Statements, StoredRules, subject_key,

@@ -38,6 +38,23 @@ pub struct Sealer {
     /// The search index's key (docs/search.md), derived apart from the blind-mark key
     /// so that search marks and duplicate marks never match.
     search: BlindKey,
+    /// The key of lookup digests ([`Sealer::digest`]) and of the key check written in
+    /// the database ([`Sealer::key_check`]): derived apart again, so that neither ever
+    /// equals a blind mark or a search mark.
+    digest: BlindKey,
+}
+
+/// What a list shows instead of a title that does not open with this data key (a row
+/// sealed by a node started with another key): the row is flagged, the list stays up.
+pub const UNREADABLE_TITLE: &str = "(cannot be opened: sealed with another key)";
+
+/// Derives a 32-byte key for one `purpose` from the data key, so that the cipher's key
+/// is never used for anything else.
+fn derive(purpose: &[u8], key: &[u8; KEY_LEN]) -> [u8; KEY_LEN] {
+    let mut derive = Sha256::new();
+    derive.update(purpose);
+    derive.update(key);
+    derive.finalize().into()
 }
 
 impl fmt::Debug for Sealer {
@@ -49,18 +66,11 @@ impl fmt::Debug for Sealer {
 impl Sealer {
     /// A sealer for this 32-byte key.
     pub fn from_key(key: &[u8; KEY_LEN]) -> Self {
-        let mut derive = Sha256::new();
-        derive.update(b"embargo blind-mark key v1\0");
-        derive.update(key);
-        let blind: [u8; KEY_LEN] = derive.finalize().into();
-        let mut derive = Sha256::new();
-        derive.update(b"embargo search key v1\0");
-        derive.update(key);
-        let search: [u8; KEY_LEN] = derive.finalize().into();
         Self {
             cipher: XChaCha20Poly1305::new(Key::from_slice(key)),
-            blind: BlindKey::new(&blind),
-            search: BlindKey::new(&search),
+            blind: BlindKey::new(&derive(b"embargo blind-mark key v1\0", key)),
+            search: BlindKey::new(&derive(b"embargo search key v1\0", key)),
+            digest: BlindKey::new(&derive(b"embargo digest key v1\0", key)),
         }
     }
 
@@ -130,6 +140,23 @@ impl Sealer {
     /// The key of the search index's term marks.
     pub fn search_key(&self) -> &BlindKey {
         &self.search
+    }
+
+    /// A keyed digest of `data` for `purpose`: 128 bits as 32 hex digits, to find a row
+    /// by a value (a Message-ID) without holding the value in clear. Two marks of the
+    /// digest key with different purposes: wide enough that a unique column of them
+    /// never sees two values collide.
+    pub fn digest(&self, purpose: &str, data: &[u8]) -> String {
+        let first = self.digest.mark(format!("{purpose}/1").as_bytes(), data);
+        let second = self.digest.mark(format!("{purpose}/2").as_bytes(), data);
+        format!("{first:016x}{second:016x}")
+    }
+
+    /// The check value of this data key kept in the database (docs/confidentiality.md):
+    /// a keyed digest of a fixed label, so that a node started with another key is
+    /// recognised at once, while the value tells nothing about the key itself.
+    pub fn key_check(&self) -> String {
+        self.digest("key-check", b"embargo data key v1")
     }
 
     /// Seals `plaintext` for the row named by `aad`.
@@ -245,6 +272,20 @@ mod tests {
             other.open(b"report:EMB-1", &sealed),
             Err(StoreError::Corrupt(_))
         ));
+    }
+
+    #[test]
+    fn digests_and_key_checks_depend_on_the_key_only() {
+        let a = Sealer::from_key(&[1; 32]);
+        let b = Sealer::from_key(&[2; 32]);
+        assert_eq!(a.key_check(), Sealer::from_key(&[1; 32]).key_check());
+        assert_ne!(a.key_check(), b.key_check());
+        assert_eq!(a.key_check().len(), 32);
+        let id = b"abc@mail.example.org";
+        assert_eq!(a.digest("held", id), a.digest("held", id));
+        assert_ne!(a.digest("held", id), a.digest("other", id));
+        assert_ne!(a.digest("held", id), b.digest("held", id));
+        assert!(!a.digest("held", id).contains("example"));
     }
 
     #[test]

@@ -6,6 +6,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use embargo_domain::DomainError;
 
+/// The `Retry-After` of a busy answer (503), in seconds: long enough for a held lock
+/// or a burst of sign-ins to pass.
+pub const RETRY_BUSY_SECS: &str = "5";
+
 /// Why a request failed, in terms a client can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -170,9 +174,12 @@ impl From<askama::Error> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let Self::Internal(detail) | Self::Unavailable(detail) = &self {
-            // The detail may name tables or data; it belongs in the log, not the answer.
-            tracing::error!(error = %detail, "{}", self.code());
+        // The detail may name tables or data; it belongs in the log, not the answer.
+        // Busy is expected under load (a warning); anything else is a bug.
+        match &self {
+            Self::Internal(detail) => tracing::error!(error = %detail, "{}", self.code()),
+            Self::Unavailable(detail) => tracing::warn!(error = %detail, "{}", self.code()),
+            _ => {}
         }
         let info = ErrorInfo {
             code: self.code(),
@@ -182,7 +189,7 @@ impl IntoResponse for AppError {
         if matches!(self, Self::Unavailable(_)) {
             res.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("5"),
+                axum::http::HeaderValue::from_static(RETRY_BUSY_SECS),
             );
         }
         res.extensions_mut().insert(info);

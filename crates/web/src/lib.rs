@@ -6,6 +6,7 @@ mod diff;
 mod error;
 mod extract;
 pub mod limit;
+pub mod metrics;
 mod router;
 mod routes;
 mod state;

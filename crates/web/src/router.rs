@@ -4,7 +4,8 @@
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, ORIGIN, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, ORIGIN, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+    X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -209,12 +210,16 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
-            crate::limit::Limiter::new(state.config.rate_limits),
+            crate::limit::Limiter::new(state.config.rate_limits)
+                .trusting(state.config.trusted_proxies.clone()),
             crate::limit::limit,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), same_origin))
         .layer(middleware::from_fn(render_errors))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.secure_cookies(),
+            security_headers,
+        ))
         .with_state(state)
 }
 
@@ -262,14 +267,27 @@ async fn render_errors(req: Request, next: Next) -> Response {
     rendered
 }
 
-/// Headers every response carries.
-async fn security_headers(req: Request, next: Next) -> Response {
+/// Headers every response carries; `https` is whether the base URL is https.
+async fn security_headers(State(https): State<bool>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    // `base-uri 'none'`: an injected `<base>` cannot redirect the pages' relative links
+    // and form actions elsewhere (no page uses one).
     h.insert(
         CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+        HeaderValue::from_static(
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
     );
+    if https {
+        // Served over https (the base URL says so): browsers keep to https for a year,
+        // so a network attacker cannot strip it on a later visit. Not on http: a
+        // development or test site would be unreachable for a year.
+        h.insert(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // Status and setup links are capabilities in the URL: never send them to another
     // site. Not "no-referrer": under it browsers send `Origin: null` on form posts,

@@ -4,10 +4,12 @@ use embargo_app::App;
 
 /// The web front end's own configuration (HTTP only; everything else is the
 /// application's [`embargo_app::Settings`]), fixed at start.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct WebConfig {
     /// Rate limits per client address on intake and sign-in.
     pub rate_limits: crate::limit::RateLimits,
+    /// Proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: crate::limit::TrustedProxies,
 }
 
 /// Shared by all handlers; cheap to clone.

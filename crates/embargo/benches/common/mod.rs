@@ -83,6 +83,7 @@ pub async fn start(store: embargo_store::SqlStore) -> App {
         config: WebConfig {
             // One client address sends everything here: measure the server, not the limiter.
             rate_limits: embargo_web::limit::RateLimits::unlimited(),
+            ..WebConfig::default()
         },
     };
     tokio::spawn(async move {

@@ -1,7 +1,7 @@
 //! The administrative subcommands: projects, users, tokens and the CVE pool, each one
 //! call to the application layer's `admin` use cases.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use embargo_app::App;
 use embargo_app::model::UpsertOutcome;
 
@@ -9,8 +9,8 @@ use crate::cli::{CveCommand, DataArgs, PoolCommand, ProjectsCommand, TokenComman
 use crate::config::Settings;
 use crate::projects_file;
 
-/// Opens the store, makes sure the organisation exists as `serve` would, and builds
-/// the application on it.
+/// Opens an existing installation's store (refusing, creating nothing, when there is
+/// none: `crate::init`) and builds the application on it.
 async fn open(data: &DataArgs) -> Result<App> {
     let settings = Settings::load(data, None)?;
     let store = settings.open_store().await?;
@@ -76,6 +76,23 @@ pub async fn user(data: &DataArgs, command: UserCommand) -> Result<()> {
             name,
             org_team,
         } => {
+            // Idempotent: the projects file may have created the member already, and
+            // a setup script that adds them again must not fail.
+            if let Some(member) = app.member_by_email(email.trim()).await? {
+                if org_team && !member.org_team {
+                    bail!(
+                        "{} is already a member, not of the organisation team; nothing changed",
+                        member.email
+                    );
+                }
+                let link = app.setup_link_by_email(member.email.as_str()).await?;
+                println!(
+                    "{} is already a member; nothing changed. A new link to set their password:",
+                    member.email
+                );
+                println!("{link}");
+                return Ok(());
+            }
             let link = app.add_user(&email, name.as_deref(), org_team).await?;
             println!("Added {}. They set their password here:", email.trim());
             println!("{link}");

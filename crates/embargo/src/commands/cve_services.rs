@@ -154,6 +154,10 @@ mod tests {
         .await
         .unwrap();
         let dir = tempfile::tempdir().unwrap();
+        // Only `init` or `serve` create an installation (crate::init).
+        crate::init::run(&Settings::load(&data(dir.path()), None).unwrap())
+            .await
+            .unwrap();
         let api = ApiConfig {
             url: fake.url.clone(),
             credentials: Credentials::new(

@@ -1,13 +1,19 @@
 //! `embargo ingest-mail`, and the mail parts of `embargo serve`: the SMTP receiver and
-//! the outbox worker. Both doors share `embargo_mail::Ingestor`.
+//! the outbox worker. Both doors share `embargo_mail::Ingestor`. The door's bounds
+//! (`[mail.limits]`, `EMBARGO_SMTP_*`, docs/operations.md "Mail") are read here.
 
 use std::io::Read;
+use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use embargo_app::App;
+use embargo_mail::budget::{BudgetLimits, Rate};
 use embargo_mail::outbound::{self, OutboundConfig};
+use embargo_mail::parse::ParseLimits;
+use embargo_mail::server::SmtpLimits;
 use embargo_mail::smtp::Envelope;
 use embargo_mail::{Ingestor, MailError};
+use serde::Deserialize;
 
 use crate::cli::DataArgs;
 use crate::config::Settings;
@@ -80,7 +86,151 @@ fn fail(code: i32, message: &str) -> ! {
 
 async fn open_ingestor(settings: &Settings) -> Result<Ingestor> {
     let app = crate::wiring::open_app(settings, false).await?;
-    Ok(Ingestor::new(app, crate::wiring::mail_limits(settings)))
+    Ok(ingestor(settings, &app))
+}
+
+/// The one intake path, within every configured bound.
+fn ingestor(settings: &Settings, app: &App) -> Ingestor {
+    Ingestor::new(app.clone(), crate::wiring::mail_limits(settings))
+        .with_parse_limits(settings.mail.bounds.parse)
+}
+
+/// `[mail.limits]`: the bounds of the mail door; each overridden by its variable.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailLimitsSection {
+    max_parts: Option<usize>,
+    max_attachments: Option<usize>,
+    smtp_max_sessions: Option<usize>,
+    smtp_max_per_client: Option<usize>,
+    smtp_session_seconds: Option<u64>,
+    smtp_idle_seconds: Option<u64>,
+    /// `BURST/SECONDS` (e.g. `30/10`: 30 at once, then one every 10 s) or `off`.
+    budget_per_client: Option<String>,
+    budget_per_sender: Option<String>,
+}
+
+/// The mail door's bounds, resolved.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MailBounds {
+    pub smtp: SmtpLimits,
+    pub parse: ParseLimits,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A positive count from `var` or the file, else `default`.
+fn count(var: &str, file: Option<usize>, key: &str, default: usize) -> Result<usize> {
+    let value = match env(var) {
+        Some(v) => v
+            .trim()
+            .parse()
+            .with_context(|| format!("{var} must be a whole number, not {v:?}"))?,
+        None => file.unwrap_or(default),
+    };
+    if value == 0 {
+        bail!("{var} / mail.limits.{key} must be at least 1");
+    }
+    Ok(value)
+}
+
+/// A budget: `BURST/SECONDS` or `off`.
+fn rate(var: &str, file: Option<&str>, key: &str, default: Option<Rate>) -> Result<Option<Rate>> {
+    let Some(text) = env(var).or(file.map(str::to_string)) else {
+        return Ok(default);
+    };
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    let parsed = text.split_once('/').and_then(|(burst, secs)| {
+        let burst: u32 = burst.trim().parse().ok()?;
+        let secs: u64 = secs.trim().parse().ok()?;
+        (burst > 0 && secs > 0).then(|| Rate {
+            burst,
+            every: Duration::from_secs(secs),
+        })
+    });
+    match parsed {
+        Some(r) => Ok(Some(r)),
+        None => bail!(
+            "{var} / mail.limits.{key} must be BURST/SECONDS with both at least 1 (e.g. 30/10), or off; not {text:?}"
+        ),
+    }
+}
+
+impl MailLimitsSection {
+    /// The bounds of the file, each overridden by its `EMBARGO_*` variable.
+    pub fn resolve(&self) -> Result<MailBounds> {
+        let d = MailBounds::default();
+        let secs = |var, file: Option<u64>, key, default: Duration| -> Result<Duration> {
+            let n = count(
+                var,
+                file.map(|s| s as usize),
+                key,
+                default.as_secs() as usize,
+            )?;
+            Ok(Duration::from_secs(n as u64))
+        };
+        Ok(MailBounds {
+            parse: ParseLimits {
+                max_parts: count(
+                    "EMBARGO_MAIL_MAX_PARTS",
+                    self.max_parts,
+                    "max_parts",
+                    d.parse.max_parts,
+                )?,
+                max_attachments: count(
+                    "EMBARGO_MAIL_MAX_ATTACHMENTS",
+                    self.max_attachments,
+                    "max_attachments",
+                    d.parse.max_attachments,
+                )?,
+            },
+            smtp: SmtpLimits {
+                max_sessions: count(
+                    "EMBARGO_SMTP_MAX_SESSIONS",
+                    self.smtp_max_sessions,
+                    "smtp_max_sessions",
+                    d.smtp.max_sessions,
+                )?,
+                max_per_client: count(
+                    "EMBARGO_SMTP_MAX_PER_CLIENT",
+                    self.smtp_max_per_client,
+                    "smtp_max_per_client",
+                    d.smtp.max_per_client,
+                )?,
+                session_limit: secs(
+                    "EMBARGO_SMTP_SESSION_SECONDS",
+                    self.smtp_session_seconds,
+                    "smtp_session_seconds",
+                    d.smtp.session_limit,
+                )?,
+                idle_timeout: secs(
+                    "EMBARGO_SMTP_IDLE_SECONDS",
+                    self.smtp_idle_seconds,
+                    "smtp_idle_seconds",
+                    d.smtp.idle_timeout,
+                )?,
+                budget: BudgetLimits {
+                    per_client: rate(
+                        "EMBARGO_SMTP_BUDGET_PER_CLIENT",
+                        self.budget_per_client.as_deref(),
+                        "budget_per_client",
+                        d.smtp.budget.per_client,
+                    )?,
+                    per_sender: rate(
+                        "EMBARGO_SMTP_BUDGET_PER_SENDER",
+                        self.budget_per_sender.as_deref(),
+                        "budget_per_sender",
+                        d.smtp.budget.per_sender,
+                    )?,
+                },
+            },
+        })
+    }
 }
 
 /// Starts the SMTP receiver (when configured) and the outbox worker (when a relay is
@@ -93,12 +243,12 @@ pub async fn start(settings: &Settings, app: &App) -> Result<Vec<tokio::task::Jo
             .await
             .with_context(|| format!("SMTP listening on {addr}"))?;
         println!("SMTP receiver listening on {}", listener.local_addr()?);
-        let ingestor = Ingestor::new(app.clone(), crate::wiring::mail_limits(settings));
         let hostname = settings.mail.smtp_hostname.clone();
-        tasks.push(tokio::spawn(embargo_mail::server::serve(
+        tasks.push(tokio::spawn(embargo_mail::server::serve_with(
             listener,
-            ingestor,
+            ingestor(settings, app),
             hostname,
+            settings.mail.bounds.smtp,
             std::future::pending(),
         )));
     }
@@ -127,4 +277,53 @@ pub async fn start(settings: &Settings, app: &App) -> Result<Vec<tokio::task::Jo
         println!("No mail relay configured (EMBARGO_SMTP_RELAY): outgoing mail stays queued.");
     }
     Ok(tasks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A variable no test sets, so only the file's value counts.
+    const UNSET: &str = "EMBARGO_TEST_UNSET_MAIL_LIMIT";
+
+    #[test]
+    fn budgets_are_burst_per_seconds_or_off() {
+        let default = Some(Rate {
+            burst: 1,
+            every: Duration::from_secs(1),
+        });
+        assert_eq!(
+            rate(UNSET, Some("30/10"), "k", None).unwrap(),
+            Some(Rate {
+                burst: 30,
+                every: Duration::from_secs(10)
+            })
+        );
+        assert_eq!(rate(UNSET, Some("OFF"), "k", default).unwrap(), None);
+        assert_eq!(rate(UNSET, None, "k", default).unwrap(), default);
+        for bad in ["30", "0/10", "30/0", "x/y", "-1/5"] {
+            let e = rate(UNSET, Some(bad), "budget_per_client", default).unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains("mail.limits.budget_per_client must be BURST/SECONDS"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn counts_are_at_least_one() {
+        assert_eq!(count(UNSET, Some(7), "max_parts", 500).unwrap(), 7);
+        assert_eq!(count(UNSET, None, "max_parts", 500).unwrap(), 500);
+        let e = count(UNSET, Some(0), "max_parts", 500).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("{UNSET} / mail.limits.max_parts must be at least 1")
+        );
+        assert_eq!(
+            MailLimitsSection::default().resolve().unwrap().parse,
+            ParseLimits::default(),
+            "nothing configured: the defaults"
+        );
+    }
 }

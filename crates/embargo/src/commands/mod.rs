@@ -3,7 +3,8 @@
 mod admin;
 mod cve_records;
 pub mod cve_services;
-mod mail;
+mod http_server;
+pub(crate) mod mail;
 mod senders;
 mod serve;
 mod vex;
@@ -14,6 +15,9 @@ use crate::cli::{Cli, Command, CveCommands};
 
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Init { data } => {
+            crate::init::run(&crate::config::Settings::load(&data, None)?).await
+        }
         Command::Serve {
             data,
             listen,

@@ -1,5 +1,6 @@
-//! `embargo serve`: the web UI and API on the configured database, beside the mail
-//! tasks and the reminder pass (deadlines and expiring statements, every 10 minutes).
+//! `embargo serve`: the web UI and API on the configured database (served within the
+//! bounds of [`super::http_server`]), beside the mail tasks and the reminder pass
+//! (deadlines and expiring statements, every 10 minutes).
 
 use std::net::SocketAddr;
 
@@ -8,7 +9,7 @@ use embargo_web::{AppState, WebConfig};
 
 use crate::cli::DataArgs;
 use crate::config::Settings;
-use crate::init::ensure_initialised;
+use crate::init::first_start;
 
 pub async fn run(
     data: &DataArgs,
@@ -16,10 +17,13 @@ pub async fn run(
     smtp_listen: Option<SocketAddr>,
 ) -> Result<()> {
     let settings = Settings::load_with_smtp(data, listen, smtp_listen)?;
-    let store = settings.open_store().await?;
+    // The first start creates the installation (crate::init); later ones open it.
+    let store = settings.create_store().await?;
     tracing::info!(database = %settings.database_label(), "database ready");
-    ensure_initialised(&store, &settings).await?;
-    let app = crate::wiring::build(&settings, store, true).await?;
+    first_start(&store, &settings).await?;
+    let app = crate::wiring::build(&settings, store, true)
+        .await?
+        .with_hashing_limit(settings.http.hashing);
     let mut mail_tasks = super::mail::start(&settings, &app).await?;
     mail_tasks.push(tokio::spawn(reminders(app.clone())));
     // Statistics: timelines of reports stored before they existed (docs/statistics.md).
@@ -30,8 +34,17 @@ pub async fn run(
         app,
         config: WebConfig {
             rate_limits: settings.rate_limits,
+            trusted_proxies: settings.http.trusted_proxies.clone(),
         },
     };
+    // `/metrics` only with a token (docs/operations.md#running-it).
+    let metrics_token = std::env::var("EMBARGO_METRICS_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty());
+    if let Some(token) = &metrics_token {
+        embargo_web::metrics::check_token(token).map_err(anyhow::Error::msg)?;
+    }
+    let metrics_app = state.app.clone();
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
@@ -40,13 +53,13 @@ pub async fn run(
         listener.local_addr()?,
         settings.base_url
     );
-    axum::serve(
+    super::http_server::serve(
         listener,
-        embargo_web::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        embargo_web::metrics::instrument(embargo_web::router(state), metrics_app, metrics_token),
+        &settings.http,
+        shutdown(),
     )
-    .with_graceful_shutdown(shutdown())
-    .await
-    .context("serving HTTP")?;
+    .await;
     for task in mail_tasks {
         task.abort();
     }

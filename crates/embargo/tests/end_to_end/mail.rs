@@ -203,6 +203,10 @@ impl Server {
         .env("EMBARGO_ORG_SECURITY_EMAIL", ORG)
         .env("EMBARGO_ADMIN_EMAIL", "admin@example.org")
         .env("EMBARGO_MAIL_RETRY_BASE_MS", "200")
+        // Bursts from one test client are the point of some tests here; the budget
+        // has tests of its own (crates/mail/tests/mail/bounds.rs).
+        .env("EMBARGO_SMTP_BUDGET_PER_CLIENT", "off")
+        .env("EMBARGO_SMTP_BUDGET_PER_SENDER", "off")
         .env("EMBARGO_LOG", "error")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
@@ -267,7 +271,26 @@ async fn open_store(dir: &Path, url: Option<&str>) -> SqlStore {
     SqlStore::connect(&url, sealer).await.unwrap()
 }
 
+/// `embargo init` on `dir` unless it holds an installation already: only `init` or
+/// `serve` create one (docs/operations.md#running-it).
+fn init(dir: &Path, url: Option<&str>) {
+    if dir.join("data.key").exists() {
+        return;
+    }
+    let mut cmd = Command::new(BIN);
+    cmd.arg("init")
+        .env("EMBARGO_DATA_DIR", dir)
+        .env("EMBARGO_ORG_SECURITY_EMAIL", ORG)
+        .env_remove("EMBARGO_DATABASE_URL");
+    if let Some(url) = url {
+        cmd.env("EMBARGO_DATABASE_URL", url);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
 fn import_projects(dir: &Path, url: Option<&str>) {
+    init(dir, url);
     let file = dir.join("projects.toml");
     std::fs::write(
         &file,
@@ -651,6 +674,7 @@ async fn ingest_mail_exits_with_sysexits_codes() {
         };
         let dir = dir.path();
         let url = url.as_deref();
+        init(dir, url);
         let name = backend.name();
         let raw = message(
             "ann@researcher.example",
@@ -700,6 +724,25 @@ async fn ingest_mail_exits_with_sysexits_codes() {
             "{name}: too large"
         );
         assert_eq!(ingest_mail(dir, url, b"\r\n", &[]), 65, "{name}: empty");
+        // Beyond the bounds of its structure: refused for good, nothing stored.
+        let mut parts = String::from(
+            "From: ann@researcher.example\r\nTo: security@kafka.example.org\r\nMessage-ID: <p3@x.test>\r\n\
+             Content-Type: multipart/mixed; boundary=B\r\n\r\n",
+        );
+        for _ in 0..3 {
+            parts.push_str("--B\r\nContent-Type: application/octet-stream\r\n\r\nx\r\n");
+        }
+        parts.push_str("--B--\r\n");
+        assert_eq!(
+            ingest_mail(
+                dir,
+                url,
+                parts.as_bytes(),
+                &[("EMBARGO_MAIL_MAX_ATTACHMENTS", "2")]
+            ),
+            65,
+            "{name}: too many attachments"
+        );
         assert_eq!(
             store
                 .list_reports(&ReportFilter::default())
@@ -722,8 +765,10 @@ async fn ingest_mail_exits_with_sysexits_codes() {
         "A bug.",
     );
     let unreachable = Some("postgres://embargo:x@127.0.0.1:1/embargo?connect_timeout=2");
+    // (The key given, so that it gets as far as the database.)
+    let key = ("EMBARGO_DATA_KEY", "11".repeat(32));
     assert_eq!(
-        ingest_mail(dir.path(), unreachable, raw.as_bytes(), &[]),
+        ingest_mail(dir.path(), unreachable, raw.as_bytes(), &[(key.0, &key.1)]),
         75
     );
 }
@@ -742,6 +787,7 @@ fn a_broken_mail_template_stops_the_start_with_file_and_line() {
         "{}:4: unknown variable",
         templates.path().join("kafka/acknowledged.txt").display()
     );
+    init(data.path(), None);
     for args in [&["ingest-mail"][..], &["serve", "--listen", "127.0.0.1:0"]] {
         let mut child = Command::new(BIN)
             .args(args)

@@ -13,6 +13,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_embargo");
 const ROOT: &str = "root@example.org";
 
 fn embargo(data_dir: &Path, db: Option<&str>, args: &[&str]) -> Output {
+    // Only `init` or `serve` create an installation (docs/operations.md#running-it).
+    if args != ["init"] && !data_dir.join("data.key").exists() {
+        let init = embargo(data_dir, db, &["init"]);
+        assert!(init.status.success(), "embargo init: {init:?}");
+    }
     let mut cmd = Command::new(BIN);
     cmd.args(args)
         .arg("--data-dir")

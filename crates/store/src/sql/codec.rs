@@ -25,6 +25,13 @@ pub(crate) fn title_aad(id: &str) -> String {
 pub(crate) fn message_aad(report_id: &str) -> String {
     format!("message:{report_id}")
 }
+pub(crate) fn message_author_aad(report_id: &str) -> String {
+    format!("message-author:{report_id}")
+}
+/// A report's audit line, named by what stays in clear beside it.
+pub(crate) fn audit_aad(report_id: &str, action: &str, at: i64) -> String {
+    format!("audit-detail:{report_id}:{action}:{at}")
+}
 pub(crate) fn outbox_subject_aad(message_id: &str) -> String {
     format!("outbox-subject:{message_id}")
 }

@@ -12,10 +12,12 @@
 //! plpgsql triggers) while the queries stay shared.
 
 mod advisories;
+mod audit;
 pub(crate) mod codec;
 mod cve_pool;
 mod listing;
 mod nudges;
+mod opening;
 mod organisations;
 mod projects;
 mod reports;
@@ -26,6 +28,7 @@ mod upgrade;
 mod users;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
@@ -34,6 +37,8 @@ use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 use crate::mailbox::MailRenderer;
 use crate::seal::Sealer;
 use crate::{Result, StoreError};
+
+pub use opening::redact_url;
 
 /// How long a SQLite connection waits for another writer's lock before failing.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
@@ -64,11 +69,16 @@ pub struct SqlStore {
     renderer: Option<Arc<dyn MailRenderer>>,
     /// The right-hand side of the Message-IDs of queued mail (the sender's domain).
     mail_domain: Arc<str>,
+    /// Whether a list row that does not open was logged already: once is enough to
+    /// tell the operator, a warning per row per page view would flood the log.
+    unreadable_logged: Arc<AtomicBool>,
 }
 
 impl SqlStore {
     /// Connects, prepares every connection (SQLite: WAL, `synchronous=FULL`, foreign
-    /// keys, busy timeout) and brings the schema up to date.
+    /// keys, busy timeout), brings the schema up to date and checks the data key: a
+    /// database made with another key is refused with [`StoreError::Config`] saying
+    /// what to do (docs/confidentiality.md). Errors never carry the URL's password.
     pub async fn connect(url: &str, sealer: Sealer) -> Result<SqlStore> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
@@ -88,18 +98,39 @@ impl SqlStore {
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(|conn, _meta| Box::pin(prepare_connection(conn)))
             .connect(url)
-            .await?;
+            .await
+            .map_err(|e| opening::connect_error(url, e))?;
         match backend {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
-        Ok(SqlStore {
+        let now = jiff::Timestamp::now().as_microsecond();
+        if let Err(e) = opening::check_data_key(&pool, &sealer, now).await {
+            pool.close().await;
+            return Err(e);
+        }
+        let store = SqlStore {
             pool,
             sealer,
             backend,
             renderer: None,
             mail_domain: "embargo".into(),
-        })
+            unreadable_logged: Arc::new(AtomicBool::new(false)),
+        };
+        // Audit lines and author labels written before they were sealed (migration
+        // 0019); nothing to do after the first start.
+        let (lines, labels) = (
+            store.seal_old_audit().await?,
+            store.seal_old_labels().await?,
+        );
+        if lines + labels > 0 {
+            tracing::info!(
+                lines,
+                labels,
+                "sealed audit details and author labels stored in clear"
+            );
+        }
+        Ok(store)
     }
 
     /// Lifecycle mails are worded by `renderer` as they are queued, in the transaction

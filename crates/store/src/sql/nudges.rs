@@ -14,7 +14,6 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::codec::{project_ref, report_id, timestamp, title_aad};
-use super::reports::insert_audit;
 use super::{SqlStore, Tx};
 use crate::Result;
 use crate::clocks::{ClockRow, Clocks, LateClock, MAX_CLOCKS_READ};
@@ -75,7 +74,8 @@ impl SqlStore {
             return Ok(false);
         }
         self.queue_nudge(&mut tx, report, mail, audit).await?;
-        insert_audit(&mut tx, report.id.as_str(), audit).await?;
+        self.insert_audit(&mut tx, report.id.as_str(), audit)
+            .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -236,7 +236,7 @@ impl Clocks for SqlStore {
         if let Some(mail) = mail {
             self.queue_nudge(&mut tx, report, mail, audit).await?;
         }
-        insert_audit(&mut tx, id, audit).await?;
+        self.insert_audit(&mut tx, id, audit).await?;
         if last {
             sqlx::query(
                 "UPDATE report_clocks SET quiet = 1 WHERE report_id = $1 AND clock = $2 AND since = $3",
@@ -266,7 +266,7 @@ impl Clocks for SqlStore {
         }
         start_clock(&mut tx, id, Clock::CraNotification.as_str(), aware_at, 0).await?;
         start_final_report(&mut tx, id).await?;
-        insert_audit(&mut tx, id, audit).await?;
+        self.insert_audit(&mut tx, id, audit).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -292,7 +292,7 @@ impl Clocks for SqlStore {
             tx.rollback().await?;
             return Ok(false);
         }
-        insert_audit(&mut tx, report.as_str(), audit).await?;
+        self.insert_audit(&mut tx, report.as_str(), audit).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -18,9 +18,9 @@ use sqlx::any::AnyRow;
 
 use super::advisories::insert_advisory;
 use super::codec::{
-    addresses, addresses_json, cve_id, message_aad, new_message_id, on_unique_violation,
-    outbox_body_aad, outbox_cc_aad, outbox_subject_aad, outbox_to_aad, project_ref, report_aad,
-    report_id, timestamp, title_aad, unique_conflict,
+    addresses, addresses_json, cve_id, message_aad, message_author_aad, new_message_id,
+    on_unique_violation, outbox_body_aad, outbox_cc_aad, outbox_subject_aad, outbox_to_aad,
+    project_ref, report_aad, report_id, timestamp, title_aad, unique_conflict,
 };
 use super::upgrade::report_from_json;
 use super::{SqlStore, Tx};
@@ -177,7 +177,7 @@ impl SqlStore {
         let report_id = change.report.id.as_str();
         self.insert_messages(tx, change).await?;
         self.queue_mails(tx, change).await?;
-        insert_audit(tx, report_id, &change.audit).await?;
+        self.insert_audit(tx, report_id, &change.audit).await?;
         self.sync_clocks(tx, change).await?;
         if let Some(cve) = &change.claim_cve {
             claim_cve(tx, report_id, cve, change.audit.at.as_microsecond()).await?;
@@ -193,13 +193,17 @@ impl SqlStore {
         let report_id = change.report.id.as_str();
         for m in &change.messages {
             sqlx::query(
-                "INSERT INTO messages (report_id, kind, author_id, author_label, body_sealed, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO messages (report_id, kind, author_id, author_label, author_label_sealed, \
+                 body_sealed, created_at) VALUES ($1, $2, $3, '', $4, $5, $6)",
             )
             .bind(report_id)
             .bind(m.kind.as_str())
             .bind(m.author.map(|u| u.0))
-            .bind(&m.author_label)
+            // Sealed: a label may name a sender ("Held mail from …").
+            .bind(
+                self.sealer
+                    .seal_str(&message_author_aad(report_id), &m.author_label)?,
+            )
             .bind(self.sealer.seal_str(&message_aad(report_id), &m.body)?)
             .bind(change.audit.at.as_microsecond())
             .execute(&mut **tx)
@@ -298,7 +302,7 @@ impl SqlStore {
         let title: Vec<u8> = row.try_get("title_sealed")?;
         let state: String = row.try_get("state")?;
         Ok(ReportSummary {
-            title: self.sealer.open_string(&title_aad(&id), &title)?,
+            title: self.open_title(&id, &title)?,
             id: report_id(&id)?,
             project: project_ref(row)?,
             state: ReportState::parse(&state)
@@ -324,6 +328,29 @@ impl SqlStore {
             },
             updated_at: timestamp(row.try_get("updated_at")?)?,
         })
+    }
+
+    /// A list row's title. One that does not open (sealed by a node started with
+    /// another data key) is flagged as such rather than taking the whole list down,
+    /// and logged once per store, by report id only.
+    fn open_title(&self, id: &str, sealed: &[u8]) -> Result<String> {
+        match self.sealer.open_string(&title_aad(id), sealed) {
+            Ok(title) => Ok(title),
+            Err(StoreError::Corrupt(_)) => {
+                if !self
+                    .unreadable_logged
+                    .swap(true, std::sync::atomic::Ordering::Relaxed)
+                {
+                    tracing::warn!(
+                        report = id,
+                        "a report's title does not open with this data key: it was sealed \
+                         with another key; the report is listed as unreadable"
+                    );
+                }
+                Ok(crate::seal::UNREADABLE_TITLE.to_string())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn decode_outbox_entry(&self, row: &AnyRow) -> Result<OutboxEntry> {
@@ -361,20 +388,6 @@ async fn claim_cve(tx: &mut Tx, report_id: &str, cve: &CveId, now: i64) -> Resul
     if claimed == 0 {
         return Err(StoreError::CveTaken(cve.clone()));
     }
-    Ok(())
-}
-
-pub(super) async fn insert_audit(tx: &mut Tx, report_id: &str, entry: &AuditEntry) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit (report_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(report_id)
-    .bind(entry.at.as_microsecond())
-    .bind(&entry.actor)
-    .bind(&entry.action)
-    .bind(&entry.detail)
-    .execute(&mut **tx)
-    .await?;
     Ok(())
 }
 
@@ -461,13 +474,14 @@ impl Reports for SqlStore {
 
     async fn messages(&self, id: &ReportId) -> Result<Vec<Message>> {
         let rows = sqlx::query(
-            "SELECT id, kind, author_id, author_label, body_sealed, created_at FROM messages \
-             WHERE report_id = $1 ORDER BY id",
+            "SELECT id, kind, author_id, author_label, author_label_sealed, body_sealed, created_at \
+             FROM messages WHERE report_id = $1 ORDER BY id",
         )
         .bind(id.as_str())
         .fetch_all(&self.pool)
         .await?;
         let aad = message_aad(id.as_str());
+        let label_aad = message_author_aad(id.as_str());
         rows.iter()
             .map(|row| {
                 let kind: String = row.try_get("kind")?;
@@ -478,7 +492,10 @@ impl Reports for SqlStore {
                         StoreError::Corrupt(format!("stored message kind {kind:?}"))
                     })?,
                     author: row.try_get::<Option<i64>, _>("author_id")?.map(UserId),
-                    author_label: row.try_get("author_label")?,
+                    author_label: match row.try_get::<Option<Vec<u8>>, _>("author_label_sealed")? {
+                        Some(sealed) => self.sealer.open_string(&label_aad, &sealed)?,
+                        None => row.try_get("author_label")?,
+                    },
                     body: self.sealer.open_string(&aad, &body)?,
                     created_at: timestamp(row.try_get("created_at")?)?,
                 })
@@ -488,21 +505,13 @@ impl Reports for SqlStore {
 
     async fn audit_log(&self, id: &ReportId) -> Result<Vec<AuditEntry>> {
         let rows = sqlx::query(
-            "SELECT at, actor, action, detail FROM audit WHERE report_id = $1 ORDER BY id",
+            "SELECT report_id, at, actor, action, detail, detail_sealed FROM audit \
+             WHERE report_id = $1 ORDER BY id",
         )
         .bind(id.as_str())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(AuditEntry {
-                    at: timestamp(row.try_get("at")?)?,
-                    actor: row.try_get("actor")?,
-                    action: row.try_get("action")?,
-                    detail: row.try_get("detail")?,
-                })
-            })
-            .collect()
+        rows.iter().map(|row| self.decode_audit(row)).collect()
     }
 
     async fn outbox_for_report(&self, id: &ReportId) -> Result<Vec<OutboxEntry>> {

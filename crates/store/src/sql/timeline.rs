@@ -57,7 +57,7 @@ impl SqlStore {
                 .map(|row| row.try_get("complete"))
                 .transpose()?;
         let facts = if complete == Some(0) {
-            from_history(tx, report).await?
+            from_history(self, tx, report).await?
         } else {
             Facts::of(report, Some(change.audit.at))
         };
@@ -66,35 +66,33 @@ impl SqlStore {
 }
 
 /// A report's facts with the times the report does not keep taken from its audit log.
-async fn from_history(tx: &mut Tx, report: &Report) -> Result<Facts> {
+async fn from_history(store: &SqlStore, tx: &mut Tx, report: &Report) -> Result<Facts> {
     let mut facts = Facts::of(report, None);
     if facts.outcome == Some(Outcome::Rejected) {
-        facts.decided_at = first_audit(tx, report, "transition", "% -> rejected").await?;
+        facts.decided_at = first_audit(store, tx, report, "transition", " -> rejected").await?;
     }
     if report.record_state() == Some(embargo_domain::record::RecordState::Published) {
-        facts.published_at = first_audit(tx, report, "record_state", "% -> PUBLISHED").await?;
+        facts.published_at =
+            first_audit(store, tx, report, "record_state", " -> PUBLISHED").await?;
     }
     Ok(facts)
 }
 
-/// When the report's audit log first has a line of `action` whose detail is `like`.
+/// When the report's audit log first has a line of `action` whose detail ends with
+/// `suffix`. The details are sealed (sql/audit.rs), so they are compared once opened.
 async fn first_audit(
+    store: &SqlStore,
     tx: &mut Tx,
     report: &Report,
     action: &str,
-    like: &str,
+    suffix: &str,
 ) -> Result<Option<Timestamp>> {
-    let row = sqlx::query(
-        "SELECT MIN(at) AS at FROM audit WHERE report_id = $1 AND action = $2 AND detail LIKE $3",
-    )
-    .bind(report.id.as_str())
-    .bind(action)
-    .bind(like)
-    .fetch_one(&mut **tx)
-    .await?;
-    row.try_get::<Option<i64>, _>("at")?
-        .map(timestamp)
-        .transpose()
+    let lines = store.audit_lines(tx, report.id.as_str(), action).await?;
+    Ok(lines
+        .into_iter()
+        .filter(|line| line.detail.ends_with(suffix))
+        .map(|line| line.at)
+        .min())
 }
 
 async fn upsert(tx: &mut Tx, report_id: &str, f: &Facts) -> Result<()> {
@@ -269,7 +267,7 @@ impl Timeline for SqlStore {
         let mut done = 0;
         let mut tx = self.begin_write().await?;
         for report in &reports {
-            let facts = from_history(&mut tx, report).await?;
+            let facts = from_history(self, &mut tx, report).await?;
             // Only a row still incomplete: a change stored meanwhile wrote a fresher one.
             let updated = sqlx::query(
                 "UPDATE report_timeline SET acknowledged_at = $2, decided_at = $3, \

@@ -9,6 +9,7 @@ mod csrf;
 mod cve_publish;
 mod deadlines;
 mod delegation;
+mod doors;
 mod embargo;
 mod held;
 mod held_bulk;

@@ -233,7 +233,7 @@ async fn public_pages_health_and_headers() {
         let h = res.headers().clone();
         assert_eq!(
             h["content-security-policy"],
-            "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
         );
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["referrer-policy"], "same-origin");

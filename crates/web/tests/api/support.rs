@@ -158,7 +158,10 @@ pub async fn spawn_app_full(
     };
     let app = router(AppState {
         app: App::new(store.clone(), settings, ports),
-        config: WebConfig { rate_limits },
+        config: WebConfig {
+            rate_limits,
+            ..WebConfig::default()
+        },
     });
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("serve");

@@ -2,8 +2,8 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{RETRY_AFTER, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -42,7 +42,28 @@ pub async fn submit(
     State(state): State<AppState>,
     PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    let Some(session) = state.app.sign_in(&form.email, &form.password).await? else {
+    let signed_in = match state.app.sign_in(&form.email, &form.password).await {
+        // Too many sign-ins at once (docs/operations.md#http): the form again, saying
+        // so, with the address kept and a 503 with `Retry-After` for scripts.
+        Err(embargo_app::Error::Unavailable(detail)) => {
+            tracing::warn!(error = %detail, "sign-in refused as busy");
+            let busy = AppError::Unavailable(detail);
+            let mut page = html_with_status(
+                busy.status(),
+                &LoginPage {
+                    email: form.email,
+                    error: Some(format!("{}.", busy)),
+                },
+            )?;
+            page.headers_mut().insert(
+                RETRY_AFTER,
+                HeaderValue::from_static(crate::error::RETRY_BUSY_SECS),
+            );
+            return Ok(page);
+        }
+        other => other?,
+    };
+    let Some(session) = signed_in else {
         return html_with_status(
             StatusCode::UNAUTHORIZED,
             &LoginPage {
