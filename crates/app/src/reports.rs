@@ -161,10 +161,32 @@ pub struct ReportDetail {
     pub messages: Vec<embargo_domain::report::Message>,
     pub audit: Vec<embargo_domain::report::AuditEntry>,
     pub outbox: Vec<embargo_store::OutboxEntry>,
+    /// At most [`DETAIL_PAGE`] attachments, after [`DetailPages::attachments_after`].
     pub attachments: Vec<embargo_store::AttachmentInfo>,
-    /// Each message taken in, with its From, Date and Subject.
+    /// How many attachments the report has in all.
+    pub attachments_total: i64,
+    /// Whether there are attachments after this page.
+    pub attachments_more: bool,
+    /// At most [`DETAIL_PAGE`] messages taken in, after [`DetailPages::mail_after`],
+    /// each with its From, Date and Subject.
     pub incoming: Vec<(embargo_store::IncomingSummary, embargo_store::MailHeaders)>,
+    /// How many messages were taken in for the report in all.
+    pub incoming_total: i64,
+    /// Whether there are messages after this page.
+    pub incoming_more: bool,
     pub versions: Vec<embargo_store::RecordVersion>,
+}
+
+/// Most attachments, and most received mails, on one report page: a report with
+/// thousands of them (one mail may carry hundreds) still renders a bounded page.
+pub const DETAIL_PAGE: u32 = 50;
+
+/// Where the report page's received mails and attachments start: after these ids
+/// (0: from the first).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DetailPages {
+    pub mail_after: i64,
+    pub attachments_after: i64,
 }
 
 impl App {
@@ -190,11 +212,24 @@ impl App {
         Ok(self.store().record_versions(&report.id).await?)
     }
 
-    /// Everything the team's report page shows of a visible report.
-    pub async fn detail(&self, report: &Report) -> Result<ReportDetail> {
+    /// Everything the team's report page shows of a visible report, its mails and
+    /// attachments a page each from `pages`.
+    pub async fn detail(&self, report: &Report, pages: DetailPages) -> Result<ReportDetail> {
         let store = self.store();
         let mut incoming = Vec::new();
-        for m in store.incoming_for_report(&report.id).await? {
+        // One more than a page: whether it is there says if a next page is.
+        let mut taken = store
+            .incoming_page(&report.id, pages.mail_after, DETAIL_PAGE + 1)
+            .await?;
+        let mut attachments = store
+            .attachments_page(&report.id, pages.attachments_after, DETAIL_PAGE + 1)
+            .await?;
+        let page = DETAIL_PAGE as usize;
+        let (incoming_more, attachments_more) =
+            (taken.items.len() > page, attachments.items.len() > page);
+        taken.items.truncate(page);
+        attachments.items.truncate(page);
+        for m in taken.items {
             // Read at intake; only mail taken before that is read again here.
             let headers = match (&m.headers, &self.inner.ports.mail_reader) {
                 (Some(h), _) => h.clone(),
@@ -213,8 +248,12 @@ impl App {
             messages: store.messages(&report.id).await?,
             audit: store.audit_log(&report.id).await?,
             outbox: store.outbox_for_report(&report.id).await?,
-            attachments: store.attachments(&report.id).await?,
+            attachments: attachments.items,
+            attachments_total: attachments.total,
+            attachments_more,
             incoming,
+            incoming_total: taken.total,
+            incoming_more,
             versions: store.record_versions(&report.id).await?,
         })
     }

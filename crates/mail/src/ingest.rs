@@ -19,6 +19,8 @@ pub struct Ingestor {
     app: App,
     limits: MailLimits,
     structure: ParseLimits,
+    /// Called with each outcome once it is committed (the receiver's `/metrics` count).
+    on_taken: Option<fn(&Outcome)>,
 }
 
 impl Ingestor {
@@ -28,7 +30,16 @@ impl Ingestor {
             app,
             limits,
             structure: ParseLimits::default(),
+            on_taken: None,
         }
+    }
+
+    /// The same, calling `hook` with the outcome of every message taken, after its
+    /// commit: a door counts what it took without the mail crate knowing the counter.
+    #[must_use]
+    pub fn on_taken(mut self, hook: fn(&Outcome)) -> Self {
+        self.on_taken = Some(hook);
+        self
     }
 
     /// The same, with these bounds on a message's parts and attachments.
@@ -64,10 +75,14 @@ impl Ingestor {
         // Bounded before the application sees it: nothing is stored for a message
         // beyond the bounds.
         let mail = crate::parse::parse_bounded(raw, &self.structure)?;
-        Ok(self
+        let outcome = self
             .app
             .take_mail(raw, &mail, envelope, &self.limits)
-            .await?)
+            .await?;
+        if let Some(hook) = self.on_taken {
+            hook(&outcome);
+        }
+        Ok(outcome)
     }
 
     /// Releases a held mail into a new report (the organisation team only).

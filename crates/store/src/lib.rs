@@ -31,7 +31,7 @@ pub use held::{
 };
 pub use mailbox::{
     AttachmentInfo, Delivery, IncomingMail, IncomingSummary, MAX_THREAD_IDS, MailEffect,
-    MailHeaders, MailRenderer, Mailbox, NewAttachment, OutboxStats, QueuedMail, Taken,
+    MailHeaders, MailRenderer, Mailbox, NewAttachment, OutboxStats, PageOf, QueuedMail, Taken,
 };
 pub use model::*;
 pub use records::{RecordVersion, Records};

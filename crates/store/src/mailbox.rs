@@ -19,6 +19,8 @@ use crate::sql::codec::{
 };
 use crate::{Result, SqlStore, StoreError};
 
+mod pages;
+
 /// Most Message-IDs of a References header looked at when threading: a long thread's
 /// newest ones are enough, and the bound keeps the query small.
 pub const MAX_THREAD_IDS: usize = 50;
@@ -86,6 +88,14 @@ pub struct AttachmentInfo {
     /// False when it was above the size limit and only its digest was kept.
     pub stored: bool,
     pub created_at: Timestamp,
+}
+
+/// One page of a report's attachments or mails: at most the limit asked for, after
+/// the id asked for, and how many the report has in all (the report page's count).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageOf<T> {
+    pub items: Vec<T>,
+    pub total: i64,
 }
 
 /// A message taken in for a report, without its bytes.
@@ -200,6 +210,21 @@ pub trait Mailbox: Send + Sync {
     ) -> Result<Option<(AttachmentInfo, Option<Vec<u8>>)>>;
     /// The messages taken in for a report, oldest first.
     async fn incoming_for_report(&self, report: &ReportId) -> Result<Vec<IncomingSummary>>;
+    /// At most `limit` of a report's attachments with an id above `after`, oldest
+    /// first, and their total: a report with thousands of them renders a bounded page.
+    async fn attachments_page(
+        &self,
+        report: &ReportId,
+        after: i64,
+        limit: u32,
+    ) -> Result<PageOf<AttachmentInfo>>;
+    /// The same for the messages taken in for a report.
+    async fn incoming_page(
+        &self,
+        report: &ReportId,
+        after: i64,
+        limit: u32,
+    ) -> Result<PageOf<IncomingSummary>>;
     /// The original bytes of a message taken in for a report.
     async fn original_message(&self, report: &ReportId, id: i64) -> Result<Option<Vec<u8>>>;
     /// The Message-ID (without brackets) of the reporter's latest mail on a report (the
@@ -456,15 +481,31 @@ impl Mailbox for SqlStore {
     }
 
     async fn attachments(&self, report: &ReportId) -> Result<Vec<AttachmentInfo>> {
-        let rows = sqlx::query(&format!(
-            "{ATTACHMENT_SELECT} FROM mail_attachments WHERE report_id = $1 ORDER BY id"
-        ))
-        .bind(report.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| self.decode_attachment(report.as_str(), r))
-            .collect()
+        self.attachment_rows(report, 0, i64::MAX).await
+    }
+
+    async fn attachments_page(
+        &self,
+        report: &ReportId,
+        after: i64,
+        limit: u32,
+    ) -> Result<PageOf<AttachmentInfo>> {
+        Ok(PageOf {
+            items: self.attachment_rows(report, after, limit.into()).await?,
+            total: self.count_of("mail_attachments", report).await?,
+        })
+    }
+
+    async fn incoming_page(
+        &self,
+        report: &ReportId,
+        after: i64,
+        limit: u32,
+    ) -> Result<PageOf<IncomingSummary>> {
+        Ok(PageOf {
+            items: self.incoming_rows(report, after, limit.into()).await?,
+            total: self.count_of("mail_in", report).await?,
+        })
     }
 
     async fn attachment(
@@ -492,35 +533,7 @@ impl Mailbox for SqlStore {
     }
 
     async fn incoming_for_report(&self, report: &ReportId) -> Result<Vec<IncomingSummary>> {
-        let rows = sqlx::query(
-            "SELECT id, message_id, disposition, size, received_at, summary_sealed FROM mail_in \
-             WHERE report_id = $1 ORDER BY id",
-        )
-        .bind(report.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let message_id: String = r.try_get("message_id")?;
-                let headers = r
-                    .try_get::<Option<Vec<u8>>, _>("summary_sealed")?
-                    .map(|sealed| {
-                        let json = self
-                            .sealer
-                            .open_string(&headers_aad(&message_id), &sealed)?;
-                        serde_json::from_str::<MailHeaders>(&json)
-                            .map_err(|e| StoreError::Corrupt(format!("mail headers: {e}")))
-                    })
-                    .transpose()?;
-                Ok(IncomingSummary {
-                    id: r.try_get("id")?,
-                    disposition: r.try_get("disposition")?,
-                    size: r.try_get("size")?,
-                    received_at: timestamp(r.try_get("received_at")?)?,
-                    headers,
-                })
-            })
-            .collect()
+        self.incoming_rows(report, 0, i64::MAX).await
     }
 
     async fn original_message(&self, report: &ReportId, id: i64) -> Result<Option<Vec<u8>>> {

@@ -246,7 +246,7 @@ pub async fn start(settings: &Settings, app: &App) -> Result<Vec<tokio::task::Jo
         let hostname = settings.mail.smtp_hostname.clone();
         tasks.push(tokio::spawn(embargo_mail::server::serve_with(
             listener,
-            ingestor(settings, app),
+            ingestor(settings, app).on_taken(count_taken),
             hostname,
             settings.mail.bounds.smtp,
             std::future::pending(),
@@ -277,6 +277,14 @@ pub async fn start(settings: &Settings, app: &App) -> Result<Vec<tokio::task::Jo
         println!("No mail relay configured (EMBARGO_SMTP_RELAY): outgoing mail stays queued.");
     }
     Ok(tasks)
+}
+
+/// A new report taken by the SMTP receiver counts in `/metrics` as mail intake, as
+/// the web doors count theirs; replies, held and duplicate mail make no report.
+fn count_taken(outcome: &embargo_mail::Outcome) {
+    if matches!(outcome, embargo_mail::Outcome::NewReport(_)) {
+        embargo_web::metrics::count_intake(embargo_web::metrics::Channel::Mail);
+    }
 }
 
 #[cfg(test)]

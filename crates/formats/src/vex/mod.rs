@@ -315,13 +315,43 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, VexError> {
     }
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match text.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'<') => Ok(Parsed::Xml(text)),
+        Some(b'<') => {
+            xml_characters(text)?;
+            Ok(Parsed::Xml(text))
+        }
         Some(b'{') => Ok(Parsed::Json(parse_json("VEX document", text)?)),
         Some(_) => Err(VexError::UnknownFormat(
             "neither XML nor a JSON object".into(),
         )),
         None => Err(VexError::UnknownFormat("the document is empty".into())),
     }
+}
+
+/// Refuses the control characters XML 1.0 does not allow (all but tab and line ends):
+/// the XML reader passes them through, and a statement carrying one would be written
+/// back changed (found by tests/fuzz.rs).
+fn xml_characters(text: &[u8]) -> Result<(), VexError> {
+    let Some(at) = text
+        .iter()
+        .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+    else {
+        return Ok(());
+    };
+    let before = &text[..at];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    Err(VexError::Syntax {
+        format: VexFormat::DependencyCheck.title(),
+        syntax: "XML",
+        line: before.iter().filter(|&&b| b == b'\n').count() + 1,
+        column: at - line_start + 1,
+        message: format!(
+            "control character U+{:04X}, which XML does not allow",
+            text[at]
+        ),
+    })
 }
 
 /// Parses JSON, naming line and column of a syntax error.

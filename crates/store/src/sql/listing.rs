@@ -18,7 +18,7 @@ use crate::Result;
 use crate::model::{COUNT_CAP, ListCursor, ListOrder, OwnerFilter, ReportFilter, ReportSummary};
 
 const COLUMNS: &str = "r.id, r.project_id, p.slug, p.name, p.trusted, r.state, r.title_sealed, \
-     r.received_at, r.next_due, r.due_key, r.cve_id, r.triage_class, r.triage_status, \
+     r.received_at, r.next_due, r.due_key, r.cve_id, r.cve_sealed, r.triage_class, r.triage_status, \
      r.owner_id, u.email AS owner_email, u.name AS owner_name, r.updated_at";
 /// The tables a list row is read from.
 const FROM: &str =

@@ -130,6 +130,11 @@ impl SqlStore {
                 "sealed audit details and author labels stored in clear"
             );
         }
+        // Reports' CVE ids stored in clear (before migration 0020).
+        let cve_ids = store.seal_old_cve_ids().await?;
+        if cve_ids > 0 {
+            tracing::info!(cve_ids, "sealed report CVE ids stored in clear");
+        }
         Ok(store)
     }
 

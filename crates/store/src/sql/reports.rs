@@ -18,7 +18,7 @@ use sqlx::any::AnyRow;
 
 use super::advisories::insert_advisory;
 use super::codec::{
-    addresses, addresses_json, cve_id, message_aad, message_author_aad, new_message_id,
+    addresses, addresses_json, message_aad, message_author_aad, new_message_id,
     on_unique_violation, outbox_body_aad, outbox_cc_aad, outbox_subject_aad, outbox_to_aad,
     project_ref, report_aad, report_id, timestamp, title_aad, unique_conflict,
 };
@@ -37,7 +37,9 @@ struct ReportColumns {
     content: Vec<u8>,
     next_due: Option<i64>,
     due_key: i64,
+    /// The CVE id's keyed digest (the `cve_id` column) and the id sealed.
     cve: Option<String>,
+    cve_sealed: Option<Vec<u8>>,
     triage_class: Option<&'static str>,
     triage_status: Option<&'static str>,
     owner: Option<i64>,
@@ -57,8 +59,8 @@ impl SqlStore {
         sqlx::query(
             "INSERT INTO reports (id, project_id, state, closed, channel, title_sealed, content_sealed, \
              status_token_digest, received_at, next_due, due_key, cve_id, version, updated_at, \
-             triage_class, triage_status, owner_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+             triage_class, triage_status, owner_id, cve_sealed) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         )
         .bind(report.id.as_str())
         .bind(cols.project_id)
@@ -77,6 +79,7 @@ impl SqlStore {
         .bind(cols.triage_class)
         .bind(cols.triage_status)
         .bind(cols.owner)
+        .bind(cols.cve_sealed)
         .execute(&mut **tx)
         .await
         .map_err(|e| unique_conflict(e, || format!("report {} or its status link", report.id)))?;
@@ -104,7 +107,7 @@ impl SqlStore {
         let updated = sqlx::query(
             "UPDATE reports SET project_id = $1, state = $2, closed = $3, title_sealed = $4, \
              content_sealed = $5, next_due = $6, due_key = $7, cve_id = $8, version = $9, updated_at = $10, \
-             triage_class = $13, triage_status = $14, owner_id = $15 \
+             triage_class = $13, triage_status = $14, owner_id = $15, cve_sealed = $16 \
              WHERE id = $11 AND version = $12",
         )
         .bind(cols.project_id)
@@ -122,6 +125,7 @@ impl SqlStore {
         .bind(cols.triage_class)
         .bind(cols.triage_status)
         .bind(cols.owner)
+        .bind(cols.cve_sealed)
         .execute(&mut **tx)
         .await
         .map_err(|e| match &report.cve {
@@ -164,7 +168,12 @@ impl SqlStore {
             next_due,
             // Reports without a deadline sort last on the dashboard.
             due_key: next_due.unwrap_or(i64::MAX),
-            cve: report.cve.as_ref().map(ToString::to_string),
+            cve: report.cve.as_ref().map(|c| self.cve_mark(c)),
+            cve_sealed: report
+                .cve
+                .as_ref()
+                .map(|c| self.seal_cve(id, c))
+                .transpose()?,
             triage_class: report.triage.as_ref().map(|t| t.class.as_str()),
             triage_status: report.triage.as_ref().map(|t| t.status.as_str()),
             owner: report.owner.map(|u| u.0),
@@ -180,7 +189,7 @@ impl SqlStore {
         self.insert_audit(tx, report_id, &change.audit).await?;
         self.sync_clocks(tx, change).await?;
         if let Some(cve) = &change.claim_cve {
-            claim_cve(tx, report_id, cve, change.audit.at.as_microsecond()).await?;
+            claim_cve(tx, cve).await?;
         }
         if let Some(advisory) = &change.publish {
             insert_advisory(tx, advisory).await?;
@@ -312,11 +321,7 @@ impl SqlStore {
                 .try_get::<Option<i64>, _>("next_due")?
                 .map(timestamp)
                 .transpose()?,
-            cve: row
-                .try_get::<Option<String>, _>("cve_id")?
-                .as_deref()
-                .map(cve_id)
-                .transpose()?,
+            cve: self.listed_cve(&id, row)?,
             triage: triage_mark(row)?,
             owner: match row.try_get::<Option<i64>, _>("owner_id")? {
                 Some(id) => Some(crate::model::OwnerRef {
@@ -372,19 +377,16 @@ impl SqlStore {
     }
 }
 
-/// Takes `cve` from the pool for the report; only a free id can be taken, which is
-/// what keeps two reports from being given the same id.
-async fn claim_cve(tx: &mut Tx, report_id: &str, cve: &CveId, now: i64) -> Result<()> {
-    let claimed = sqlx::query(
-        "UPDATE cve_pool SET state = 'assigned', report_id = $1, assigned_at = $2 \
-         WHERE cve_id = $3 AND state = 'free'",
-    )
-    .bind(report_id)
-    .bind(now)
-    .bind(cve.to_string())
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
+/// Takes `cve` from the pool; only a free id can be taken, which is what keeps two
+/// reports from being given the same id. The pool keeps no link to the report nor the
+/// time (migration 0020): the report's sealed content holds its id.
+async fn claim_cve(tx: &mut Tx, cve: &CveId) -> Result<()> {
+    let claimed =
+        sqlx::query("UPDATE cve_pool SET state = 'assigned' WHERE cve_id = $1 AND state = 'free'")
+            .bind(cve.to_string())
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
     if claimed == 0 {
         return Err(StoreError::CveTaken(cve.clone()));
     }

@@ -3,9 +3,11 @@
 
 mod authz;
 mod bad_input;
+mod bounded_pages;
 mod clocks;
 mod combine;
 mod csrf;
+mod cve_at_rest;
 mod cve_publish;
 mod deadlines;
 mod delegation;

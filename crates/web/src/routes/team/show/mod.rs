@@ -8,8 +8,8 @@ mod sections;
 mod triage;
 
 use sections::{
-    AttachmentView, AuditView, IncomingView, MessageView, OutboxView, RecordMove, TransitionView,
-    VersionView,
+    AttachmentView, AuditView, IncomingView, MessageView, OutboxView, Paging, RecordMove,
+    TransitionView, VersionView,
 };
 
 pub use record_form::RecordFields;
@@ -131,7 +131,9 @@ struct ReportPage {
     audit: Vec<AuditView>,
     outbox: Vec<OutboxView>,
     attachments: Vec<AttachmentView>,
+    attachments_paging: Paging,
     incoming: Vec<IncomingView>,
+    incoming_paging: Paging,
     error: Option<String>,
     /// The clocks that started on an event and the CRA forms (team/report/clocks.html).
     clocks: crate::routes::team::clocks::ClocksView,
@@ -150,6 +152,29 @@ pub async fn render(
     record_input: Option<RecordFields>,
     diff_version: Option<i64>,
 ) -> Result<Response, AppError> {
+    let q = PageQuery {
+        diff: diff_version,
+        ..PageQuery::default()
+    };
+    render_page(state, auth, report, error, record_input, &q).await
+}
+
+/// [`render`], with the received mails and attachments from where `q` says.
+async fn render_page(
+    state: &AppState,
+    auth: &Auth,
+    report: &Report,
+    error: Option<AppError>,
+    record_input: Option<RecordFields>,
+    q: &PageQuery,
+) -> Result<Response, AppError> {
+    let pages = embargo_app::reports::DetailPages {
+        mail_after: q.mail_after.unwrap_or(0).max(0),
+        attachments_after: q.attachments_after.unwrap_or(0).max(0),
+    };
+    let diff_version = q.diff;
+    let detail = state.app.detail(report, pages).await?;
+    let (incoming_paging, attachments_paging) = pagings(&detail, pages);
     let embargo_app::reports::ReportDetail {
         messages,
         audit,
@@ -157,7 +182,8 @@ pub async fn render(
         attachments,
         incoming: taken,
         versions,
-    } = state.app.detail(report).await?;
+        ..
+    } = detail;
     let (project, projects) = (
         state.app.project_of(report).await?,
         state.app.projects().await?,
@@ -247,7 +273,9 @@ pub async fn render(
             audit: sections::audit(audit, &clock),
             outbox: sections::outbox(outbox, &clock),
             attachments: sections::attachments(attachments),
+            attachments_paging,
             incoming: sections::incoming(taken, &clock),
+            incoming_paging,
             error: error.map(|e| e.to_string()),
             clocks: crate::routes::team::clocks::view(state, &auth.actor, report, &clock, now)
                 .await?,
@@ -255,6 +283,28 @@ pub async fn render(
             ownable: !report.state.is_terminal(),
         },
     )
+}
+
+/// The count and links of the received mails and of the attachments.
+fn pagings(
+    d: &embargo_app::reports::ReportDetail,
+    pages: embargo_app::reports::DetailPages,
+) -> (Paging, Paging) {
+    let incoming = Paging::of(
+        d.incoming.len(),
+        d.incoming.last().map(|(m, _)| m.id),
+        d.incoming_more,
+        (pages.mail_after, d.incoming_total),
+        ("mail_after", "incoming-mail"),
+    );
+    let attachments = Paging::of(
+        d.attachments.len(),
+        d.attachments.last().map(|a| a.id),
+        d.attachments_more,
+        (pages.attachments_after, d.attachments_total),
+        ("attachments_after", "attachments"),
+    );
+    (incoming, attachments)
 }
 
 /// The record's findings and scores, why it is not ready to announce (the domain's
@@ -305,10 +355,14 @@ fn id_or_empty(id: Option<&embargo_domain::ids::ReportId>) -> String {
     id.map(ToString::to_string).unwrap_or_default()
 }
 
-/// `?diff=N` shows the changes that made version N of the record.
+/// `?diff=N` shows the changes that made version N of the record;
+/// `?mail_after=ID` and `?attachments_after=ID` the received mails and attachments
+/// after the one with that id (each section shows a bounded page).
 #[derive(Debug, Default, Deserialize)]
 pub struct PageQuery {
     diff: Option<i64>,
+    mail_after: Option<i64>,
+    attachments_after: Option<i64>,
 }
 
 pub async fn page(
@@ -316,5 +370,5 @@ pub async fn page(
     TeamReport { auth, report }: TeamReport,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    render(&state, &auth, &report, None, None, q.diff).await
+    render_page(&state, &auth, &report, None, None, &q).await
 }

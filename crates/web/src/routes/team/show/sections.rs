@@ -54,6 +54,43 @@ pub struct AttachmentView {
     pub stored: bool,
 }
 
+/// The count and links of a section that shows a page at a time (received mail,
+/// attachments): how many there are, and the query of the next page and of the first.
+pub struct Paging {
+    pub shown: usize,
+    pub total: i64,
+    /// `?{param}=<last id shown>`, when there are more after this page.
+    pub next: Option<String>,
+    /// The section's first page, when this is not it.
+    pub first: Option<String>,
+}
+
+impl Paging {
+    /// `last` is the id of the last row shown, `more` whether rows follow it; `after`
+    /// where this page started; `anchor` the section's table, where the links land.
+    pub fn of(
+        shown: usize,
+        last: Option<i64>,
+        more: bool,
+        (after, total): (i64, i64),
+        (param, anchor): (&str, &str),
+    ) -> Self {
+        Paging {
+            shown,
+            total,
+            next: last
+                .filter(|_| more)
+                .map(|last| format!("?{param}={last}#{anchor}")),
+            first: (after > 0).then(|| format!("?#{anchor}")),
+        }
+    }
+
+    /// Whether the section needs its count and links at all.
+    pub fn paged(&self) -> bool {
+        self.next.is_some() || self.first.is_some()
+    }
+}
+
 /// A mail taken in for this report, as its headers name it.
 pub struct IncomingView {
     pub from: String,
@@ -255,4 +292,27 @@ pub fn incoming(taken: Vec<(IncomingSummary, MailHeaders)>, clock: &Clock) -> Ve
             },
         )
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Paging;
+
+    #[test]
+    fn a_section_links_onward_only_when_more_follow_and_back_once_past_the_first() {
+        let names = ("attachments_after", "attachments");
+        let first = Paging::of(50, Some(57), true, (0, 120), names);
+        assert_eq!(
+            first.next.as_deref(),
+            Some("?attachments_after=57#attachments")
+        );
+        assert_eq!(first.first, None);
+        let last = Paging::of(20, Some(140), false, (107, 120), names);
+        assert_eq!(last.next, None);
+        assert_eq!(last.first.as_deref(), Some("?#attachments"));
+        assert!(first.paged() && last.paged());
+        // A report with a few: no count, no links.
+        assert!(!Paging::of(3, Some(9), false, (0, 3), names).paged());
+        assert!(!Paging::of(0, None, false, (0, 0), names).paged());
+    }
 }
