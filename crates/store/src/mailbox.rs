@@ -19,6 +19,7 @@ use crate::sql::codec::{
 };
 use crate::{Result, SqlStore, StoreError};
 
+mod old_ids;
 mod pages;
 
 /// Most Message-IDs of a References header looked at when threading: a long thread's
@@ -255,6 +256,14 @@ pub trait Mailbox: Send + Sync {
 fn headers_aad(message_id: &str) -> String {
     format!("mail-headers:{message_id}")
 }
+/// The sealed Message-ID of a row found by `key`.
+fn message_id_aad(key: &str) -> String {
+    format!("mail-message-id:{key}")
+}
+/// Embargo's own id for a message that had none (a digest of its bytes).
+fn is_generated(message_id: &str) -> bool {
+    message_id.ends_with("@embargo.invalid")
+}
 fn raw_aad(message_id: &str) -> String {
     format!("mail-raw:{message_id}")
 }
@@ -271,20 +280,31 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl SqlStore {
+    /// What a received message's row is found by: a keyed digest of its Message-ID
+    /// (without brackets), never the id.
+    fn message_key(&self, message_id: &str) -> String {
+        self.sealer
+            .digest("mail-in message-id", message_id.as_bytes())
+    }
+
     async fn insert_mail_row(
         &self,
         tx: &mut Tx,
         mail: &IncomingMail<'_>,
         report: Option<&str>,
     ) -> Result<Option<i64>> {
+        // The row is found by a keyed digest of the id and sealed under it; the id
+        // itself is sealed too (docs/confidentiality.md).
+        let key = self.message_key(mail.message_id);
         let inserted = sqlx::query(
             "INSERT INTO mail_in (message_id, report_id, disposition, raw_sealed, raw_sha256, size, received_at, \
-             summary_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+             summary_sealed, message_id_sealed, generated) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
-        .bind(mail.message_id)
+        .bind(&key)
         .bind(report)
         .bind(mail.disposition)
-        .bind(self.sealer.seal(raw_aad(mail.message_id).as_bytes(), mail.raw)?)
+        .bind(self.sealer.seal(raw_aad(&key).as_bytes(), mail.raw)?)
         .bind(sha256_hex(mail.raw))
         .bind(i64::try_from(mail.raw.len()).unwrap_or(i64::MAX))
         .bind(mail.received_at.as_microsecond())
@@ -293,10 +313,15 @@ impl SqlStore {
                 .map(|h| {
                     let json = serde_json::to_string(h)
                         .map_err(|e| StoreError::Corrupt(format!("mail headers: {e}")))?;
-                    self.sealer.seal_str(&headers_aad(mail.message_id), &json)
+                    self.sealer.seal_str(&headers_aad(&key), &json)
                 })
                 .transpose()?,
         )
+        .bind(
+            self.sealer
+                .seal_str(&message_id_aad(&key), mail.message_id)?,
+        )
+        .bind(i64::from(is_generated(mail.message_id)))
         .fetch_one(&mut **tx)
         .await;
         match inserted {
@@ -400,7 +425,7 @@ impl Mailbox for SqlStore {
     async fn mail_seen(&self, message_id: &str) -> Result<bool> {
         Ok(
             sqlx::query("SELECT 1 AS one FROM mail_in WHERE message_id = $1")
-                .bind(message_id)
+                .bind(self.message_key(message_id))
                 .fetch_optional(&self.pool)
                 .await?
                 .is_some(),
@@ -425,13 +450,14 @@ impl Mailbox for SqlStore {
         }
         let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         let marks = marks.join(", ");
-        // Received mail is stored without brackets, our own with them (as sent).
+        // Received mail is stored by the digest of its id without brackets, our own by
+        // the id with them (as sent).
         let sql_in = format!(
             "SELECT report_id FROM mail_in WHERE report_id IS NOT NULL AND message_id IN ({marks}) LIMIT 1"
         );
         let mut q = sqlx::query(&sql_in);
         for id in &ids {
-            q = q.bind(id.as_str());
+            q = q.bind(self.message_key(id));
         }
         if let Some(row) = q.fetch_optional(&self.pool).await? {
             return Ok(Some(crate::sql::codec::report_id(
@@ -554,17 +580,23 @@ impl Mailbox for SqlStore {
 
     async fn reporter_last_message(&self, report: &ReportId) -> Result<Option<String>> {
         // A message without a Message-ID was stored under a digest of its bytes
-        // (`...@embargo.invalid`): nothing a reader's client could thread on.
+        // (`generated`): nothing a reader's client could thread on.
         let row = sqlx::query(
-            "SELECT message_id FROM mail_in WHERE report_id = $1 \
+            "SELECT message_id, message_id_sealed FROM mail_in WHERE report_id = $1 \
              AND disposition IN ('new_report', 'reporter_reply') \
-             AND message_id NOT LIKE '%@embargo.invalid' ORDER BY id DESC LIMIT 1",
+             AND generated = 0 AND message_id_sealed IS NOT NULL ORDER BY id DESC LIMIT 1",
         )
         .bind(report.as_str())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| r.try_get::<String, _>("message_id").map_err(Into::into))
-            .transpose()
+        row.map(|r| {
+            let key: String = r.try_get("message_id")?;
+            self.sealer.open_string(
+                &message_id_aad(&key),
+                &r.try_get::<Vec<u8>, _>("message_id_sealed")?,
+            )
+        })
+        .transpose()
     }
 
     async fn claim_outgoing(

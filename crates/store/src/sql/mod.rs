@@ -135,6 +135,15 @@ impl SqlStore {
         if cve_ids > 0 {
             tracing::info!(cve_ids, "sealed report CVE ids stored in clear");
         }
+        // Message-IDs of mail taken in, stored in clear (before migration 0021).
+        let message_ids = store.seal_old_message_ids().await?;
+        if message_ids > 0 {
+            tracing::info!(message_ids, "sealed the Message-IDs of mail taken in");
+        }
+        // What was in clear must not stay in SQLite's write-ahead log either.
+        if lines + labels + cve_ids + message_ids > 0 {
+            store.checkpoint_wal().await?;
+        }
         Ok(store)
     }
 
@@ -220,6 +229,9 @@ async fn prepare_connection(conn: &mut AnyConnection) -> Result<(), sqlx::Error>
         // After a checkpoint resets the write-ahead log, it is cut back to this size
         // rather than keeping the largest size a burst gave it.
         format!("PRAGMA journal_size_limit = {SQLITE_WAL_LIMIT_BYTES}"),
+        // Content deleted or replaced (a row sealed in place, a held mail discarded)
+        // is overwritten with zeros, not left in free space for a copy of the file.
+        "PRAGMA secure_delete = ON".to_string(),
     ] {
         sqlx::query(&pragma).execute(&mut *conn).await?;
     }
