@@ -125,7 +125,11 @@ async fn message_ids_are_not_kept_in_clear_and_still_thread() {
             "{backend:?}: a repeat is still one"
         );
         assert_eq!(
-            store.thread_of(&[id.clone()]).await.unwrap().as_ref(),
+            store
+                .thread_of(std::slice::from_ref(&id))
+                .await
+                .unwrap()
+                .as_ref(),
             Some(&report.id),
             "{backend:?}: a reply referencing it joins the report"
         );
