@@ -12,6 +12,8 @@
 //! (docs/confidentiality.md). A row whose summary does not open (sealed with another
 //! data key) is listed as unreadable instead of taking the list down.
 
+mod old_ids;
+
 use async_trait::async_trait;
 use embargo_domain::ids::{ReportId, UserId};
 use jiff::Timestamp;

@@ -224,3 +224,56 @@ async fn rows_stored_in_clear_are_converted_when_the_store_opens() {
         );
     }
 }
+
+#[tokio::test]
+async fn held_mail_keyed_in_clear_is_converted_when_the_store_opens() {
+    use embargo_store::{HeldMail, HeldState};
+    for backend in backends() {
+        let (url, db) = fresh_database_url(backend).await.unwrap();
+        let store = SqlStore::connect(&url, Sealer::from_key(&KEY))
+            .await
+            .unwrap();
+        // As a release before migration 0019 held it: keyed by the clear id.
+        let id = format!("held.3@{CANARY}");
+        let raw = b"Subject: Out of office\r\n\r\nAway.";
+        let sealer = Sealer::from_key(&KEY);
+        let summary = r#"{"from":"ann@example.net","subject":"Out of office"}"#;
+        sqlx::query(
+            "INSERT INTO mail_held (message_id, reason, summary_sealed, raw_sealed, size, received_at) \
+             VALUES ($1, 'auto_reply', $2, $3, 1, 1)",
+        )
+        .bind(&id)
+        .bind(
+            sealer
+                .seal_str(&format!("mail-held-summary:{id}"), summary)
+                .unwrap(),
+        )
+        .bind(sealer.seal(format!("mail-held-raw:{id}").as_bytes(), raw).unwrap())
+        .execute(store.pool())
+        .await
+        .unwrap();
+        drop(store);
+
+        let store = SqlStore::connect(&url, Sealer::from_key(&KEY))
+            .await
+            .unwrap();
+        let column: String = sqlx::query("SELECT message_id FROM mail_held")
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+            .get("message_id");
+        assert!(!column.contains('@'), "{backend:?}: {column}");
+        if backend == TestBackend::Sqlite {
+            assert!(
+                !copy_shows(&store, backend, db.sqlite_path())
+                    .await
+                    .contains("held.3@"),
+                "{backend:?}: nothing left in the file"
+            );
+        }
+        let listed = store.held_mails(HeldState::Held, 10).await.unwrap();
+        assert_eq!(listed[0].message_id, id, "{backend:?}: shown as it was");
+        let (_, opened) = store.held_mail(listed[0].id).await.unwrap().unwrap();
+        assert_eq!(opened.as_slice(), &raw[..], "{backend:?}");
+    }
+}

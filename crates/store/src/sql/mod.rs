@@ -140,8 +140,13 @@ impl SqlStore {
         if message_ids > 0 {
             tracing::info!(message_ids, "sealed the Message-IDs of mail taken in");
         }
+        // Held mail keyed by its clear Message-ID (before migration 0019).
+        let held_ids = store.seal_old_held_ids().await?;
+        if held_ids > 0 {
+            tracing::info!(held_ids, "sealed the Message-IDs of held mail");
+        }
         // What was in clear must not stay in SQLite's write-ahead log either.
-        if lines + labels + cve_ids + message_ids > 0 {
+        if lines + labels + cve_ids + message_ids + held_ids > 0 {
             store.checkpoint_wal().await?;
         }
         Ok(store)
