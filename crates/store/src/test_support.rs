@@ -46,6 +46,15 @@ impl TestDb {
         self.dir.as_ref().map(|d| d.path().join("embargo.db"))
     }
 
+    /// The database's URL, for a second store on it (another node).
+    pub fn url(&self) -> String {
+        match (&self.postgres, self.sqlite_path()) {
+            (Some((server, name)), _) => with_database(server, name),
+            (None, Some(path)) => format!("sqlite://{}?mode=rwc", path.display()),
+            (None, None) => String::new(),
+        }
+    }
+
     /// The database's size on disk in bytes (SQLite: the file and its write-ahead log;
     /// PostgreSQL: `pg_database_size`), for benchmarks' figures.
     pub async fn size_bytes(&self) -> Option<u64> {
@@ -242,4 +251,12 @@ mod tests {
             "postgres://u:a/b@h/x"
         );
     }
+}
+
+/// A second store on `db` with `store`'s data key and a pool of its own: what another
+/// node of the same installation opens (tests of several nodes on one database).
+pub async fn second_node(store: &SqlStore, db: &TestDb) -> SqlStore {
+    SqlStore::connect(&db.url(), store.sealer.clone())
+        .await
+        .unwrap_or_else(|e| panic!("cannot open a second node on the test database: {e}"))
 }

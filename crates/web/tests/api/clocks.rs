@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 mod cra;
 
-use crate::statement_reminders::node;
+use crate::statement_reminders::{node, other_node};
 use crate::support::{MEMBER_A, TestApp, apps, email, record_json};
 
 fn h(n: i64) -> SignedDuration {
@@ -94,7 +94,7 @@ async fn a_silent_reporter_is_reminded_once_then_the_team_is_told() {
         let (id, _) = app.submit("Silent reporter", Some("alpha")).await;
         settle(&app, &id).await;
         let asked = reply(&app, &id, "reply").await;
-        let (one, two) = (node(&app), node(&app));
+        let (one, two) = (node(&app), other_node(&app).await);
         assert_eq!(
             one.nudge_deadlines(asked + h(24 * 13)).await.expect("pass"),
             0,

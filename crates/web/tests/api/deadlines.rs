@@ -1,7 +1,7 @@
 //! Clocks that act, on both backends, with "now" in the test's hands: a reminder to
 //! the project's team a day before a report's deadline, an escalation to the
 //! organisation team once it has passed, each sent once (a later pass, a restart, two
-//! nodes at once) and recorded on the report; a pass that starts after a deadline has
+//! nodes at once, each with its own pool) and recorded on the report; a pass that starts after a deadline has
 //! passed escalates without a late reminder.
 
 use embargo_domain::ids::ReportId;
@@ -10,7 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::statement_reminders::node;
+use crate::statement_reminders::{node, other_node};
 use crate::support::{MEMBER_A, TestApp, apps};
 
 async fn view(app: &TestApp, id: &str) -> Value {
@@ -58,7 +58,8 @@ async fn deadlines_remind_once_then_escalate_once() {
             .parse()
             .expect("time");
         let h = SignedDuration::from_hours;
-        let (one, two) = (node(&app), node(&app));
+        // Two nodes: each its own connection pool on the one database.
+        let (one, two) = (node(&app), other_node(&app).await);
 
         assert_eq!(
             one.nudge_deadlines(due - h(48)).await.expect("pass"),

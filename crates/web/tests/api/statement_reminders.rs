@@ -17,7 +17,18 @@ use crate::support::{TestApp, apps, email};
 /// Another application over the same database: a second node, or the same one after a
 /// restart.
 pub fn node(app: &TestApp) -> App {
-    let settings = Settings {
+    App::new(app.store.clone(), settings(app), Ports::default())
+}
+
+/// Another node of the installation: its own connection pool on the same database,
+/// the same data key, as a second `embargo serve` has.
+pub async fn other_node(app: &TestApp) -> App {
+    let store = embargo_store::test_support::second_node(&app.store, &app.db).await;
+    App::new(std::sync::Arc::new(store), settings(app), Ports::default())
+}
+
+fn settings(app: &TestApp) -> Settings {
+    Settings {
         base_url: app.base.clone(),
         organisation: embargo_app::model::Organisation {
             name: "Example Software Foundation".into(),
@@ -30,8 +41,7 @@ pub fn node(app: &TestApp) -> App {
             vendor: "Example Software Foundation".into(),
         },
         record_schema: None,
-    };
-    App::new(app.store.clone(), settings, Ports::default())
+    }
 }
 
 /// The reminders queued so far (claimed, so each is seen once).

@@ -33,7 +33,8 @@ pub struct TestApp {
     pub member_a: String,
     pub member_b: String,
     pub http: reqwest::Client,
-    _db: TestDb,
+    /// The database, for a second node on it.
+    pub db: TestDb,
 }
 
 fn password_hash() -> &'static str {
@@ -174,7 +175,7 @@ pub async fn spawn_app_full(
         member_a: tokens[1].clone(),
         member_b: tokens[2].clone(),
         http: client(),
-        _db: db,
+        db,
     }
 }
 
