@@ -228,6 +228,14 @@ fn with_database(url: &str, database: &str) -> String {
     out
 }
 
+/// A second store on `db` with `store`'s data key and a pool of its own: what another
+/// node of the same installation opens (tests of several nodes on one database).
+pub async fn second_node(store: &SqlStore, db: &TestDb) -> SqlStore {
+    SqlStore::connect(&db.url(), store.sealer.clone())
+        .await
+        .unwrap_or_else(|e| panic!("cannot open a second node on the test database: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;
@@ -251,12 +259,4 @@ mod tests {
             "postgres://u:a/b@h/x"
         );
     }
-}
-
-/// A second store on `db` with `store`'s data key and a pool of its own: what another
-/// node of the same installation opens (tests of several nodes on one database).
-pub async fn second_node(store: &SqlStore, db: &TestDb) -> SqlStore {
-    SqlStore::connect(&db.url(), store.sealer.clone())
-        .await
-        .unwrap_or_else(|e| panic!("cannot open a second node on the test database: {e}"))
 }
