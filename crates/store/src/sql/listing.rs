@@ -78,6 +78,14 @@ impl SqlStore {
         // a range of one index, already in order; several are merged.
         let scopes: Vec<Option<String>> = match filter.projects.as_deref() {
             None => vec![None],
+            // One member's reports are few: read from the owner's index in order and
+            // kept if in the projects, rather than each project's whole slice filtered
+            // by owner (a member owning nothing in two projects of 130,000 reports
+            // took 110 ms that way).
+            Some(ids) if matches!(filter.owner, Some(OwnerFilter::User(_))) => {
+                let ids: Vec<String> = ids.iter().map(|p| binds.int(p.0)).collect();
+                vec![Some(format!("r.project_id IN ({})", ids.join(", ")))]
+            }
             Some(ids) => ids
                 .iter()
                 .map(|p| Some(format!("r.project_id = {}", binds.int(p.0))))
