@@ -6,22 +6,14 @@
 #![allow(clippy::unwrap_used)]
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use embargo_app::{App, Ports, Settings};
-use embargo_domain::ids::{Email, ProjectSlug};
-use embargo_domain::policy::{Policy, PolicyOverrides};
-use embargo_formats::cve5::Cna;
 use embargo_mail::budget::{BudgetLimits, Rate};
 use embargo_mail::parse::ParseLimits;
 use embargo_mail::server::SmtpLimits;
-use embargo_mail::{Ingestor, MailError, MailLimits, Reader};
+use embargo_mail::{Ingestor, MailError};
 use embargo_store::test_support::fresh_store;
-use embargo_store::{
-    Mailbox, Organisation, Organisations, ProjectInput, Projects, ReportFilter, Reports, SqlStore,
-    Store,
-};
+use embargo_store::{Mailbox, ReportFilter, Reports, SqlStore};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpSocket;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -30,49 +22,10 @@ pub const ORG: &str = "security@example.org";
 pub const KAFKA: &str = "security@kafka.example.org";
 pub const ANN: &str = "ann@researcher.example";
 
-/// An organisation with the project `kafka`, and an ingestor over it.
+/// An organisation with the project `kafka`, and an ingestor over it taking
+/// messages up to 10 MiB (room for many tiny parts under the size limit).
 pub async fn setup(store: &SqlStore) -> Ingestor {
-    let organisation = Organisation {
-        name: "Example".into(),
-        security_email: Email::parse(ORG).unwrap(),
-    };
-    store.init_organisation(&organisation).await.unwrap();
-    store
-        .upsert_project(&ProjectInput {
-            slug: ProjectSlug::parse("kafka").unwrap(),
-            name: "Apache Kafka".into(),
-            security_email: Some(Email::parse(KAFKA).unwrap()),
-            users_list: None,
-            security_model_url: None,
-            team: vec![Email::parse("alice@example.org").unwrap()],
-            policy: PolicyOverrides::default(),
-            trusted: false,
-        })
-        .await
-        .unwrap();
-    let store: Arc<dyn Store> = Arc::new(store.clone());
-    let settings = Settings {
-        base_url: "http://embargo.test".into(),
-        organisation,
-        default_policy: Policy::default(),
-        cna: Cna {
-            org_id: "00000000-0000-4000-8000-000000000000".into(),
-            short_name: "example".into(),
-            vendor: "Example".into(),
-        },
-        record_schema: None,
-    };
-    let ports = Ports {
-        cve_program: None,
-        mail_reader: Some(Arc::new(Reader)),
-    };
-    Ingestor::new(
-        App::new(store, settings, ports),
-        MailLimits {
-            max_message_bytes: 10 * 1024 * 1024,
-            max_attachment_bytes: 1024,
-        },
-    )
+    crate::intake::setup_with(store, 10 * 1024 * 1024).await
 }
 
 /// A small report from `from`, with a Message-ID of its own.

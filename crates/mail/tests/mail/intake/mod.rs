@@ -28,6 +28,12 @@ const ALICE: &str = "alice@example.org";
 const ANN: &str = "ann@researcher.example";
 
 async fn setup(store: &SqlStore) -> Ingestor {
+    setup_with(store, 64 * 1024).await
+}
+
+/// An organisation with the project `kafka` (Alice on its team), and an ingestor over
+/// it taking messages up to `max_message_bytes`.
+pub(crate) async fn setup_with(store: &SqlStore, max_message_bytes: usize) -> Ingestor {
     let organisation = Organisation {
         name: "Example".into(),
         security_email: Email::parse(ORG).unwrap(),
@@ -65,7 +71,7 @@ async fn setup(store: &SqlStore) -> Ingestor {
     Ingestor::new(
         App::new(store, settings, ports),
         MailLimits {
-            max_message_bytes: 64 * 1024,
+            max_message_bytes,
             max_attachment_bytes: 1024,
         },
     )
