@@ -4,7 +4,8 @@
 //! policy, the addresses a decision writes to, a member or a publisher itself.
 //!
 //! One module per area: [`intake`] (new reports from the form and the API),
-//! [`reports`] (visibility and the domain's decisions), [`records`] (the CVE record
+//! [`reports`] (visibility and the domain's decisions), [`announcement`] (where the
+//! announcement goes and went), [`records`] (the CVE record
 //! and its moves), [`publication`] (every public format), [`listing`] (what a member's
 //! lists show), [`held`] (held mail), [`senders`] (sender rules), [`statements`]
 //! (dependency statements, VEX), [`accounts`] (members, sign-in, credentials),
@@ -15,6 +16,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod announcement;
 pub mod clocks;
 mod cve_program;
 pub mod dashboard;

@@ -16,7 +16,7 @@ use crate::settings::Settings;
 
 pub use embargo_formats::cve5::container::{Built, Dates, Finding, Score};
 
-/// The CVE JSON 5.1 record of `r` as `cve`, published at `published` (for a record
+/// The CVE JSON 5.2 record of `r` as `cve`, published at `published` (for a record
 /// still being written, the time it is looked at).
 pub fn build(cve: &CveId, r: &CnaRecord, cna: &Cna, published: Timestamp) -> Result<Built> {
     container::build(cve, r, cna, Dates::at(published))

@@ -64,7 +64,8 @@ impl App {
         )?)
     }
 
-    /// A lifecycle transition; `cve_assigned` without a `cve` takes the pool's next free id.
+    /// A lifecycle transition; `cve_assigned` without a `cve` takes the pool's next free id,
+    /// and `reporter_review` sends the draft only with a record that validates.
     pub async fn transition(
         &self,
         actor: &Actor,
@@ -78,7 +79,16 @@ impl App {
         } else {
             None
         };
-        let command = req.command(|| next)?;
+        let mut command = req.command(|| next)?;
+        // The draft goes to the reporter only with a record that validates: the CVE
+        // JSON 5 lint's and (when configured) the CVE Program schema's errors, for the
+        // domain to weigh with the record's own problems.
+        if let Command::SendDraft { problems, .. } = &mut command {
+            *problems = self
+                .record_check(report)?
+                .map(|built| built.blocking())
+                .unwrap_or_default();
+        }
         self.act(actor, report, command).await
     }
 

@@ -38,6 +38,14 @@ pub struct TransitionRequest {
     pub fix_ref: Option<String>,
     #[serde(default)]
     pub release_ref: Option<String>,
+    /// For `accepted`: the disclosure date is past the policy's target (`announce_days`
+    /// from today) and the team confirms it; without it such a date is refused.
+    #[serde(default)]
+    pub confirm_late: bool,
+    /// For `announced`: the agreed disclosure date has not come yet and the team
+    /// confirms announcing now; without it that is refused.
+    #[serde(default)]
+    pub confirm_early: bool,
 }
 
 impl TransitionRequest {
@@ -81,6 +89,7 @@ impl TransitionRequest {
                 Command::Accept {
                     disclosure_date,
                     message: text(&self.message),
+                    confirm_late: self.confirm_late,
                 }
             }
             ReportState::CveRequested => Command::RequestCve {
@@ -96,14 +105,18 @@ impl TransitionRequest {
                     })?,
                 },
             },
+            // The record's findings are the caller's to fill in (`App::transition`).
             ReportState::ReporterReview => Command::SendDraft {
                 message: text(&self.message),
+                problems: Vec::new(),
             },
             ReportState::Fixed => Command::RecordFix {
                 fix_ref: needed("fix_ref", &self.fix_ref)?,
                 release_ref: needed("release_ref", &self.release_ref)?,
             },
-            ReportState::Announced => Command::Announce,
+            ReportState::Announced => Command::Announce {
+                confirm_early: self.confirm_early,
+            },
             ReportState::Merged => {
                 return Err(DomainError::transition(
                     "a report is merged into another one with the merge action, not moved to merged",
@@ -152,7 +165,7 @@ mod tests {
             Command::AssignCve { .. } => Step::AssignCve,
             Command::SendDraft { .. } => Step::SendDraft,
             Command::RecordFix { .. } => Step::RecordFix,
-            Command::Announce => Step::Announce,
+            Command::Announce { .. } => Step::Announce,
             _ => return None,
         })
     }
@@ -169,6 +182,7 @@ mod tests {
                 cve: Some("CVE-2026-10099".into()),
                 fix_ref: Some("f".into()),
                 release_ref: Some("v".into()),
+                ..Default::default()
             };
             let command = request.command(|| None).ok();
             assert_eq!(

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod advisory;
+pub mod announce;
 pub mod blind;
 pub mod calendar;
 pub mod clocks;

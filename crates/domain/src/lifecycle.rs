@@ -45,9 +45,11 @@ mod thread;
 mod triage;
 
 pub use combine::{Merge, Split, may_merge, may_split, merge, split};
+pub use disclosure::early_announcement;
 pub use intake::receive;
 pub use noise::{apply_triage, may_confirm_triage};
 pub use steps::{Step, available_steps};
+pub use triage::disclosure_target;
 
 use common::{Decision, admit};
 // `combine` (unchanged by the split into modules) reaches these as `super::...`.
@@ -100,6 +102,9 @@ pub enum Command {
     Accept {
         disclosure_date: Date,
         message: Option<String>,
+        /// The team confirms a date past the policy's target (see
+        /// [`disclosure_target`]); without it such a date is refused.
+        confirm_late: bool,
     },
     RequestCve {
         summary: String,
@@ -107,14 +112,23 @@ pub enum Command {
     AssignCve {
         cve: CveId,
     },
+    /// Sends the draft announcement to the reporter. `problems` are the caller's
+    /// findings on the record (the CVE JSON 5 lint and the CVE Program's schema, which
+    /// the domain cannot run itself); the draft goes only when there are none.
     SendDraft {
         message: Option<String>,
+        problems: Vec<String>,
     },
     RecordFix {
         fix_ref: String,
         release_ref: String,
     },
-    Announce,
+    /// Announces to the policy's destinations (`crate::announce`).
+    Announce {
+        /// The team confirms announcing before the agreed disclosure date (see
+        /// [`early_announcement`]); without it that is refused.
+        confirm_early: bool,
+    },
     /// Routes an unrouted (or misrouted) report to `project`, whose team is told at
     /// `team`: the domain does not know projects' addresses, so the caller gives it (the
     /// project's security list, else the organisation address).
@@ -242,16 +256,17 @@ pub fn decide(
         Command::Accept {
             disclosure_date,
             message,
-        } => triage::accept(&d, disclosure_date, message),
+            confirm_late,
+        } => triage::accept(&d, disclosure_date, message, confirm_late),
         Command::Route { project, team } => triage::route(&d, project, team),
         Command::RequestCve { summary } => cve::request(&d, &summary),
         Command::AssignCve { cve } => cve::assign(&d, cve),
-        Command::SendDraft { message } => disclosure::send_draft(&d, message),
+        Command::SendDraft { message, problems } => disclosure::send_draft(&d, message, &problems),
         Command::RecordFix {
             fix_ref,
             release_ref,
         } => disclosure::record_fix(&d, &fix_ref, &release_ref),
-        Command::Announce => disclosure::announce(&d),
+        Command::Announce { confirm_early } => disclosure::announce(&d, confirm_early),
         Command::ConfirmTriage { class, findings } => noise::confirm(&d, class, findings),
         Command::DismissTriage => noise::dismiss(&d),
         Command::Reopen => noise::reopen(&d),

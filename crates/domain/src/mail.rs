@@ -104,6 +104,7 @@ pub fn member_mail(
             id = report.id
         ),
         notice: None,
+        ..Default::default()
     });
     Ok((change, MemberMail::KeptAsNote))
 }
@@ -175,6 +176,7 @@ pub fn ask_for_plain_text(change: &mut Change, reason: PlainTextReason) {
                     .to_string(),
                 )],
             )),
+            ..Default::default()
         });
     }
     change.audit.detail.push_str(match reason {
@@ -232,6 +234,7 @@ pub fn hold(
                  Read it in Embargo."
             ),
             notice: None,
+            ..Default::default()
         });
     }
     Ok(change)
@@ -396,6 +399,7 @@ mod tests {
             subject: "s".into(),
             body: "b".into(),
             notice: None,
+            ..Default::default()
         };
         assert!(m.reaches_reporter(&c.report));
         m.cc.clear();

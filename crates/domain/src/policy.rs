@@ -4,6 +4,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
+use crate::announce::{Destination, Sender, check_destinations};
 use crate::calendar::Calendar;
 use crate::triage::policy::{TriageOverrides, TriagePolicy};
 
@@ -29,6 +30,12 @@ pub struct Policy {
     /// The triage rules' data (docs/triage.md).
     #[serde(default)]
     pub triage: TriagePolicy,
+    /// Where the release announcement goes (docs/process.md#step-11-announce).
+    #[serde(default = "Destination::defaults")]
+    pub announce_to: Vec<Destination>,
+    /// Whom it comes from; `None`: the project's own address (`announce::sender`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announce_from: Option<Sender>,
 }
 
 impl Default for Policy {
@@ -49,6 +56,8 @@ impl Default for Policy {
                 "Data that is already public in the issue tracker".into(),
             ],
             triage: TriagePolicy::default(),
+            announce_to: Destination::defaults(),
+            announce_from: None,
         }
     }
 }
@@ -69,6 +78,12 @@ pub struct PolicyOverrides {
     /// `[policy.triage]`: additions to the triage rules' data.
     #[serde(default)]
     pub triage: TriageOverrides,
+    /// The announcement's destinations; replaces the organisation's list, not added to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announce_to: Option<Vec<Destination>>,
+    /// The announcement's sender, `Name <address>` or an address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announce_from: Option<Sender>,
 }
 
 impl PolicyOverrides {
@@ -91,6 +106,9 @@ impl PolicyOverrides {
         }
         for n in &self.extra_non_issues {
             crate::text::required_line("extra_non_issues", n)?;
+        }
+        if let Some(to) = &self.announce_to {
+            check_destinations(to)?;
         }
         self.triage.validate()
     }
@@ -118,6 +136,12 @@ impl PolicyOverrides {
         p.known_non_issues
             .extend(self.extra_non_issues.iter().cloned());
         p.triage = self.triage.apply_to(&p.triage);
+        if let Some(to) = &self.announce_to {
+            p.announce_to = to.clone();
+        }
+        if let Some(from) = &self.announce_from {
+            p.announce_from = Some(from.clone());
+        }
         // The triage rules a project adds are non-issues its public page names too.
         for name in self.triage.non_issue_names() {
             if !p
@@ -214,5 +238,48 @@ mod tests {
             ..Default::default()
         };
         assert!(bad_days.validate().is_err());
+    }
+
+    #[test]
+    fn a_project_announce_list_replaces_the_organisation_one() {
+        let org = PolicyOverrides {
+            announce_to: Some(vec![
+                Destination::SecurityList,
+                Destination::parse("oss-security@lists.openwall.com").unwrap(),
+            ]),
+            announce_from: Some(Sender::parse("\"Example, Inc.\" <security@example.org>").unwrap()),
+            ..Default::default()
+        }
+        .apply_to(&Policy::default());
+        assert_eq!(Policy::default().announce_to, Destination::defaults());
+        assert_eq!(org.announce_to.len(), 2);
+        let project = PolicyOverrides {
+            announce_to: Some(vec![Destination::UsersList, Destination::Reporter]),
+            ..Default::default()
+        };
+        project.validate().unwrap();
+        let p = project.apply_to(&org);
+        assert_eq!(
+            p.announce_to,
+            vec![Destination::UsersList, Destination::Reporter]
+        );
+        assert_eq!(p.announce_from.unwrap().name, "Example, Inc.");
+        // Stored as the projects table keeps it (JSON), and read back the same.
+        let json = serde_json::to_string(&project).unwrap();
+        assert_eq!(
+            serde_json::from_str::<PolicyOverrides>(&json).unwrap(),
+            project
+        );
+        let empty = PolicyOverrides {
+            announce_to: Some(vec![]),
+            ..Default::default()
+        };
+        assert!(
+            empty
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("announce_to")
+        );
     }
 }

@@ -198,7 +198,7 @@ pub struct Message {
 }
 
 /// A mail to queue in the outbox, in the same transaction as its cause.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutgoingMail {
     pub to: Vec<Email>,
     pub cc: Vec<Email>,
@@ -209,6 +209,55 @@ pub struct OutgoingMail {
     /// domain decides what goes to whom, rendering happens outside it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<Notice>,
+    /// Whether Embargo wrote it by itself or a person approved its words.
+    #[serde(default)]
+    pub origin: MailOrigin,
+    /// The From of a human-approved mail sent in a project's name (the announcement);
+    /// `None`: the installation's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<crate::announce::Sender>,
+    /// The announcement destination this copy is for, recorded with its delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<crate::announce::Destination>,
+}
+
+/// Who a mail speaks for (RFC 3834 section 5). Automatic mail is marked
+/// `Auto-Submitted: auto-generated`, so that auto-responders stay quiet and lists may
+/// treat it as such; a mail whose words a person wrote or approved for its recipients
+/// is not: lists such as oss-security take it as a person's post, and a reporter's
+/// filters do not file the team's answer with notifications (docs/mail.md).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailOrigin {
+    /// A notice Embargo writes by itself (receipts, notices, reminders). When in doubt,
+    /// a mail is automatic.
+    #[default]
+    Automatic,
+    /// A person's words: the announcement the team sent, a team reply relayed to the
+    /// reporter, the reporter's reply relayed to the team.
+    HumanApproved,
+}
+
+impl MailOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Automatic => "automatic",
+            Self::HumanApproved => "human_approved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "automatic" => Some(Self::Automatic),
+            "human_approved" => Some(Self::HumanApproved),
+            _ => None,
+        }
+    }
+
+    /// Whether the mail is marked `Auto-Submitted`.
+    pub fn is_automatic(self) -> bool {
+        self == Self::Automatic
+    }
 }
 
 impl OutgoingMail {

@@ -391,6 +391,59 @@ pub fn redact(url: &str) -> String {
 mod tests {
     use super::*;
 
+    fn load(text: &str) -> Result<Settings> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("embargo.toml");
+        std::fs::write(&path, text).unwrap();
+        let data = DataArgs {
+            data_dir: dir.path().join("data"),
+            database_url: None,
+            config: Some(path),
+        };
+        Settings::load(&data, None)
+    }
+
+    #[test]
+    fn the_organisation_sets_where_announcements_go_by_default() {
+        let s = load(
+            "[policy]\nannounce_to = [\"security_list\", \"reporter\", \"oss-security@lists.openwall.com\"]\n\
+             announce_from = \"Example, Inc. PSIRT <psirt@example.org>\"\n",
+        )
+        .unwrap();
+        let to: Vec<String> = s
+            .default_policy
+            .announce_to
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            to,
+            [
+                "security_list",
+                "reporter",
+                "oss-security@lists.openwall.com"
+            ]
+        );
+        let from = s.default_policy.announce_from.unwrap();
+        assert_eq!(
+            (from.name.as_str(), from.address.as_str()),
+            ("Example, Inc. PSIRT", "psirt@example.org")
+        );
+        // Without it: the security list, the reporter and the organisation, as before.
+        assert_eq!(
+            load("").unwrap().default_policy.announce_to,
+            embargo_domain::announce::Destination::defaults()
+        );
+        let err = format!(
+            "{:#}",
+            load("[policy]\nannounce_to = [\"everyone\"]\n").unwrap_err()
+        );
+        assert!(
+            err.contains("announce_to") && err.contains("everyone"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn passwords_are_redacted() {
         assert_eq!(

@@ -133,6 +133,31 @@ mod tests {
             projects.iter().any(|p| !p.trusted),
             "trust defaults to false"
         );
+        // Kafka announces to its lists, the reporter and oss-security, as its PMC.
+        let to: Vec<String> = kafka
+            .policy
+            .announce_to
+            .iter()
+            .flatten()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            to,
+            [
+                "users_list",
+                "security_list",
+                "reporter",
+                "oss-security@lists.openwall.com"
+            ]
+        );
+        assert_eq!(
+            kafka.policy.announce_from.as_ref().map(|f| f.name.as_str()),
+            Some("Apache Kafka PMC")
+        );
+        assert!(
+            projects.iter().any(|p| p.policy.announce_to.is_none()),
+            "the others keep the organisation's destinations"
+        );
     }
 
     #[test]
@@ -148,5 +173,13 @@ mod tests {
         assert!(e.contains("colour"), "{e}");
         let e = err("[[project]]\nslug='a'\nname='A'\n[[project]]\nslug='a'\nname='B'\n");
         assert!(e.contains("twice"), "{e}");
+        let e = err("[[project]]\nslug='a'\nname='A'\n[project.policy]\nannounce_to=['users']\n");
+        assert!(e.contains("announce_to") && e.contains("users_list"), "{e}");
+        let e = err("[[project]]\nslug='a'\nname='A'\n[project.policy]\nannounce_to=[]\n");
+        assert!(e.contains("at least one destination"), "{e}");
+        let e = err(
+            "[[project]]\nslug='a'\nname='A'\n[project.policy]\nannounce_from='PMC <pmc at a.example>'\n",
+        );
+        assert!(e.contains("announce_from"), "{e}");
     }
 }

@@ -1,4 +1,4 @@
-//! CVE JSON 5.1 records (the CVE Program's `CVE_Record_Format`): read and written whole
+//! CVE JSON 5 records (the CVE Program's `CVE_Record_Format`, 5.0 to 5.2): read and written whole
 //! ([`import`], [`export`], [`model`]), checked for sense ([`lint`]) and against the
 //! official schema ([`schema`]), written from and read into the record the team writes
 //! ([`container::build`], [`to_cna_record`]).
@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::FormatError;
 
-/// Reads a complete CVE JSON 5.0/5.1 record (PUBLISHED or REJECTED, with its ADP
+/// Reads a complete CVE JSON 5.0/5.1/5.2 record (PUBLISHED or REJECTED, with its ADP
 /// containers). Errors say where and what: `containers.cna.affected[0].versions[1].status:
 /// unknown variant ...`.
 pub fn import(json: &str) -> Result<CveRecord, FormatError> {
@@ -49,7 +49,10 @@ fn check_header(r: &CveRecord) -> Result<(), FormatError> {
             r.data_type
         )));
     }
-    if !matches!(r.data_version.as_str(), "5.0" | "5.1" | "5.1.0" | "5.1.1") {
+    if !matches!(
+        r.data_version.as_str(),
+        "5.0" | "5.1" | "5.1.0" | "5.1.1" | "5.2" | "5.2.0"
+    ) {
         return Err(FormatError::UnsupportedVersion {
             found: r.data_version.clone(),
         });
@@ -84,7 +87,7 @@ fn explain(json: &str, e: serde_path_to_error::Error<serde_json::Error>) -> Form
         }
         if !o.contains_key("containers") && o.contains_key("providerMetadata") {
             return FormatError::NotACveRecord(
-                "this is a CNA container alone; wrap it as {\"dataType\":\"CVE_RECORD\",\"dataVersion\":\"5.1\",\"cveMetadata\":{...},\"containers\":{\"cna\":...}}".into(),
+                "this is a CNA container alone; wrap it as {\"dataType\":\"CVE_RECORD\",\"dataVersion\":\"5.2.0\",\"cveMetadata\":{...},\"containers\":{\"cna\":...}}".into(),
             );
         }
         if o.contains_key("schema_version") && o.contains_key("modified") {

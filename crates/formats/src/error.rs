@@ -16,7 +16,7 @@ pub enum FormatError {
     NotACveRecord(String),
     /// A CVE record of a format version this code does not read.
     #[error(
-        "unsupported CVE record dataVersion {found:?}: Embargo reads CVE JSON 5.0 and 5.1 records"
+        "unsupported CVE record dataVersion {found:?}: Embargo reads CVE JSON 5.0, 5.1 and 5.2 records"
     )]
     UnsupportedVersion { found: String },
     /// A field has the wrong shape; `path` is where, as `containers.cna.affected[0].versions`.

@@ -1,9 +1,11 @@
 //! OSV (Open Source Vulnerability format, schema 1.7) from a CVE record, for
 //! osv.dev-style consumers and dependency scanners.
 //!
-//! A product becomes an OSV package when we know its ecosystem: from the record's
-//! `collectionURL` (Maven Central gives `Maven` with `groupId:artifactId`, PyPI, npm,
-//! Go, crates.io...) or from the caller's [`EcosystemHints`]. Ranges are ECOSYSTEM
+//! Every product of the record is an `affected[]` entry. A product becomes an OSV
+//! package when we know its ecosystem: from the record's `collectionURL` (Maven Central
+//! gives `Maven` with `groupId:artifactId`, PyPI, npm, Go, crates.io...), its
+//! `packageURL` (CVE JSON 5.2; also written as the package's `purl`), or the caller's
+//! [`EcosystemHints`]. Ranges are ECOSYSTEM
 //! ranges for a package, SEMVER ranges when every version is SemVer, and otherwise the
 //! CNA's versions are kept verbatim in `database_specific` rather than guessed at
 //! (git hashes abbreviated to 12 digits, "n/a", "< 34.3.1").
@@ -189,6 +191,11 @@ fn package(p: &Product, hints: &EcosystemHints) -> Option<(String, String)> {
     {
         return Some((h.ecosystem.clone(), h.name.clone()));
     }
+    coordinates_package(p).or_else(|| purl_package(p))
+}
+
+/// The package of `collectionURL` and `packageName`, when the repository is one OSV knows.
+fn coordinates_package(p: &Product) -> Option<(String, String)> {
     let url = p.collection_url.as_deref()?.to_ascii_lowercase();
     let name = p.package_name.as_deref()?.trim();
     let ecosystem = if url.contains("repo.maven.apache.org/maven2")
@@ -225,14 +232,41 @@ fn package(p: &Product, hints: &EcosystemHints) -> Option<(String, String)> {
     Some((ecosystem.to_string(), name.to_string()))
 }
 
+/// The package of a `packageURL` (CVE JSON 5.2), when its type is an ecosystem OSV knows.
+fn purl_package(p: &Product) -> Option<(String, String)> {
+    let purl: packageurl::PackageUrl = p.package_url.as_deref()?.trim().parse().ok()?;
+    let (ecosystem, separator) = match purl.ty() {
+        "maven" => ("Maven", ":"),
+        "pypi" => ("PyPI", "/"),
+        "npm" => ("npm", "/"),
+        "golang" => ("Go", "/"),
+        "cargo" => ("crates.io", "/"),
+        "gem" => ("RubyGems", "/"),
+        "nuget" => ("NuGet", "/"),
+        "composer" => ("Packagist", "/"),
+        _ => return None,
+    };
+    let name = match purl.namespace() {
+        Some(ns) => format!("{ns}{separator}{}", purl.name()),
+        None => purl.name().to_string(),
+    };
+    Some((ecosystem.to_string(), name))
+}
+
 fn affected(p: &Product, hints: &EcosystemHints) -> Value {
     let pkg = package(p, hints);
     let mut out = Map::new();
     if let Some((ecosystem, name)) = &pkg {
-        out.insert(
-            "package".into(),
-            json!({ "ecosystem": ecosystem, "name": name }),
-        );
+        let mut package = json!({ "ecosystem": ecosystem, "name": name });
+        // OSV's purl, like CVE JSON 5.2's packageURL, names no version.
+        if let Some(purl) = p
+            .package_url
+            .as_deref()
+            .and_then(|u| embargo_domain::record::versionless_purl(u).ok())
+        {
+            package["purl"] = json!(purl);
+        }
+        out.insert("package".into(), package);
     }
     let mut ranges = Vec::new();
     let mut versions = Vec::new();
@@ -263,6 +297,7 @@ fn affected(p: &Product, hints: &EcosystemHints) -> Value {
             ("product", &p.product),
             ("collectionURL", &p.collection_url),
             ("packageName", &p.package_name),
+            ("packageURL", &p.package_url),
         ] {
             if let Some(v) = v {
                 db.insert(k.into(), json!(v));
@@ -447,6 +482,38 @@ mod tests {
         assert_eq!(
             o["affected"][1]["database_specific"]["cve_versions"][0]["version"],
             "1c325aac10a8"
+        );
+    }
+
+    /// A product named by its package URL alone (CVE JSON 5.2) is that ecosystem's
+    /// package, with the purl; each product is its own entry.
+    #[test]
+    fn a_package_url_gives_the_package() {
+        let r = record(json!({
+            "providerMetadata": { "orgId": "x" },
+            "affected": [
+                { "vendor": "Apache Software Foundation", "product": "Apache ActiveMQ",
+                  "packageURL": "pkg:maven/org.apache.activemq/activemq-client",
+                  "versions": [{ "status": "affected", "version": "5.18.0", "lessThan": "5.18.3", "versionType": "maven" }] },
+                { "vendor": "Apache Software Foundation", "product": "Apache ActiveMQ Legacy OpenWire Module",
+                  "packageURL": "pkg:maven/org.apache.activemq/activemq-openwire-legacy",
+                  "versions": [{ "status": "affected", "version": "5.8.0", "lessThan": "5.15.16", "versionType": "maven" }] },
+                { "vendor": "Apache Software Foundation", "product": "Apache ActiveMQ NMS",
+                  "packageURL": "pkg:nuget/Apache.NMS.ActiveMQ" , "defaultStatus": "affected" },
+            ],
+        }));
+        let o = from_cve(&r, &EcosystemHints::default());
+        assert_eq!(
+            o["affected"][0]["package"],
+            json!({ "ecosystem": "Maven", "name": "org.apache.activemq:activemq-client", "purl": "pkg:maven/org.apache.activemq/activemq-client" })
+        );
+        assert_eq!(
+            o["affected"][1]["package"]["name"],
+            "org.apache.activemq:activemq-openwire-legacy"
+        );
+        assert_eq!(
+            o["affected"][2]["package"],
+            json!({ "ecosystem": "NuGet", "name": "Apache.NMS.ActiveMQ", "purl": "pkg:nuget/Apache.NMS.ActiveMQ" })
         );
     }
 }

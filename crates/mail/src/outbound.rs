@@ -16,8 +16,10 @@ use std::time::Duration;
 use embargo_app::App;
 use embargo_app::outbox::QueuedMail;
 use jiff::{SignedDuration, Timestamp};
+/// A mailbox (display name and address), as lettre formats it in a header.
+pub use lettre::message::Mailbox as Address;
+use lettre::message::header::Header;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox as Address, header::Header};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// How the worker reaches the relay and paces its retries.
@@ -27,7 +29,9 @@ pub struct OutboundConfig {
     /// to be local).
     pub relay_host: String,
     pub relay_port: u16,
-    /// The From of every mail, e.g. `Example Security <security@example.org>`.
+    /// The From of every mail that does not name its own (a project's announcement
+    /// does), e.g. `Example Security <security@example.org>`; always the envelope
+    /// sender, so that bounces come back to Embargo's held mail.
     pub from: Address,
     /// The first retry waits this long; each next one twice as long, up to `max_backoff`.
     pub retry_base: Duration,
@@ -75,8 +79,9 @@ impl OutboundConfig {
     }
 }
 
-/// RFC 3834: everything Embargo sends is machine-sent, so auto-responders stay
-/// quiet and our own intake never answers it.
+/// RFC 3834: what Embargo writes by itself is marked, so auto-responders stay quiet
+/// and our own intake never answers it. A person's words (the announcement, a relayed
+/// reply) are not: see [`embargo_domain::report::MailOrigin`].
 #[derive(Debug, Clone)]
 struct AutoSubmitted;
 
@@ -297,12 +302,18 @@ pub fn build_reply(
             // Not the address itself: the error is stored and logged.
             .map_err(|err| SendError::Permanent(format!("a recipient address: {err}")))
     };
+    let from = match &mail.from {
+        Some(sender) => sender_address(sender)?,
+        None => config.from.clone(),
+    };
     let mut builder = Message::builder()
-        .from(config.from.clone())
+        .from(from)
         .subject(mail.subject.clone())
         .message_id(Some(mail.message_id.clone()))
-        .header(AutoSubmitted)
         .header(ContentType::TEXT_PLAIN);
+    if mail.origin.is_automatic() {
+        builder = builder.header(AutoSubmitted);
+    }
     // Only an id that cannot break the header line: it came from someone else's mail.
     if let Some(id) = in_reply_to.filter(|id| {
         !id.is_empty()
@@ -321,15 +332,41 @@ pub fn build_reply(
     for cc in &mail.cc {
         builder = builder.cc(address(cc)?);
     }
+    if mail.from.is_some() {
+        // Sent in a project's name, returned to ours: a bounce still reaches Embargo.
+        let recipients = mail
+            .to
+            .iter()
+            .chain(&mail.cc)
+            .map(|e| address(e).map(|a| a.email))
+            .collect::<Result<Vec<_>, _>>()?;
+        let envelope = lettre::address::Envelope::new(Some(config.from.email.clone()), recipients)
+            .map_err(|e| SendError::Permanent(format!("the envelope: {e}")))?;
+        builder = builder.envelope(envelope);
+    }
     builder
         .body(mail.body.clone())
         .map_err(|e| SendError::Permanent(e.to_string()))
+}
+
+/// A sender as a mailbox: lettre quotes the display name as RFC 5322 needs (a name
+/// such as `Example, Inc.` or `Foo (Security)` is a quoted string, not a list of two
+/// addresses or a comment), and encodes it when it is not ASCII.
+pub fn sender_address(sender: &embargo_domain::announce::Sender) -> Result<Address, SendError> {
+    let email = sender
+        .address
+        .as_str()
+        .parse::<lettre::Address>()
+        .map_err(|e| SendError::Permanent(format!("the sender's address: {e}")))?;
+    let name = Some(sender.name.clone()).filter(|n| !n.trim().is_empty());
+    Ok(Address::new(name, email))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use embargo_domain::ids::Email;
+    use embargo_domain::report::MailOrigin;
 
     fn config() -> OutboundConfig {
         OutboundConfig::new(
@@ -360,6 +397,8 @@ mod tests {
             body: "Merci\n".into(),
             attempts: 0,
             created_at: Timestamp::now(),
+            origin: MailOrigin::Automatic,
+            from: None,
         };
         let text = String::from_utf8(build(&config(), &mail).unwrap().formatted()).unwrap();
         assert!(text.contains("Message-ID: <abc@embargo>"), "{text}");
@@ -383,6 +422,8 @@ mod tests {
             body: "Thanks\n".into(),
             attempts: 0,
             created_at: Timestamp::now(),
+            origin: MailOrigin::Automatic,
+            from: None,
         };
         let text =
             |id| String::from_utf8(build_reply(&config(), &mail, id).unwrap().formatted()).unwrap();

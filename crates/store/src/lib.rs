@@ -5,6 +5,7 @@
 //! sealed at rest with the data key (see [`seal`]); what stays in clear is what the
 //! dashboard must sort and filter on: ids, states, times, project ids.
 
+mod announcements;
 mod clocks;
 mod cve_records;
 mod error;
@@ -22,6 +23,7 @@ mod timeline;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
+pub use announcements::{AnnouncementCopy, Announcements};
 pub use clocks::{ClockRow, Clocks, LateClock, MAX_CLOCKS_READ};
 pub use cve_records::{CveImportOutcome, CveRecords, StoredCveRecord};
 pub use error::StoreError;
@@ -195,6 +197,7 @@ pub trait Store:
     + Statements
     + Clocks
     + Timeline
+    + Announcements
 {
 }
 impl<
@@ -211,7 +214,8 @@ impl<
         + CveRecords
         + Statements
         + Clocks
-        + Timeline,
+        + Timeline
+        + Announcements,
 > Store for T
 {
 }

@@ -133,6 +133,10 @@ pub struct QueuedMail {
     /// Attempts made before this one.
     pub attempts: i64,
     pub created_at: Timestamp,
+    /// Automatic (marked `Auto-Submitted`) or a person's words (docs/mail.md).
+    pub origin: embargo_domain::report::MailOrigin,
+    /// The From of a mail sent in a project's name; `None`: the installation's.
+    pub from: Option<embargo_domain::announce::Sender>,
 }
 
 /// Where a queued mail stands, as a report page shows it.
@@ -608,8 +612,8 @@ impl Mailbox for SqlStore {
     ) -> Result<Vec<QueuedMail>> {
         let now_us = now.as_microsecond();
         let rows = sqlx::query(
-            "SELECT id, report_id, message_id, to_sealed, cc_sealed, subject_sealed, body_sealed, attempts, created_at \
-             FROM outbox WHERE state = 'queued' AND next_attempt_at <= $1 \
+            "SELECT id, report_id, message_id, to_sealed, cc_sealed, subject_sealed, body_sealed, attempts, created_at, \
+             origin, from_sealed FROM outbox WHERE state = 'queued' AND next_attempt_at <= $1 \
              AND (lease_until IS NULL OR lease_until < $2) ORDER BY next_attempt_at, id LIMIT $3",
         )
         .bind(now_us)
@@ -641,6 +645,7 @@ impl Mailbox for SqlStore {
                 self.sealer
                     .open_string(&aad, &row.try_get::<Vec<u8>, _>(column)?)
             };
+            let (origin, from) = self.open_sending(row, &message_id)?;
             claimed.push(QueuedMail {
                 id,
                 report: row
@@ -655,6 +660,8 @@ impl Mailbox for SqlStore {
                 attempts: row.try_get("attempts")?,
                 created_at: timestamp(row.try_get("created_at")?)?,
                 message_id,
+                origin,
+                from,
             });
         }
         Ok(claimed)

@@ -7,7 +7,9 @@ use embargo_domain::ids::{CveId, Email, ProjectSlug, ReportId, UserId};
 use embargo_domain::intake::Submission;
 use embargo_domain::lifecycle::{Change, Command, Contacts, decide, merge, receive, split};
 use embargo_domain::policy::{Policy, PolicyOverrides};
-use embargo_domain::record::{CnaRecord, Credit, CreditKind, Severity, VersionRange};
+use embargo_domain::record::{
+    AffectedProduct, CnaRecord, Credit, CreditKind, Severity, VersionRange,
+};
 use embargo_domain::report::{Channel, MessageKind, ProjectRef, Report};
 use embargo_domain::state::ReportState;
 use embargo_domain::token::Token;
@@ -175,11 +177,14 @@ fn record() -> CnaRecord {
     CnaRecord {
         title: "Apache Kafka: RCE in Connect".into(),
         description: "An attacker can run code.".into(),
-        product: "Apache Kafka".into(),
-        affected: vec![VersionRange {
-            introduced: "3.0.0".into(),
-            fixed: Some("3.7.1".into()),
-            ..VersionRange::default()
+        products: vec![AffectedProduct {
+            product: "Apache Kafka".into(),
+            versions: vec![VersionRange {
+                introduced: "3.0.0".into(),
+                fixed: Some("3.7.1".into()),
+                ..VersionRange::default()
+            }],
+            ..AffectedProduct::default()
         }],
         severity: Some(Severity::Important),
         cwe: Some("CWE-502".into()),
@@ -195,6 +200,7 @@ fn accept() -> Command {
     Command::Accept {
         disclosure_date: "2026-12-15".parse().unwrap(),
         message: None,
+        confirm_late: false,
     }
 }
 
@@ -608,7 +614,14 @@ async fn a_report_from_receipt_to_announcement() {
             .step(&assigned, Command::SaveRecord { record: record() }, &w.team)
             .await;
         let drafted = w
-            .step(&recorded, Command::SendDraft { message: None }, &w.team)
+            .step(
+                &recorded,
+                Command::SendDraft {
+                    message: None,
+                    problems: vec![],
+                },
+                &w.team,
+            )
             .await;
         let fixed = w
             .step(
@@ -624,7 +637,15 @@ async fn a_report_from_receipt_to_announcement() {
             store.advisories(None).await.unwrap().is_empty(),
             "nothing public before the announcement"
         );
-        let announced = w.step(&fixed, Command::Announce, &w.team).await;
+        let announced = w
+            .step(
+                &fixed,
+                Command::Announce {
+                    confirm_early: true,
+                },
+                &w.team,
+            )
+            .await;
         assert_eq!(
             (announced.state, announced.version),
             (ReportState::Announced, 9)
@@ -675,9 +696,10 @@ async fn a_report_from_receipt_to_announcement() {
         assert_eq!(audit[4].actor, "user:cna@example.org");
         assert!(audit[8].detail.contains("CVE-2026-10000 published"));
 
-        // The outbox: every mail queued, none lost.
+        // The outbox: every mail queued, none lost; the announcement a copy for each
+        // of the policy's destinations (the defaults: team, reporter, organisation).
         let outbox = store.outbox_for_report(&r.id).await.unwrap();
-        assert_eq!(outbox.len(), 9, "{backend}: {outbox:#?}");
+        assert_eq!(outbox.len(), 11, "{backend}: {outbox:#?}");
         assert!(
             outbox
                 .iter()
@@ -694,6 +716,77 @@ async fn a_report_from_receipt_to_announcement() {
                 .unwrap()
                 .subject
                 .starts_with("CVE-2026-10000: ")
+        );
+
+        // Each copy of the announcement is recorded with its destination; the copy
+        // to the reporter is found again by its destination, not by a clear address.
+        let copies = store.announcement_copies(&r.id).await.unwrap();
+        let went: Vec<(String, &str, Delivery)> = copies
+            .iter()
+            .map(|c| (c.destination.to_string(), c.address.as_str(), c.delivery))
+            .collect();
+        assert_eq!(
+            went,
+            [
+                (
+                    "security_list".into(),
+                    "security@kafka.example.org",
+                    Delivery::Queued
+                ),
+                ("reporter".into(), "ann@example.net", Delivery::Queued),
+                (
+                    "organisation".into(),
+                    "security@example.org",
+                    Delivery::Queued
+                ),
+            ],
+            "{backend}"
+        );
+        // Claimed as the human mail it is, from the project's address; once the relay
+        // took a copy, it says when.
+        let claimed = store
+            .claim_outgoing(
+                "worker",
+                Timestamp::now(),
+                Timestamp::now() + SignedDuration::from_mins(5),
+                50,
+            )
+            .await
+            .unwrap();
+        let copy = claimed
+            .iter()
+            .find(|m| {
+                m.subject.starts_with("CVE-2026-10000: ") && m.to == [email("ann@example.net")]
+            })
+            .unwrap();
+        assert_eq!(
+            copy.origin,
+            embargo_domain::report::MailOrigin::HumanApproved
+        );
+        assert_eq!(
+            copy.from.as_ref().map(ToString::to_string).as_deref(),
+            Some("Apache Kafka Security <security@kafka.example.org>")
+        );
+        assert!(
+            claimed
+                .iter()
+                .filter(|m| !m.subject.starts_with("CVE-2026-10000: "))
+                .all(|m| m.origin.is_automatic() && m.from.is_none())
+        );
+        let sent_at = Timestamp::now();
+        assert!(store.mark_sent(copy.id, "worker", sent_at).await.unwrap());
+        let copies = store.announcement_copies(&r.id).await.unwrap();
+        assert_eq!(copies[1].delivery, Delivery::Sent, "{backend}");
+        assert_eq!(
+            copies[1].sent_at.map(|t| t.as_microsecond()),
+            Some(sent_at.as_microsecond())
+        );
+        assert!(
+            store
+                .announcement_copies(&ReportId::generate())
+                .await
+                .unwrap()
+                .is_empty()
         );
 
         // Public now.
@@ -1361,6 +1454,142 @@ async fn a_list_over_several_projects_merges_their_slices_in_order() {
         assert_eq!(
             embargo_store::ListCursor::decode("x.2.EMB-AAAAAAAAAAAA"),
             None
+        );
+    }
+}
+
+/// `record` in the single-product shape the versions before several products wrote:
+/// the first product's fields at the top level (`product`, `affected`...).
+fn single_product_shape(record: &CnaRecord) -> serde_json::Value {
+    let mut json = serde_json::to_value(record).unwrap();
+    let o = json.as_object_mut().unwrap();
+    let products = o.remove("products").unwrap();
+    let p = &products[0];
+    for (old, new) in [
+        ("product", "product"),
+        ("collection_url", "collection_url"),
+        ("package_name", "package_name"),
+        ("version_type", "version_type"),
+        ("affected", "versions"),
+        ("default_status", "default_status"),
+    ] {
+        o.insert(old.into(), p[new].clone());
+    }
+    json
+}
+
+/// A record kept by the versions before several products, sealed in the report and in
+/// its record versions with one product at the top level, opens as a record of that
+/// one product; saved again unchanged it keeps no new version, and a second product
+/// is a new version.
+#[tokio::test]
+async fn a_record_kept_in_the_single_product_shape_opens_as_one_product() {
+    const KEY: [u8; 32] = [5; 32];
+    for backend in embargo_store::test_support::backends() {
+        let Some((url, _db)) = fresh_database_url(backend).await else {
+            continue;
+        };
+        let backend = backend.name();
+        let store = SqlStore::connect(&url, Sealer::from_key(&KEY))
+            .await
+            .unwrap();
+        let w = world(store).await;
+        let r = w
+            .submit("RCE in Connect", Some(w.project.clone()), t0())
+            .await;
+        let r = w
+            .step(&r, Command::Acknowledge { message: None }, &w.team)
+            .await;
+        let r = w.step(&r, accept(), &w.team).await;
+        let mut old = record();
+        old.products[0].collection_url = Some("https://repo.maven.apache.org/maven2".into());
+        old.products[0].package_name = Some("org.apache.kafka:connect-runtime".into());
+        old.products[0].version_type = Some("maven".into());
+        let r = w
+            .step(
+                &r,
+                Command::SaveRecord {
+                    record: old.clone(),
+                },
+                &w.team,
+            )
+            .await;
+
+        // Rewrite what is sealed as the earlier versions wrote it.
+        let sealer = Sealer::from_key(&KEY);
+        let id = r.id.as_str();
+        let pool = w.store.pool();
+        let sealed: Vec<u8> =
+            sqlx::query_scalar("SELECT content_sealed FROM reports WHERE id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        let aad = format!("report:{id}");
+        let mut content: serde_json::Value =
+            serde_json::from_str(&sealer.open_string(&aad, &sealed).unwrap()).unwrap();
+        content["cna_record"] = single_product_shape(&old);
+        sqlx::query("UPDATE reports SET content_sealed = $1 WHERE id = $2")
+            .bind(sealer.seal_str(&aad, &content.to_string()).unwrap())
+            .bind(id)
+            .execute(pool)
+            .await
+            .unwrap();
+        let aad = format!("record_version:{id}");
+        let version = sealer
+            .seal_str(&aad, &single_product_shape(&old).to_string())
+            .unwrap();
+        let rewritten =
+            sqlx::query("UPDATE record_versions SET record_sealed = $1 WHERE report_id = $2")
+                .bind(version)
+                .bind(id)
+                .execute(pool)
+                .await
+                .unwrap();
+        assert_eq!(rewritten.rows_affected(), 1, "{backend}");
+
+        let opened = w.store.report(&r.id).await.unwrap().unwrap();
+        assert_eq!(opened.cna_record.as_ref(), Some(&old), "{backend}");
+        let versions = w.store.record_versions(&r.id).await.unwrap();
+        assert_eq!(versions.len(), 1, "{backend}");
+        assert_eq!(versions[0].record, old, "{backend}");
+
+        // Saved again unchanged: the same record, so no new version.
+        let r = w
+            .step(
+                &opened,
+                Command::SaveRecord {
+                    record: old.clone(),
+                },
+                &w.team,
+            )
+            .await;
+        assert_eq!(
+            w.store.record_versions(&r.id).await.unwrap().len(),
+            1,
+            "{backend}"
+        );
+        let mut two = old.clone();
+        two.products.push(AffectedProduct {
+            product: "Apache Kafka Connect".into(),
+            package_url: Some("pkg:maven/org.apache.kafka/connect-api".into()),
+            ..old.products[0].clone()
+        });
+        w.step(
+            &r,
+            Command::SaveRecord {
+                record: two.clone(),
+            },
+            &w.team,
+        )
+        .await;
+        let versions = w.store.record_versions(&r.id).await.unwrap();
+        assert_eq!(versions.len(), 2, "{backend}");
+        assert_eq!(versions[1].record, two, "{backend}");
+        assert_eq!(
+            w.store.report(&r.id).await.unwrap().unwrap().cna_record,
+            Some(two),
+            "{backend}"
         );
     }
 }

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use embargo_domain::ids::{CveId, ReportId};
 use embargo_domain::record::{
-    CnaRecord, Credit, CreditKind, RecordState, Reference, Severity, VersionRange,
+    AffectedProduct, CnaRecord, Credit, CreditKind, RecordState, Reference, Severity, VersionRange,
 };
 use embargo_domain::state::ReportState;
 use embargo_store::test_support::{backends, fresh_database_url};
@@ -51,11 +51,14 @@ fn full() -> CnaRecord {
     CnaRecord {
         title: "Apache Kafka: RCE in Connect".into(),
         description: "An attacker can run code.".into(),
-        product: "Apache Kafka".into(),
-        affected: vec![
-            VersionRange::parse_line("3.0.0 before 3.7.1").unwrap(),
-            VersionRange::parse_line("4.0 and later").unwrap(),
-        ],
+        products: vec![AffectedProduct {
+            product: "Apache Kafka".into(),
+            versions: vec![
+                VersionRange::parse_line("3.0.0 before 3.7.1").unwrap(),
+                VersionRange::parse_line("4.0 and later").unwrap(),
+            ],
+            ..AffectedProduct::default()
+        }],
         severity: Some(Severity::Important),
         cwe: Some("CWE-502".into()),
         mitigation: Some("Upgrade to 3.7.1.".into()),

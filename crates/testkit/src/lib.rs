@@ -264,7 +264,7 @@ pub fn unbound_port() -> u16 {
         .unwrap_or_else(|e| panic!("cannot bind 127.0.0.1:0 for a port: {e}"))
 }
 
-/// Python that builds the official-schema validator of a mode (`cve`, `osv`, `csaf`,
+/// Python that builds the official-schema validator of a mode (`cve`: CVE JSON 5.2.0, `osv`, `csaf`,
 /// `provider`) from the corpus: `validator(mode, corpus)`, with `load(path)`. The tests
 /// that check documents against those schemas prepend it to their own few lines.
 pub const SCHEMA_VALIDATOR_PY: &str = r#"
@@ -277,7 +277,7 @@ def load(p):
         return json.load(fh)
 def validator(mode, corpus):
     if mode == "cve":
-        return Draft7Validator(load(corpus / "schemas/cve/CVE_Record_Format_bundled_5.1.1.json"))
+        return Draft7Validator(load(corpus / "schemas/cve/CVE_Record_Format_bundled_5.2.0.json"))
     if mode == "osv":
         return Draft202012Validator(load(corpus / "schemas/osv/schema.json"))
     csaf = load(corpus / "schemas/csaf/csaf_json_schema.json")

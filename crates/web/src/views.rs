@@ -1,6 +1,7 @@
 //! What reports look like to callers: the JSON of `/api/v1` and the small helpers the
 //! HTML pages share. Built only from what the caller's access level allows.
 
+pub mod announcement;
 pub mod clock;
 
 use embargo_app::model::ReportSummary;
@@ -154,6 +155,9 @@ pub struct TeamViewJson {
     pub owner: Option<OwnerJson>,
     pub messages: Vec<MessageJson>,
     pub audit: Vec<AuditEntry>,
+    /// Where the announcement goes, or where each copy went (set by the caller, who
+    /// can look the project's policy and the outbox up); `null` before acceptance.
+    pub announcement: Option<announcement::AnnouncementJson>,
     pub version: i64,
 }
 
@@ -191,6 +195,7 @@ impl TeamViewJson {
             owner: None,
             messages: messages.iter().map(MessageJson::from).collect(),
             audit,
+            announcement: None,
             version: r.version,
         }
     }

@@ -271,6 +271,7 @@ pub fn team_nudge(
                 ("report_url", place.page.to_string()),
             ],
         )),
+        ..Default::default()
     };
     let audit = AuditEntry {
         at: now,

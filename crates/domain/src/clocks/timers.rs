@@ -241,6 +241,7 @@ pub fn reporter_reminder(
                 ("days", days.to_string()),
             ],
         )),
+        ..Default::default()
     };
     Some((
         mail,
@@ -276,6 +277,7 @@ pub fn reporter_silent_team(
                 ("report_url", place.page.to_string()),
             ],
         )),
+        ..Default::default()
     };
     Some((
         mail,

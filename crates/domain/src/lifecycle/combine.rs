@@ -148,6 +148,7 @@ pub fn merge(
                     ),
                 ],
             )),
+            ..Default::default()
         });
     }
 
@@ -314,6 +315,7 @@ pub fn split(
                     contacts.status_url.clone().unwrap_or_default(),
                 )],
             )),
+            ..Default::default()
         });
     }
     Ok(Split {

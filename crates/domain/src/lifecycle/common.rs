@@ -191,6 +191,7 @@ pub(super) fn tell_reporter(
             subject: subject(&change.report, topic),
             body: format!("{body}{link}"),
             notice: None,
+            ..Default::default()
         });
     }
 }

@@ -59,6 +59,7 @@ pub(super) fn request(d: &Decision, summary: &str) -> Result<Change, DomainError
             NoticeKind::CveRequest,
             [("summary", summary.clone())],
         )),
+        ..Default::default()
     });
     Ok(c)
 }
@@ -80,6 +81,7 @@ pub(super) fn assign(d: &Decision, cve: CveId) -> Result<Change, DomainError> {
             NoticeKind::CveAssigned,
             [("cve", cve.to_string())],
         )),
+        ..Default::default()
     });
     d.tell_reporter(
         &mut c,

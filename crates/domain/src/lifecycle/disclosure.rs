@@ -4,14 +4,21 @@
 //!
 //! The draft and the announcement are written from the record, so both steps need a
 //! complete one; their predicates hand the checked record (and its CVE) to the step
-//! so that it is not looked up twice.
+//! so that it is not looked up twice. The announcement goes to the policy's
+//! destinations, a copy each, from the project's address (`crate::announce`); before
+//! the agreed disclosure date it needs the team's confirmation.
 
-use super::common::{Decision, cc_org, complete_record, notice_last, require, system_message};
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use super::common::{Decision, complete_record, notice_last, require, system_message};
 use super::{Advisory, Change};
 use crate::DomainError;
+use crate::announce::{self, Target};
 use crate::ids::{CveId, ProjectId};
+use crate::policy::Policy;
 use crate::record::{CnaRecord, RecordState};
-use crate::report::{Notice, NoticeKind, OutgoingMail, Report};
+use crate::report::{MailOrigin, Notice, NoticeKind, OutgoingMail, Report};
 use crate::state::ReportState;
 use crate::text::required_line;
 
@@ -72,8 +79,30 @@ pub(super) fn may_announce(report: &Report) -> Result<(CnaRecord, CveId, Project
     Ok((record, cve, project.id))
 }
 
-pub(super) fn send_draft(d: &Decision, message: Option<String>) -> Result<Change, DomainError> {
+/// The reporter reviews the text that will be announced and the record behind it, so
+/// the draft goes only once the record is valid: the record's own problems are
+/// [`may_send_draft`]'s, `problems` the caller's (the CVE JSON 5 lint and the CVE
+/// Program's schema). A refusal names the first field to fix.
+fn record_validates(problems: &[String]) -> Result<(), DomainError> {
+    match problems {
+        [] => Ok(()),
+        [one] => Err(DomainError::transition(format!(
+            "the draft cannot go to the reporter until the record is valid: {one}"
+        ))),
+        [first, rest @ ..] => Err(DomainError::transition(format!(
+            "the draft cannot go to the reporter until the record is valid: {first} (and {} more)",
+            rest.len()
+        ))),
+    }
+}
+
+pub(super) fn send_draft(
+    d: &Decision,
+    message: Option<String>,
+    problems: &[String],
+) -> Result<Change, DomainError> {
     let (record, cve) = may_send_draft(d.report)?;
+    record_validates(problems)?;
     let draft = record.announcement(&cve);
     let mut next = d.report.clone();
     next.state = ReportState::ReporterReview;
@@ -114,31 +143,84 @@ pub(super) fn record_fix(
     Ok(d.transition(next, ReportState::Fixed))
 }
 
-pub(super) fn announce(d: &Decision) -> Result<Change, DomainError> {
+/// The agreed disclosure date, when announcing now would come before it: today in
+/// the project's time zone is earlier. The team may still announce (a fix is out, the
+/// issue went public), but confirms it first (docs/process.md#step-11-announce).
+pub fn early_announcement(
+    report: &Report,
+    now: Timestamp,
+    policy: &Policy,
+) -> Result<Option<(Date, Date)>, DomainError> {
+    let Some(agreed) = report.disclosure_date else {
+        return Ok(None);
+    };
+    let today = policy.calendar()?.local_date(now);
+    Ok((today < agreed).then_some((agreed, today)))
+}
+
+pub(super) fn announce(d: &Decision, confirm_early: bool) -> Result<Change, DomainError> {
     let (record, cve, project) = may_announce(d.report)?;
+    let early = early_announcement(d.report, d.now, d.policy)?;
+    if let Some((agreed, today)) = early
+        && !confirm_early
+    {
+        return Err(DomainError::invalid(
+            "confirm_early",
+            format!(
+                "the agreed disclosure date is {agreed} and today is {today} ({}): \
+                 confirm that the announcement goes out before it",
+                d.policy.time_zone
+            ),
+        ));
+    }
     let text = record.announcement(&cve);
     let mut next = d.report.clone();
     next.state = ReportState::Announced;
     next.announced_at = Some(d.now);
     let mut c = d.transition(next, ReportState::Announced);
     c.audit.detail.push_str(&format!("; {cve} published"));
-    // docs/process.md#step-11-announce: the reporter, the project's security list and the
-    // organisation; release-announcement and public lists are not sent to yet
-    // (docs/process.md#not-yet-in-embargo).
-    let mut to = vec![d.contacts.team.clone()];
-    if let Some(e) = &d.report.reporter.email {
-        to.push(e.clone());
+    if let Some((agreed, today)) = early {
+        c.audit.detail.push_str(&format!(
+            "; announced on {today}, before the agreed disclosure date {agreed} (confirmed)"
+        ));
     }
-    c.mails.push(OutgoingMail {
-        to,
-        cc: cc_org(d.contacts),
-        subject: text.subject.clone(),
-        body: text.body.clone(),
-        notice: Some(Notice::new(
-            NoticeKind::Announcement,
-            [("cve", cve.to_string())],
-        )),
-    });
+    // docs/process.md#step-11-announce: each destination of the policy gets a copy of
+    // its own, from the project's address, as the team's own mail (not automatic).
+    let from = announce::sender(d.policy.announce_from.as_ref(), d.report, d.contacts);
+    let mut sent = Vec::new();
+    let mut skipped = Vec::new();
+    for r in announce::resolve(&d.policy.announce_to, d.report, d.contacts) {
+        match r.target {
+            Target::Address(address) => {
+                sent.push(r.destination.to_string());
+                c.mails.push(OutgoingMail {
+                    to: vec![address],
+                    cc: vec![],
+                    subject: text.subject.clone(),
+                    body: text.body.clone(),
+                    notice: Some(Notice::new(
+                        NoticeKind::Announcement,
+                        [("cve", cve.to_string())],
+                    )),
+                    origin: MailOrigin::HumanApproved,
+                    from: Some(from.clone()),
+                    destination: Some(r.destination),
+                });
+            }
+            Target::NoAddress => skipped.push(format!("{} (no address)", r.destination)),
+            Target::SameAs(first) => {
+                skipped.push(format!("{} (the same address as {first})", r.destination));
+            }
+        }
+    }
+    c.audit
+        .detail
+        .push_str(&format!("; announcement to {}", sent.join(", ")));
+    if !skipped.is_empty() {
+        c.audit
+            .detail
+            .push_str(&format!("; not to {}", skipped.join(", ")));
+    }
     c.messages.push(system_message(&format!(
         "The vulnerability has been announced as {cve}."
     )));

@@ -147,6 +147,7 @@ fn receipt_mail(
                 ),
             ],
         )),
+        ..Default::default()
     })
 }
 
@@ -176,6 +177,7 @@ fn team_notice(report: &Report, contacts: &Contacts) -> OutgoingMail {
                 ("report_url", page),
             ],
         )),
+        ..Default::default()
     }
 }
 

@@ -225,5 +225,6 @@ fn review_mail(d: &Decision, to: RecordState) -> Option<OutgoingMail> {
                 .as_ref()
                 .map_or("this report".into(), ToString::to_string)
         ),
+        ..Default::default()
     })
 }

@@ -2,7 +2,7 @@ use super::*;
 use crate::access::Member;
 use crate::ids::{ProjectSlug, UserId};
 use crate::intake::Submission;
-use crate::record::{Credit, CreditKind, Severity, VersionRange};
+use crate::record::{AffectedProduct, Credit, CreditKind, Severity, VersionRange};
 use crate::report::{Channel, MessageKind, NoticeKind, Reporter};
 use crate::state::ReportState;
 
@@ -12,6 +12,8 @@ mod steps;
 mod noise;
 // Taking, assigning and releasing a report.
 mod owner;
+// The announcement's destinations and sender, and the confirmations of early and late dates.
+mod announce;
 
 fn now() -> Timestamp {
     "2026-11-19T10:00:00Z".parse().unwrap()
@@ -79,11 +81,14 @@ fn record() -> CnaRecord {
     CnaRecord {
         title: "Apache Kafka: RCE in Connect".into(),
         description: "An attacker can run code.".into(),
-        product: "Apache Kafka".into(),
-        affected: vec![VersionRange {
-            introduced: "3.0.0".into(),
-            fixed: Some("3.7.1".into()),
-            ..VersionRange::default()
+        products: vec![AffectedProduct {
+            product: "Apache Kafka".into(),
+            versions: vec![VersionRange {
+                introduced: "3.0.0".into(),
+                fixed: Some("3.7.1".into()),
+                ..VersionRange::default()
+            }],
+            ..AffectedProduct::default()
         }],
         severity: Some(Severity::Important),
         cwe: Some("CWE-502".into()),
@@ -150,6 +155,7 @@ fn the_whole_path_to_announcement() {
             Command::Accept {
                 disclosure_date: "2026-12-15".parse().unwrap(),
                 message: None,
+                confirm_late: false,
             },
             &team,
             ReportState::Accepted,
@@ -174,7 +180,10 @@ fn the_whole_path_to_announcement() {
             ReportState::CveAssigned,
         ),
         (
-            Command::SendDraft { message: None },
+            Command::SendDraft {
+                message: None,
+                problems: vec![],
+            },
             &team,
             ReportState::ReporterReview,
         ),
@@ -186,7 +195,13 @@ fn the_whole_path_to_announcement() {
             &team,
             ReportState::Fixed,
         ),
-        (Command::Announce, &team, ReportState::Announced),
+        (
+            Command::Announce {
+                confirm_early: true,
+            },
+            &team,
+            ReportState::Announced,
+        ),
     ] {
         let c = step(&r, cmd.clone(), actor).unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
         assert_eq!(c.report.state, state, "{cmd:?}");
@@ -200,7 +215,7 @@ fn the_whole_path_to_announcement() {
                     .contains("Subject: CVE-2026-10000: Apache Kafka: RCE in Connect")
             );
         }
-        if cmd == Command::Announce {
+        if matches!(cmd, Command::Announce { .. }) {
             let a = c.publish.as_ref().unwrap();
             assert_eq!(a.cve.to_string(), "CVE-2026-10000");
             assert!(
@@ -230,12 +245,20 @@ fn forbidden_steps_say_why() {
         Command::Accept {
             disclosure_date: "2026-12-15".parse().unwrap(),
             message: None,
+            confirm_late: false,
         },
         &team,
     )
     .unwrap_err();
     assert!(err.to_string().contains("acknowledge it first"), "{err}");
-    let err = step(&r, Command::Announce, &team).unwrap_err();
+    let err = step(
+        &r,
+        Command::Announce {
+            confirm_early: true,
+        },
+        &team,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("fix is released"), "{err}");
     let acked = step(&r, Command::Acknowledge { message: None }, &team)
         .unwrap()
@@ -245,6 +268,7 @@ fn forbidden_steps_say_why() {
         Command::Accept {
             disclosure_date: "2026-01-01".parse().unwrap(),
             message: None,
+            confirm_late: false,
         },
         &team,
     )
@@ -255,6 +279,7 @@ fn forbidden_steps_say_why() {
         Command::Accept {
             disclosure_date: "2026-12-01".parse().unwrap(),
             message: None,
+            confirm_late: false,
         },
         &team,
     )
@@ -270,7 +295,15 @@ fn forbidden_steps_say_why() {
     )
     .unwrap_err();
     assert!(matches!(err, DomainError::Forbidden(_)));
-    let err = step(&accepted, Command::SendDraft { message: None }, &team).unwrap_err();
+    let err = step(
+        &accepted,
+        Command::SendDraft {
+            message: None,
+            problems: vec![],
+        },
+        &team,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("once a CVE is assigned"), "{err}");
 }
 
@@ -441,7 +474,13 @@ fn the_record_is_gated_as_at_the_asf() {
     for (cmd, actor) in [
         (mv(S::Review), &team),
         (mv(S::Ready), &org),
-        (Command::SendDraft { message: None }, &team),
+        (
+            Command::SendDraft {
+                message: None,
+                problems: vec![],
+            },
+            &team,
+        ),
         (
             Command::RecordFix {
                 fix_ref: "abc".into(),
@@ -449,7 +488,12 @@ fn the_record_is_gated_as_at_the_asf() {
             },
             &team,
         ),
-        (Command::Announce, &team),
+        (
+            Command::Announce {
+                confirm_early: true,
+            },
+            &team,
+        ),
     ] {
         r = step(&r, cmd.clone(), actor)
             .unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
@@ -522,6 +566,7 @@ fn accepted(trusted: bool) -> Report {
         Command::Accept {
             disclosure_date: "2026-12-01".parse().unwrap(),
             message: None,
+            confirm_late: false,
         },
         &team,
     )
@@ -851,6 +896,7 @@ fn with_cve_assigned() -> Report {
             Command::Accept {
                 disclosure_date: "2026-12-15".parse().unwrap(),
                 message: None,
+                confirm_late: false,
             },
             &team,
         ),
@@ -903,4 +949,71 @@ fn the_teams_new_report_notice_links_to_the_report_page() {
         .expect("the team's notice");
     assert!(notice.body.ends_with(&page), "{}", notice.body);
     assert_eq!(notice.notice.as_ref().unwrap().vars["report_url"], page);
+}
+
+/// A record that the CVE JSON 5 lint or the CVE Program's schema refuses (the caller's
+/// findings) does not go to the reporter: the refusal names the field, and nothing is
+/// decided; with none, the draft goes.
+#[test]
+fn the_draft_waits_for_a_record_that_validates() {
+    let org = member(1, true);
+    let team = member(2, false);
+    let mut r = received();
+    for (cmd, actor) in [
+        (Command::Acknowledge { message: None }, &team),
+        (
+            Command::Accept {
+                disclosure_date: "2026-12-15".parse().unwrap(),
+                message: None,
+                confirm_late: false,
+            },
+            &team,
+        ),
+        (
+            Command::RequestCve {
+                summary: "RCE in Kafka Connect".into(),
+            },
+            &team,
+        ),
+        (
+            Command::AssignCve {
+                cve: CveId::parse("CVE-2026-10000").unwrap(),
+            },
+            &org,
+        ),
+        (Command::SaveRecord { record: record() }, &team),
+    ] {
+        r = step(&r, cmd, actor).unwrap().report;
+    }
+    let draft = |problems: Vec<String>| Command::SendDraft {
+        message: None,
+        problems,
+    };
+    let schema =
+        "/containers/cna/affected/0/packageURL: official schema: \"pkg:x\" is not a \"uri\"";
+    let err = step(&r, draft(vec![schema.into()]), &team).unwrap_err();
+    assert!(matches!(err, DomainError::Transition(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("the draft cannot go to the reporter until the record is valid: {schema}")
+    );
+    let lint = "affected[0].versions[0].lessThan: the range 3.0.0 < 2.0 cannot match any version";
+    let err = step(&r, draft(vec![lint.into(), schema.into()]), &team).unwrap_err();
+    assert!(
+        err.to_string().ends_with(&format!("{lint} (and 1 more)")),
+        "{err}"
+    );
+    // The record's own problems are named first, as before.
+    let mut incomplete = r.clone();
+    incomplete.cna_record.as_mut().unwrap().products[0]
+        .product
+        .clear();
+    let err = step(&incomplete, draft(vec![lint.into()]), &team).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("the record is not complete: products[0].product:"),
+        "{err}"
+    );
+    let sent = step(&r, draft(vec![]), &team).unwrap();
+    assert_eq!(sent.report.state, ReportState::ReporterReview);
 }

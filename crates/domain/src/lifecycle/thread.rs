@@ -5,13 +5,17 @@
 use super::Change;
 use super::common::{Decision, subject};
 use crate::DomainError;
-use crate::report::{MessageKind, NewMessage, OutgoingMail};
+use crate::report::{MailOrigin, MessageKind, NewMessage, OutgoingMail};
 use crate::text::{MAX_DESCRIPTION_BYTES, required_text};
 
 pub(super) fn reply(d: &Decision, body: &str) -> Result<Change, DomainError> {
     let body = required_text("body", body, MAX_DESCRIPTION_BYTES)?;
     let mut c = Change::new(d.report.clone(), d.audit("reply", "to the reporter".into()));
     d.tell_reporter(&mut c, "Message from the security team", &body, false);
+    // A member's own words, relayed: not an automatic mail (docs/mail.md#who-a-mail-speaks-for).
+    for m in &mut c.mails {
+        m.origin = MailOrigin::HumanApproved;
+    }
     Ok(c)
 }
 
@@ -51,6 +55,9 @@ pub(super) fn reporter_reply(d: &Decision, body: &str) -> Result<Change, DomainE
         subject: subject(d.report, "Reply from the reporter"),
         body,
         notice: None,
+        // The reporter's words, relayed to the team.
+        origin: MailOrigin::HumanApproved,
+        ..Default::default()
     });
     Ok(c)
 }

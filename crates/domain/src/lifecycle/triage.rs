@@ -122,16 +122,38 @@ pub(super) fn reject(d: &Decision, reason: &str) -> Result<Change, DomainError> 
     Ok(c)
 }
 
+/// The last disclosure date the policy's announcement deadline allows for a report
+/// accepted `now`: `announce_days` later, in the project's time zone. A later date is
+/// allowed once the team confirms it (docs/process.md#step-5-accept-or-reject).
+pub fn disclosure_target(now: Timestamp, policy: &Policy) -> Result<Date, DomainError> {
+    Ok(policy
+        .calendar()?
+        .local_date(now + SignedDuration::from_hours(24 * i64::from(policy.announce_days))))
+}
+
 pub(super) fn accept(
     d: &Decision,
     disclosure_date: Date,
     message: Option<String>,
+    confirm_late: bool,
 ) -> Result<Change, DomainError> {
     let earliest = may_accept(d.report, d.now, d.policy)?;
     if disclosure_date < earliest {
         return Err(DomainError::invalid(
             "disclosure_date",
             format!("{disclosure_date} is in the past"),
+        ));
+    }
+    let target = disclosure_target(d.now, d.policy)?;
+    let late = disclosure_date > target;
+    if late && !confirm_late {
+        return Err(DomainError::invalid(
+            "confirm_late",
+            format!(
+                "{disclosure_date} is after {target}, the policy's target ({} days from \
+                 acceptance): confirm that disclosure waits longer",
+                d.policy.announce_days
+            ),
         ));
     }
     let mut next = d.report.clone();
@@ -148,6 +170,11 @@ pub(super) fn accept(
     c.audit
         .detail
         .push_str(&format!("; disclosure {disclosure_date}"));
+    if late {
+        c.audit
+            .detail
+            .push_str(&format!(", after the policy's target {target} (confirmed)"));
+    }
     d.tell_reporter(&mut c, "Accepted", &body, false);
     notice_last(
         &mut c,
@@ -208,6 +235,7 @@ pub(super) fn route(d: &Decision, project: ProjectRef, team: Email) -> Result<Ch
                 ("report_url", page),
             ],
         )),
+        ..Default::default()
     });
     Ok(c)
 }

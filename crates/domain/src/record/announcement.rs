@@ -33,13 +33,12 @@ impl CnaRecord {
     /// The announcement of this record as `cve`.
     pub fn announcement(&self, cve: &CveId) -> Announcement {
         let title = self.title.trim();
-        let product = self.product.trim();
-        let subject = announcement_subject(cve, product, title);
+        let subject = announcement_subject(cve, self.first_product(), title);
         let mut body = String::new();
         if let Some(s) = self.severity {
             body.push_str(&format!("Severity: {}\n\n", s.as_str()));
         }
-        self.write_versions(product, &mut body);
+        self.write_versions(&mut body);
         body.push_str("\nDescription:\n\n");
         body.push_str(self.description.trim());
         body.push('\n');
@@ -68,29 +67,35 @@ impl CnaRecord {
         Announcement { subject, body }
     }
 
-    /// "Affected versions:" and, when some ranges say so, "Unaffected versions:".
-    fn write_versions(&self, product: &str, body: &mut String) {
+    /// "Affected versions:" and, when some ranges say so, "Unaffected versions:": each
+    /// product's lines in the record's order, as the ASF lists a product and its
+    /// modules (compare `corpus/announcements/activemq-website_CVE-2023-46604-announcement.txt`).
+    fn write_versions(&self, body: &mut String) {
         body.push_str("Affected versions:\n\n");
-        for r in self
-            .affected
-            .iter()
-            .filter(|r| r.status == VersionStatus::Affected)
-        {
-            body.push_str(&format!("- {product} {}\n", r.describe()));
-        }
-        if self.default_status == Some(VersionStatus::Affected) {
-            body.push_str(&format!("- {product}: all other versions\n"));
+        for p in &self.products {
+            let product = p.name();
+            for r in p
+                .versions
+                .iter()
+                .filter(|r| r.status == VersionStatus::Affected)
+            {
+                body.push_str(&format!("- {product} {}\n", r.describe()));
+            }
+            if p.default_status == Some(VersionStatus::Affected) {
+                body.push_str(&format!("- {product}: all other versions\n"));
+            }
         }
         // Only written when there are some, so announcements of records without them
         // read as before.
         let not_affected: Vec<_> = self
-            .affected
+            .products
             .iter()
-            .filter(|r| r.status == VersionStatus::Unaffected)
+            .flat_map(|p| p.versions.iter().map(move |r| (p.name(), r)))
+            .filter(|(_, r)| r.status == VersionStatus::Unaffected)
             .collect();
         if !not_affected.is_empty() {
             body.push_str("\nUnaffected versions:\n\n");
-            for r in not_affected {
+            for (product, r) in not_affected {
                 body.push_str(&format!("- {product} {}\n", r.describe_bounds()));
             }
         }
@@ -99,7 +104,7 @@ impl CnaRecord {
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::samples::{airflow, kafka};
+    use super::super::model::samples::{activemq, airflow, kafka};
     use super::*;
 
     #[test]
@@ -157,6 +162,33 @@ mod tests {
         assert!(
             a.body
                 .contains("\nWorkarounds:\n\nDisable the Connect REST API.\n"),
+            "{}",
+            a.body
+        );
+    }
+
+    /// Several products: each one's ranges in the record's order, exactly as the real
+    /// ActiveMQ announcement lists the broker and its module; the subject names the
+    /// first product.
+    #[test]
+    fn every_product_is_listed_in_the_affected_versions() {
+        let a = activemq().announcement(&CveId::parse("CVE-2023-46604").unwrap());
+        assert_eq!(
+            a.subject,
+            "CVE-2023-46604: Apache ActiveMQ: Unbounded deserialization causes ActiveMQ to be vulnerable to a remote code execution (RCE) attack"
+        );
+        assert!(
+            a.body.starts_with(
+                "Severity: critical\n\nAffected versions:\n\n\
+                 - Apache ActiveMQ 5.18.0 before 5.18.3\n\
+                 - Apache ActiveMQ 5.17.0 before 5.17.6\n\
+                 - Apache ActiveMQ 5.16.0 before 5.16.7\n\
+                 - Apache ActiveMQ before 5.15.16\n\
+                 - Apache ActiveMQ Legacy OpenWire Module 5.18.0 before 5.18.3\n\
+                 - Apache ActiveMQ Legacy OpenWire Module 5.17.0 before 5.17.6\n\
+                 - Apache ActiveMQ Legacy OpenWire Module 5.16.0 before 5.16.7\n\
+                 - Apache ActiveMQ Legacy OpenWire Module 5.8.0 before 5.15.16\n\nDescription:"
+            ),
             "{}",
             a.body
         );

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::model::{CnaRecord, MAX_RECORD_DESCRIPTION};
 use super::parts::{REFERENCE_TAGS, is_cwe_id};
+use super::product::{AffectedProduct, versionless_purl};
 use super::versions::{VersionRange, VersionStatus};
 use crate::DomainError;
 use crate::text::{MAX_LINE_CHARS, optional_line, required_line, required_text};
@@ -51,7 +52,7 @@ impl CnaRecord {
     pub fn problems(&self) -> Vec<Problem> {
         let mut found = Found::default();
         text(self, &mut found);
-        range_bounds(self, &mut found);
+        products(self, &mut found);
         cwes(self, &mut found);
         timeline(self, &mut found);
         if let Some(m) = &self.mitigation
@@ -59,8 +60,6 @@ impl CnaRecord {
         {
             found.push_err("mitigation", e);
         }
-        range_shapes(self, &mut found);
-        package(self, &mut found);
         vectors(self, &mut found);
         if let Some(w) = &self.workarounds
             && (w.trim().is_empty() || w.len() > MAX_RECORD_DESCRIPTION)
@@ -76,26 +75,65 @@ impl CnaRecord {
     }
 }
 
-/// Title, product and description.
+/// Title and description.
 fn text(r: &CnaRecord, found: &mut Found) {
-    for (field, value) in [("title", &r.title), ("product", &r.product)] {
-        if let Err(e) = required_line(field, value) {
-            found.push_err(field, e);
-        }
+    match required_line("title", &r.title) {
+        Err(e) => found.push_err("title", e),
+        Ok(t) if t.chars().count() > MAX_TITLE_CHARS => found.push(
+            "title",
+            format!("is longer than {MAX_TITLE_CHARS} characters, the CVE record's limit"),
+        ),
+        Ok(_) => {}
     }
     if let Err(e) = required_text("description", &r.description, MAX_RECORD_DESCRIPTION) {
         found.push_err("description", e);
     }
 }
 
-/// At least one range, and each range's bounds single lines that do not meet.
-fn range_bounds(r: &CnaRecord, found: &mut Found) {
-    if r.affected.is_empty() {
-        found.push("affected", "name at least one affected version range");
+/// At least one product, and each product whole (`products[i]...`).
+fn products(r: &CnaRecord, found: &mut Found) {
+    if r.products.is_empty() {
+        found.push(
+            "products",
+            "name at least one affected product with its versions",
+        );
     }
-    for (i, range) in r.affected.iter().enumerate() {
+    if r.products.len() > MAX_PRODUCTS {
+        found.push(
+            "products",
+            format!("at most {MAX_PRODUCTS} products; list a product's modules as products only where they have releases of their own"),
+        );
+    }
+    for (i, p) in r.products.iter().enumerate() {
+        let at = |field: &str| format!("products[{i}].{field}");
+        if let Err(e) = required_line("product", &p.product) {
+            found.push_err(&at("product"), e);
+        }
+        if let Some(v) = &p.vendor
+            && let Err(e) = optional_line("", v)
+        {
+            found.push_err(&at("vendor"), e);
+        }
+        range_bounds(p, &at("versions"), found);
+        range_shapes(p, &at("versions"), found);
+        package(p, &at, found);
+    }
+}
+
+/// CVE JSON 5's longest title.
+const MAX_TITLE_CHARS: usize = 256;
+
+/// More products than this is a list of components, not of what is affected.
+const MAX_PRODUCTS: usize = 50;
+
+/// At least one range, and each range's bounds single lines that do not meet.
+fn range_bounds(p: &AffectedProduct, field: &str, found: &mut Found) {
+    if p.versions.is_empty() {
+        found.push(field, "name at least one affected version range");
+    }
+    for (i, range) in p.versions.iter().enumerate() {
         if let Err(e) = bounds_are_lines(range) {
-            found.push_err(&format!("affected[{i}]"), e);
+            found.push_err(&format!("{field}[{i}]"), e);
         }
     }
 }
@@ -120,6 +158,11 @@ fn cwes(r: &CnaRecord, found: &mut Found) {
         && !is_cwe_id(cwe)
     {
         found.push("cwe", format!("{cwe:?} is not a CWE id like CWE-79"));
+    }
+    if let Some(n) = &r.cwe_name
+        && let Err(e) = optional_line("", n)
+    {
+        found.push_err("cwe_name", e);
     }
     if !r.further_cwes.is_empty() && r.cwe.is_none() {
         found.push("cwe", "give the first CWE before further ones");
@@ -154,23 +197,23 @@ fn timeline(r: &CnaRecord, found: &mut Found) {
 }
 
 /// How many ranges, their statuses, the changes inside them, inclusive bounds.
-fn range_shapes(r: &CnaRecord, found: &mut Found) {
-    if r.affected.len() > 50 {
-        found.push("affected", "at most 50 ranges");
+fn range_shapes(p: &AffectedProduct, field: &str, found: &mut Found) {
+    if p.versions.len() > 50 {
+        found.push(field, "at most 50 ranges");
     }
-    if r.affected
+    if p.versions
         .iter()
         .all(|x| x.status != VersionStatus::Affected)
-        && !r.affected.is_empty()
-        && r.default_status != Some(VersionStatus::Affected)
+        && !p.versions.is_empty()
+        && p.default_status != Some(VersionStatus::Affected)
     {
         found.push(
-            "affected",
+            field,
             "every range says unaffected or unknown; name the affected versions too, or make other versions affected by default",
         );
     }
-    for (i, range) in r.affected.iter().enumerate() {
-        let field = format!("affected[{i}]");
+    for (i, range) in p.versions.iter().enumerate() {
+        let field = format!("{field}[{i}]");
         if range.changes.len() > 20 {
             found.push(&field, "at most 20 changes in a range");
         }
@@ -193,33 +236,37 @@ fn range_shapes(r: &CnaRecord, found: &mut Found) {
     }
 }
 
-/// The package coordinates and the other single-line fields.
-fn package(r: &CnaRecord, found: &mut Found) {
+/// A product's package coordinates, its package URL and its version type.
+fn package(p: &AffectedProduct, at: &dyn Fn(&str) -> String, found: &mut Found) {
     for (field, v) in [
-        ("collection_url", &r.collection_url),
-        ("package_name", &r.package_name),
-        ("version_type", &r.version_type),
-        ("cwe_name", &r.cwe_name),
+        ("collection_url", &p.collection_url),
+        ("package_name", &p.package_name),
+        ("version_type", &p.version_type),
     ] {
         if let Some(v) = v
             && let Err(e) = optional_line("", v)
         {
-            found.push_err(field, e);
+            found.push_err(&at(field), e);
         }
     }
-    if let Some(u) = &r.collection_url
+    if let Some(u) = &p.collection_url
         && !is_web_url(u)
     {
         found.push(
-            "collection_url",
+            &at("collection_url"),
             format!("{u:?} is not an http(s) URL like https://repo.maven.apache.org/maven2"),
         );
     }
-    if r.collection_url.is_some() != r.package_name.is_some() {
+    if p.collection_url.is_some() != p.package_name.is_some() {
         found.push(
-            "package_name",
+            &at("package_name"),
             "give the package repository (collection URL) and the package name together, or neither",
         );
+    }
+    if let Some(purl) = &p.package_url
+        && let Err(message) = versionless_purl(purl)
+    {
+        found.push(&at("package_url"), message);
     }
 }
 
@@ -285,7 +332,7 @@ fn is_web_url(u: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::samples::{airflow, kafka};
+    use super::super::model::samples::{activemq, airflow, kafka, product};
     use super::super::parts::{Cwe, Reference, TimelineEntry};
     use super::*;
     use crate::ids::CveId;
@@ -299,7 +346,7 @@ mod tests {
         assert_eq!(kafka().problems(), vec![]);
         let mut r = kafka();
         r.cwe = Some("79".into());
-        r.affected.push(VersionRange {
+        r.products[0].versions.push(VersionRange {
             introduced: "1".into(),
             fixed: Some("1".into()),
             ..VersionRange::default()
@@ -309,29 +356,74 @@ mod tests {
             tags: vec!["bogus".into()],
         });
         r.cvss_v3_1 = Some("AV:N".into());
-        r.package_name = None;
+        r.products[0].package_name = None;
         assert_eq!(
             fields(&r),
             [
-                "affected[2]",
+                "products[0].versions[2]",
+                "products[0].package_name",
                 "cwe",
-                "package_name",
                 "cvss_v3_1",
                 "references[1].tags"
             ],
             "{:?}",
             r.problems()
         );
+        let mut long = kafka();
+        long.title = "Apache Kafka: ".repeat(20);
+        assert_eq!(
+            long.problems()[0].to_string(),
+            "title: is longer than 256 characters, the CVE record's limit"
+        );
         let empty = CnaRecord::default().problems();
         assert!(empty.iter().any(|p| p.field == "title"), "{empty:?}");
+        assert!(empty.iter().any(|p| p.field == "products"), "{empty:?}");
+    }
+
+    /// Each product is checked on its own, and a problem names the product by its
+    /// place in the list.
+    #[test]
+    fn every_product_is_checked_and_named_by_its_place() {
+        assert_eq!(activemq().problems(), vec![]);
+        let mut r = activemq();
+        r.products[1].product = " ".into();
+        r.products[1].versions.clear();
+        r.products[0].package_url =
+            Some("pkg:maven/org.apache.activemq/activemq-client@5.18.2".into());
+        r.products[0].vendor = Some("Apache\nSoftware Foundation".into());
+        r.products.push(product(
+            "Apache ActiveMQ Artemis",
+            &["unaffected: 2.0 and later"],
+        ));
+        assert_eq!(
+            fields(&r),
+            [
+                "products[0].vendor",
+                "products[0].package_url",
+                "products[1].product",
+                "products[1].versions",
+                "products[2].versions"
+            ],
+            "{:?}",
+            r.problems()
+        );
+        let purl = &r.problems()[1];
+        assert!(purl.message.contains("names version 5.18.2"), "{purl}");
+        r.products[0].package_url = Some("pkg:maven/org.apache.activemq/activemq-client".into());
+        r.products[0].vendor = Some("Apache Software Foundation".into());
+        r.products.truncate(1);
+        assert_eq!(r.problems(), vec![]);
     }
 
     #[test]
     fn the_first_records_rules_name_the_field() {
         assert_eq!(airflow().problems(), vec![]);
         let mut r = airflow();
-        r.affected.clear();
-        assert_eq!(fields(&r), ["affected"]);
+        r.products[0].versions.clear();
+        assert_eq!(fields(&r), ["products[0].versions"]);
+        let mut r = airflow();
+        r.products.clear();
+        assert_eq!(fields(&r), ["products"]);
         let mut r = airflow();
         r.cwe = Some("79".into());
         assert_eq!(fields(&r), ["cwe"]);
@@ -340,19 +432,19 @@ mod tests {
             .push(Reference::parse_line("javascript:alert(1)").unwrap());
         assert_eq!(fields(&r), ["references[1]"]);
         let mut r = airflow();
-        r.affected[0] = VersionRange::parse_line("1.0 before 1.0").unwrap();
+        r.products[0].versions[0] = VersionRange::parse_line("1.0 before 1.0").unwrap();
         assert_eq!(
             r.problems()[0].to_string(),
-            "affected[0]: the range 1.0 before 1.0 is empty"
+            "products[0].versions[0]: the range 1.0 before 1.0 is empty"
         );
     }
 
     #[test]
     fn unaffected_ranges_and_further_cwes_in_problems_and_announcement() {
         let mut r = kafka();
-        r.affected
-            .push(VersionRange::parse_line("unaffected: 3.9.0 and later").unwrap());
-        r.affected[0] = VersionRange::parse_line("2.3.0 before 3.7.1, fixed in 3.6.9").unwrap();
+        let ranges = &mut r.products[0].versions;
+        ranges.push(VersionRange::parse_line("unaffected: 3.9.0 and later").unwrap());
+        ranges[0] = VersionRange::parse_line("2.3.0 before 3.7.1, fixed in 3.6.9").unwrap();
         r.further_cwes = vec![Cwe::parse_line("CWE-20 Improper Input Validation").unwrap()];
         r.timeline = vec![TimelineEntry::parse_line("2024-01-05 Reported").unwrap()];
         assert_eq!(r.problems(), vec![]);
@@ -368,14 +460,16 @@ mod tests {
             id: "79".into(),
             name: None,
         });
-        r.affected.retain(|x| x.status != VersionStatus::Affected);
+        r.products[0]
+            .versions
+            .retain(|x| x.status != VersionStatus::Affected);
         assert_eq!(
             fields(&r),
-            ["further_cwes[1]", "affected"],
+            ["products[0].versions", "further_cwes[1]"],
             "{:?}",
             r.problems()
         );
-        r.default_status = Some(VersionStatus::Affected);
+        r.products[0].default_status = Some(VersionStatus::Affected);
         r.further_cwes.pop();
         assert_eq!(r.problems(), vec![]);
     }

@@ -4,22 +4,27 @@
 //! publishes.
 //!
 //! - `model`: [`CnaRecord`] itself;
-//! - `versions`: its version ranges ([`VersionRange`]) and the line people write one as;
+//! - `product`: its affected products ([`AffectedProduct`]), each with its package URL;
+//! - `versions`: their version ranges ([`VersionRange`]) and the line people write one as;
 //! - `parts`: its other parts (severity, credits, CWEs, references, timeline) and their lines;
+//! - `shapes`: the JSON shapes it is read from, today's and the single-product one;
 //! - `check`: what it must say before it is announced ([`CnaRecord::problems`]);
 //! - `state`: [`RecordState`], RESERVED → DRAFT → REVIEW → READY → PUBLISHED and
 //!   REJECTED, and how it meets the report's lifecycle;
 //! - `announcement`: the ASF announcement written from it ([`CnaRecord::announcement`]).
 //!
-//! Records stored by earlier versions (title, description, product, ranges without
+//! Records stored by earlier versions (title, description, one product, ranges without
 //! inclusive bounds, bare reference URLs) read as a [`CnaRecord`] as they are: every
-//! field may be left out and a reference may be a bare URL. The store relies on this to
-//! upgrade what it kept in that shape.
+//! field may be left out, a reference may be a bare URL, and the single product of the
+//! earlier shape becomes the record's one product. The store relies on this to upgrade
+//! what it kept in those shapes.
 
 mod announcement;
 mod check;
 mod model;
 mod parts;
+mod product;
+mod shapes;
 mod state;
 mod versions;
 
@@ -27,5 +32,6 @@ pub use announcement::{Announcement, announcement_subject};
 pub use check::Problem;
 pub use model::{CnaRecord, MAX_RECORD_DESCRIPTION};
 pub use parts::{Credit, CreditKind, Cwe, REFERENCE_TAGS, Reference, Severity, TimelineEntry};
+pub use product::{AffectedProduct, versionless_purl};
 pub use state::RecordState;
 pub use versions::{VersionChange, VersionRange, VersionStatus};

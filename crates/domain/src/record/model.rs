@@ -5,35 +5,30 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use super::parts::{Credit, Cwe, Reference, Severity, TimelineEntry};
-use super::versions::{VersionRange, VersionStatus};
+use super::product::AffectedProduct;
 
 /// Largest record description (CVE JSON 5 allows 4096 characters per description).
 pub const MAX_RECORD_DESCRIPTION: usize = 4096;
 
 /// What the team writes for one CVE: the CNA container's content. Every field may be
 /// left out of a JSON body ([`CnaRecord::problems`] says what is still missing), so
-/// records stored by earlier versions, which had fewer fields, read as they are.
+/// records stored by earlier versions, which had fewer fields, read as they are; so
+/// does a record of one product in the earlier shape (see `products`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+// `default` is for the OpenAPI document (every field may be left out); reading goes
+// through `RecordJson`, which has its own defaults.
+#[serde(default, try_from = "super::shapes::RecordJson")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CnaRecord {
     /// e.g. "Apache Kafka: SASL/OAUTHBEARER does not validate the issuer".
     pub title: String,
     /// Plain text; the HTML twin the CVE website shows is generated from it.
     pub description: String,
-    /// Product name as the vendor calls it, e.g. "Apache Kafka".
-    pub product: String,
-    /// Package repository (CVE `collectionURL`), e.g. `https://repo.maven.apache.org/maven2`.
-    pub collection_url: Option<String>,
-    /// Name in that repository (CVE `packageName`), e.g. `org.apache.kafka:kafka-clients`.
-    pub package_name: Option<String>,
-    /// CVE `versionType` of the ranges ("semver", "maven", "python", "custom"...);
-    /// guessed from the versions when empty.
-    pub version_type: Option<String>,
-    pub affected: Vec<VersionRange>,
-    /// The status of the product's versions outside every range (CVE `defaultStatus`);
-    /// `unaffected` when not given.
-    pub default_status: Option<VersionStatus>,
+    /// The affected products, in the record's order (CVE `affected[]`); the
+    /// announcement's subject names the first. A body in the earlier single-product
+    /// shape (`product`, `collection_url`, `package_name`, `version_type`, `affected`
+    /// and `default_status` at the top level, without `products`) reads as one product.
+    pub products: Vec<AffectedProduct>,
     /// The ASF's textual severity (low, moderate, important, critical).
     pub severity: Option<Severity>,
     /// A CVSS v3.1 vector, `CVSS:3.1/AV:N/...`; the score is computed from it.
@@ -58,38 +53,21 @@ pub struct CnaRecord {
 }
 
 impl CnaRecord {
-    /// The package URL (purl) of the product, when its repository is one purl knows.
-    pub fn purl(&self) -> Option<String> {
-        let name = self.package_name.as_deref()?.trim();
-        let repo = self.collection_url.as_deref()?.trim().to_ascii_lowercase();
-        let is = |hosts: &[&str]| hosts.iter().any(|h| repo.contains(h));
-        // Maven's `group:artifact`, an npm scope and a Go path are the purl's namespace;
-        // everything else is one name.
-        let (kind, namespace, name) = if is(&["maven"]) {
-            let (group, artifact) = name.split_once(':')?;
-            ("maven", Some(group), artifact)
-        } else if is(&["npmjs", "golang", "go.dev"]) {
-            let kind = if is(&["npmjs"]) { "npm" } else { "golang" };
-            match name.rsplit_once('/') {
-                Some((namespace, name)) => (kind, Some(namespace), name),
-                None => (kind, None, name),
+    /// The name of the first product, which the announcement's subject carries ("" when
+    /// the record names none yet).
+    pub fn first_product(&self) -> &str {
+        self.products.first().map_or("", AffectedProduct::name)
+    }
+
+    /// The package URLs of the products, in order, each once.
+    pub fn purls(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for purl in self.products.iter().filter_map(AffectedProduct::purl) {
+            if !out.contains(&purl) {
+                out.push(purl);
             }
-        } else if is(&["pypi", "python.org"]) {
-            ("pypi", None, name)
-        } else if is(&["crates.io"]) {
-            ("cargo", None, name)
-        } else if is(&["rubygems"]) {
-            ("gem", None, name)
-        } else if is(&["nuget"]) {
-            ("nuget", None, name)
-        } else {
-            return None;
-        };
-        let mut purl = packageurl::PackageUrl::new(kind, name).ok()?;
-        if let Some(namespace) = namespace {
-            purl.with_namespace(namespace).ok()?;
         }
-        Some(purl.to_string())
+        out
     }
 }
 
@@ -97,20 +75,33 @@ impl CnaRecord {
 #[cfg(test)]
 pub(super) mod samples {
     use super::*;
-    use crate::record::CreditKind;
+    use crate::record::{CreditKind, VersionRange};
+
+    /// A product with its ranges, one per line as people write them.
+    pub fn product(name: &str, ranges: &[&str]) -> AffectedProduct {
+        AffectedProduct {
+            product: name.into(),
+            versions: ranges
+                .iter()
+                .map(|l| VersionRange::parse_line(l).unwrap())
+                .collect(),
+            ..AffectedProduct::default()
+        }
+    }
 
     /// A record with depth: package coordinates, an inclusive range, CVSS, workarounds.
     pub fn kafka() -> CnaRecord {
         CnaRecord {
             title: "Apache Kafka: RCE in Connect".into(),
             description: "Deserialization of untrusted data in Apache Kafka Connect.".into(),
-            product: "Apache Kafka".into(),
-            collection_url: Some("https://repo.maven.apache.org/maven2".into()),
-            package_name: Some("org.apache.kafka:connect-runtime".into()),
-            affected: vec![
-                VersionRange::parse_line("2.3.0 before 3.7.1").unwrap(),
-                VersionRange::parse_line("3.8.0 through 3.8.2").unwrap(),
-            ],
+            products: vec![AffectedProduct {
+                collection_url: Some("https://repo.maven.apache.org/maven2".into()),
+                package_name: Some("org.apache.kafka:connect-runtime".into()),
+                ..product(
+                    "Apache Kafka",
+                    &["2.3.0 before 3.7.1", "3.8.0 through 3.8.2"],
+                )
+            }],
             severity: Some(Severity::Important),
             cvss_v4_0: Some(
                 "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N".into(),
@@ -137,8 +128,7 @@ pub(super) mod samples {
         CnaRecord {
             title: "Apache Airflow Hive Provider Beeline RCE with Principal".into(),
             description: "Improper Input Validation vulnerability in Apache Airflow Hive Provider.".into(),
-            product: "Apache Airflow Hive Provider".into(),
-            affected: vec![VersionRange::parse_line("before 6.1.1").unwrap()],
+            products: vec![product("Apache Airflow Hive Provider", &["before 6.1.1"])],
             severity: Some(Severity::Moderate),
             cwe: Some("CWE-20".into()),
             cwe_name: Some("Improper Input Validation".into()),
@@ -148,57 +138,63 @@ pub(super) mod samples {
             ..CnaRecord::default()
         }
     }
+
+    /// Two products, as the real announcement of CVE-2023-46604 lists them
+    /// (`corpus/announcements/activemq-website_CVE-2023-46604-announcement.txt`): the
+    /// broker and its Legacy OpenWire Module, four release lines each.
+    pub fn activemq() -> CnaRecord {
+        CnaRecord {
+            title: "Apache ActiveMQ: Unbounded deserialization causes ActiveMQ to be vulnerable to a remote code execution (RCE) attack".into(),
+            description: "The Java OpenWire protocol marshaller is vulnerable to Remote Code Execution.".into(),
+            products: vec![
+                AffectedProduct {
+                    collection_url: Some("https://repo.maven.apache.org/maven2".into()),
+                    package_name: Some("org.apache.activemq:activemq-client".into()),
+                    ..product("Apache ActiveMQ", &["5.18.0 before 5.18.3", "5.17.0 before 5.17.6", "5.16.0 before 5.16.7", "before 5.15.16"])
+                },
+                AffectedProduct {
+                    collection_url: Some("https://repo.maven.apache.org/maven2".into()),
+                    package_name: Some("org.apache.activemq:activemq-openwire-legacy".into()),
+                    ..product("Apache ActiveMQ Legacy OpenWire Module", &["5.18.0 before 5.18.3", "5.17.0 before 5.17.6", "5.16.0 before 5.16.7", "5.8.0 before 5.15.16"])
+                },
+            ],
+            severity: Some(Severity::Critical),
+            cwe: Some("CWE-502".into()),
+            cwe_name: Some("Deserialization of Untrusted Data".into()),
+            mitigation: Some("Users are recommended to upgrade both brokers and clients to version 5.15.16, 5.16.7, 5.17.6, or 5.18.3 which fixes this issue.".into()),
+            references: vec![Reference::parse_line("https://activemq.apache.org/security-advisories.data/CVE-2023-46604").unwrap()],
+            ..CnaRecord::default()
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::samples::{airflow, kafka};
+    use super::samples::{activemq, kafka};
     use super::*;
 
     #[test]
-    fn purl_from_the_package_coordinates() {
+    fn each_product_has_its_purl_and_the_first_names_the_record() {
         assert_eq!(
-            kafka().purl().as_deref(),
-            Some("pkg:maven/org.apache.kafka/connect-runtime")
+            kafka().purls(),
+            ["pkg:maven/org.apache.kafka/connect-runtime"]
         );
-        let mut r = kafka();
-        r.collection_url = Some("https://pypi.org".into());
-        r.package_name = Some("apache-airflow".into());
-        assert_eq!(r.purl().as_deref(), Some("pkg:pypi/apache-airflow"));
-        r.collection_url = Some("https://registry.npmjs.org".into());
-        r.package_name = Some("@apache/echarts core".into());
+        let mut r = activemq();
+        assert_eq!(r.first_product(), "Apache ActiveMQ");
         assert_eq!(
-            r.purl().as_deref(),
-            Some("pkg:npm/%40apache/echarts%20core")
+            r.purls(),
+            [
+                "pkg:maven/org.apache.activemq/activemq-client",
+                "pkg:maven/org.apache.activemq/activemq-openwire-legacy"
+            ]
         );
-        r.collection_url = Some("https://pkg.go.dev".into());
-        r.package_name = Some("github.com/apache/arrow-go".into());
-        assert_eq!(
-            r.purl().as_deref(),
-            Some("pkg:golang/github.com/apache/arrow-go")
-        );
-        r.collection_url = Some("https://example.org/repo".into());
-        assert_eq!(r.purl(), None);
-    }
-
-    /// The first records (title, description, product, ranges without inclusive
-    /// bounds, bare reference URLs) read as the record they said, as stored: the store's
-    /// upgrade of old reports and advisories relies on it.
-    #[test]
-    fn records_stored_in_the_first_shape_read_whole() {
-        let first = r#"{"title":"Apache Airflow Hive Provider Beeline RCE with Principal","description":"Improper Input Validation vulnerability in Apache Airflow Hive Provider.","product":"Apache Airflow Hive Provider","affected":[{"introduced":"0","fixed":"6.1.1"}],"severity":"moderate","cwe":"CWE-20","cwe_name":"Improper Input Validation","mitigation":"It is recommended updating provider version to 6.1.1 in order to avoid this vulnerability.","credits":[{"name":"id_No2015429 of 3H Secruity Team","type":"reporter"}],"references":["https://github.com/apache/airflow/pull/31983"]}"#;
-        let r: CnaRecord = serde_json::from_str(first).unwrap();
-        assert_eq!(r, airflow());
-        let old = r#"{"title":"t","affected":[{"introduced":"1.0","fixed":"1.1"},{"introduced":"2.0","fixed":null}],"severity":null,"references":["https://a.example/x"]}"#;
-        let r: CnaRecord = serde_json::from_str(old).unwrap();
-        assert_eq!(
-            r.references[0],
-            Reference {
-                url: "https://a.example/x".into(),
-                tags: vec![]
-            }
-        );
-        assert_eq!(r.affected[0].fixed.as_deref(), Some("1.1"));
-        assert_eq!(r.affected[1].describe(), "2.0 and later");
+        // The same package twice is listed once; a product without one adds none.
+        r.products[1].package_name = r.products[0].package_name.clone();
+        r.products.push(AffectedProduct {
+            product: "Apache ActiveMQ Artemis".into(),
+            ..AffectedProduct::default()
+        });
+        assert_eq!(r.purls(), ["pkg:maven/org.apache.activemq/activemq-client"]);
+        assert_eq!(CnaRecord::default().first_product(), "");
     }
 }

@@ -74,6 +74,7 @@ pub fn reminder(
             to.page
         ),
         notice: None,
+        ..Default::default()
     }
 }
 

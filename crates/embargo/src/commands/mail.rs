@@ -253,18 +253,7 @@ pub async fn start(settings: &Settings, app: &App) -> Result<Vec<tokio::task::Jo
         )));
     }
     if let Some((host, port)) = &settings.mail.relay {
-        let from = match &settings.mail.from {
-            Some(f) => f
-                .parse()
-                .with_context(|| format!("EMBARGO_MAIL_FROM {f:?} is not an address"))?,
-            None => format!(
-                "{} Security <{}>",
-                organisation.name.replace(['<', '>', '"'], ""),
-                organisation.security_email
-            )
-            .parse()
-            .context("the organisation's security address")?,
-        };
+        let from = outgoing_from(settings.mail.from.as_deref(), organisation)?;
         let mut config = OutboundConfig::new(host.clone(), *port, from);
         config.retry_base = settings.mail.retry_base;
         println!("Outgoing mail goes to the relay {host}:{port}");
@@ -277,6 +266,34 @@ pub async fn start(settings: &Settings, app: &App) -> Result<Vec<tokio::task::Jo
         println!("No mail relay configured (EMBARGO_SMTP_RELAY): outgoing mail stays queued.");
     }
     Ok(tasks)
+}
+
+/// The From of outgoing mail: `[mail] from` (`Name <address>` or an address; the name
+/// needs no quotes), else "<organisation> Security" at the organisation's address. The
+/// display name is any text: lettre quotes it as RFC 5322 needs, so an organisation
+/// called "Example, Inc." or "Foo (Security)" is one name, not two addresses or a comment.
+pub fn outgoing_from(
+    configured: Option<&str>,
+    organisation: &embargo_store::Organisation,
+) -> Result<embargo_mail::outbound::Address> {
+    if let Some(f) = configured {
+        let sender = embargo_domain::announce::Sender::parse(f)
+            .with_context(|| format!("EMBARGO_MAIL_FROM / [mail] from {f:?}"))?;
+        return embargo_mail::outbound::sender_address(&sender)
+            .with_context(|| format!("EMBARGO_MAIL_FROM / [mail] from {f:?}"));
+    }
+    let address = organisation
+        .security_email
+        .as_str()
+        .parse()
+        .with_context(|| {
+            format!(
+                "the organisation's security address {} is not one mail can be sent from",
+                organisation.security_email
+            )
+        })?;
+    let name = format!("{} Security", organisation.name.trim());
+    Ok(embargo_mail::outbound::Address::new(Some(name), address))
 }
 
 /// A new report taken by the SMTP receiver counts in `/metrics` as mail intake, as
@@ -293,6 +310,46 @@ mod tests {
 
     /// A variable no test sets, so only the file's value counts.
     const UNSET: &str = "EMBARGO_TEST_UNSET_MAIL_LIMIT";
+
+    #[test]
+    fn names_with_commas_and_parentheses_are_one_quoted_display_name() {
+        for name in ["Example, Inc.", "Foo (Security)", "Caf\u{e9} \"Noir\""] {
+            let org = embargo_store::Organisation {
+                name: name.into(),
+                security_email: embargo_domain::ids::Email::parse("security@example.org").unwrap(),
+            };
+            let from = outgoing_from(None, &org).unwrap();
+            // Written and read back by lettre's RFC 5322 parser: the same one name.
+            let back: embargo_mail::outbound::Address = from.to_string().parse().unwrap();
+            assert_eq!(
+                back.name.as_deref(),
+                Some(format!("{name} Security").as_str())
+            );
+            assert_eq!(back.email.to_string(), "security@example.org");
+        }
+        let configured = outgoing_from(
+            Some("Example, Inc. PSIRT <psirt@example.org>"),
+            &embargo_store::Organisation {
+                name: "x".into(),
+                security_email: embargo_domain::ids::Email::parse("security@example.org").unwrap(),
+            },
+        )
+        .unwrap();
+        assert_eq!(configured.name.as_deref(), Some("Example, Inc. PSIRT"));
+        let err = format!(
+            "{:#}",
+            outgoing_from(
+                Some("PSIRT <not an address>"),
+                &embargo_store::Organisation {
+                    name: "x".into(),
+                    security_email: embargo_domain::ids::Email::parse("security@example.org")
+                        .unwrap(),
+                },
+            )
+            .unwrap_err()
+        );
+        assert!(err.contains("[mail] from"), "{err}");
+    }
 
     #[test]
     fn budgets_are_burst_per_seconds_or_off() {

@@ -382,8 +382,11 @@ async fn story(tools: &BrowserTools, backend: Backend) {
             "Deserialization of Untrusted Data vulnerability in the REST API of Apache Widget.\n\
              A crafted request body lets an unauthenticated attacker run code on the server.",
         ),
-        ("product", PRODUCT),
-        ("affected", &format!("{AFFECTED_1}\n{AFFECTED_2}")),
+        ("products[0].product", PRODUCT),
+        (
+            "products[0].versions",
+            &format!("{AFFECTED_1}\n{AFFECTED_2}"),
+        ),
         ("cwe", "502"),
         ("cwe_name", "Deserialization of Untrusted Data"),
         (
@@ -544,15 +547,46 @@ async fn story(tools: &BrowserTools, backend: Backend) {
     assert_nothing_public(&s, &secrets, Some(&report_id), &status_url).await;
 
     // --- 9. Announce --------------------------------------------------------------------
-    s.step("team: announcing");
-    transition(
-        &team,
-        "announced",
-        &[],
-        &[("message", "The advisory is public now. Thank you!")],
-    )
-    .await;
+    // The agreed disclosure date is two weeks ahead: announcing now is refused until the
+    // team confirms it, and the page says where the copies will go.
+    s.step("team: announcing before the agreed disclosure date, without confirming");
+    let announce = wait_for(&team, r#"form.transition[data-to="announced"]"#).await;
+    confirm_irreversible(&announce).await;
+    let planned = visible_texts(&team, "#announce-to").await;
+    assert!(
+        planned.iter().any(|t| t.contains("reporter (")),
+        "the announce form names its destinations: {planned:?}"
+    );
+    transition(&team, "announced", &[], &[]).await;
+    wait_for(&team, "span#state").await;
+    let errors = visible_errors(&team).await;
+    assert!(
+        errors.iter().any(|e| e.contains("agreed disclosure date")),
+        "the early announcement is refused with the reason: {errors:?}; {}",
+        describe(&team).await
+    );
+    assert_eq!(state_of(&team).await.as_deref(), Some("fixed"));
+    s.step("team: ticking the confirmation and announcing");
+    let announce = wait_for(&team, r#"form.transition[data-to="announced"]"#).await;
+    confirm_irreversible(&announce).await;
+    announce
+        .find(Locator::Css(r#"input[name="confirm_early"]"#))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let button = announce
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap();
+    press(&team, &button).await;
     wait_state(&team, "announced").await;
+    let copies = visible_texts(&team, "#announcement-destinations tbody tr").await;
+    assert!(
+        copies.iter().any(|r| r.contains("reporter")) && copies.len() >= 2,
+        "the report page lists each copy of the announcement: {copies:?}"
+    );
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let report_png = shots.join(format!("browser-{label}-report.png"));
     std::fs::write(&report_png, team.screenshot().await.unwrap()).unwrap();

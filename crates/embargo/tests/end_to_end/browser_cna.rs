@@ -300,9 +300,9 @@ async fn story(tools: &BrowserTools, backend: Backend) {
             "Deserialization of Untrusted Data vulnerability in the REST API of Apache Widget.\n\n\
              A crafted request body lets an unauthenticated attacker run code on the server.",
         ),
-        ("product", PRODUCT),
-        ("affected", "3.0.0 before 3.7.1"),
-        ("version_type", "semver"),
+        ("products[0].product", PRODUCT),
+        ("products[0].versions", "3.0.0 before 3.7.1"),
+        ("products[0].version_type", "semver"),
         ("cvss_v4_0", CVSS_V4),
         ("cwe", "CWE-50X"),
         ("cwe_name", "Deserialization of Untrusted Data"),
@@ -436,6 +436,14 @@ async fn story(tools: &BrowserTools, backend: Backend) {
     wait_for(&member, "span#state").await;
     let announce = wait_for(&member, r#"form.transition[data-to="announced"]"#).await;
     confirm_irreversible(&announce).await;
+    // The agreed disclosure date is two weeks ahead: the member confirms announcing now.
+    announce
+        .find(Locator::Css(r#"input[name="confirm_early"]"#))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let button = announce
         .find(Locator::Css("button[type=submit]"))
         .await

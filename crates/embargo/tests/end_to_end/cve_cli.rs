@@ -1,7 +1,8 @@
 //! `embargo cve import` and `embargo cve export` over the corpus' real CVE records, on
 //! SQLite and (with `EMBARGO_TEST_POSTGRES`) PostgreSQL: every record imports, imports
 //! again unchanged, exports back equal to the file (REJECTED records and ADP containers
-//! included) and valid against the bundled CVE JSON 5.1.1 schema (Python `jsonschema`;
+//! included, every product of a record of several) and valid against the bundled CVE
+//! JSON 5.2.0 schema (Python `jsonschema`;
 //! SKIPPED without it, a failure under `CI=true`); a changed record is a new version; a
 //! broken file is refused with its name and the JSON path. An advisory announced
 //! through the API exports as the record its public page serves.
@@ -71,7 +72,7 @@ fn validate(corpus: &Path, files: &[PathBuf]) {
     let run = |files: &[PathBuf]| {
         Command::new("python3")
             .arg(&script)
-            .arg(corpus.join("schemas/cve/CVE_Record_Format_bundled_5.1.1.json"))
+            .arg(corpus.join("schemas/cve/CVE_Record_Format_bundled_5.2.0.json"))
             .args(files)
             .output()
             .unwrap()
@@ -173,6 +174,34 @@ async fn every_corpus_record_imports_and_exports_back_equal_and_valid() {
             csaf["document"]["tracking"]["id"], "CVE-2024-28752",
             "{csaf}"
         );
+        // A record of two products keeps both, in every format.
+        for id in ["CVE-2024-1979", "CVE-2024-44932"] {
+            let export = |format: &str| -> Value {
+                serde_json::from_str(&ok(embargo(
+                    dir.path(),
+                    db,
+                    &["cve", "export", id, "--format", format],
+                )))
+                .unwrap()
+            };
+            let cve = export("cve");
+            assert_eq!(
+                cve["containers"]["cna"]["affected"]
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                2,
+                "{id}"
+            );
+            let osv = export("osv");
+            assert_eq!(osv["affected"].as_array().unwrap().len(), 2, "{id}: {osv}");
+            let csaf = export("csaf");
+            let tree = csaf["product_tree"]["branches"].to_string();
+            for p in cve["containers"]["cna"]["affected"].as_array().unwrap() {
+                let name = p["product"].as_str().unwrap();
+                assert!(tree.contains(name), "{id}: {name} not in {tree}");
+            }
+        }
 
         // A changed record is a new version; the export gives the new one.
         let mut changed: Value =
@@ -317,8 +346,19 @@ async fn an_announced_advisory_exports_as_the_web_serves_it() {
         let record = serde_json::json!({
             "title": "Apache Kafka: request handler leaks session data",
             "description": "The request handler of Apache Kafka returns other users' session data for crafted requests.",
-            "product": "Apache Kafka",
-            "affected": [{"introduced": "1.0", "fixed": "1.4.1"}, {"introduced": "2.0", "last_affected": "2.1"}],
+            "products": [
+                {
+                    "product": "Apache Kafka",
+                    "collection_url": "https://repo.maven.apache.org/maven2",
+                    "package_name": "org.apache.kafka:kafka-clients",
+                    "versions": [{"introduced": "1.0", "fixed": "1.4.1"}, {"introduced": "2.0", "last_affected": "2.1"}]
+                },
+                {
+                    "product": "Apache Kafka Connect",
+                    "package_url": "pkg:maven/org.apache.kafka/connect-runtime",
+                    "versions": [{"introduced": "1.0", "fixed": "1.4.1"}]
+                }
+            ],
             "cvss_v3_1": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N",
             "cwe": "CWE-200",
             "mitigation": "Upgrade to 1.4.1.",
@@ -326,13 +366,13 @@ async fn an_announced_advisory_exports_as_the_web_serves_it() {
         });
         for body in [
             serde_json::json!({"to": "acknowledged", "message": "Thanks, we are looking."}),
-            serde_json::json!({"to": "accepted", "disclosure_date": "2099-01-01"}),
+            serde_json::json!({"to": "accepted", "disclosure_date": "2099-01-01", "confirm_late": true}),
             serde_json::json!({"to": "cve_requested", "summary": "Leak in the request handler"}),
             serde_json::json!({"to": "cve_assigned", "cve": "CVE-2026-30000"}),
             Value::Null,
             serde_json::json!({"to": "reporter_review"}),
             serde_json::json!({"to": "fixed", "fix_ref": "https://git.example.org/kafka/commit/abc123", "release_ref": "1.4.1"}),
-            serde_json::json!({"to": "announced"}),
+            serde_json::json!({"to": "announced", "confirm_early": true}),
         ] {
             if body.is_null() {
                 let res = http
@@ -368,6 +408,16 @@ async fn an_announced_advisory_exports_as_the_web_serves_it() {
         assert_eq!(exported, served, "{}", backend.name());
         let versions = &exported["containers"]["cna"]["affected"][0]["versions"];
         assert_eq!(versions[1]["lessThanOrEqual"], "2.1", "{exported}");
+        assert_eq!(exported["dataVersion"], "5.2.0", "{exported}");
+        let affected = &exported["containers"]["cna"]["affected"];
+        assert_eq!(
+            (&affected[0]["packageURL"], &affected[1]["packageURL"]),
+            (
+                &serde_json::json!("pkg:maven/org.apache.kafka/kafka-clients"),
+                &serde_json::json!("pkg:maven/org.apache.kafka/connect-runtime")
+            ),
+            "{exported}"
+        );
         for (format, key) in [("osv", "schema_version"), ("csaf", "document")] {
             let doc: Value = serde_json::from_str(&ok(embargo(
                 dir.path(),

@@ -191,7 +191,19 @@ impl Server {
         relay_port: Option<u16>,
         max_bytes: Option<usize>,
     ) -> Server {
+        Self::start_with(data, db, relay_port, max_bytes, &[])
+    }
+
+    /// [`Server::start`] with more environment (`EMBARGO_ORG_NAME`, ...).
+    fn start_with(
+        data: &Path,
+        db: Option<&str>,
+        relay_port: Option<u16>,
+        max_bytes: Option<usize>,
+        env: &[(&str, &str)],
+    ) -> Server {
         let mut cmd = Command::new(BIN);
+        cmd.envs(env.iter().copied());
         cmd.args([
             "serve",
             "--listen",
@@ -389,6 +401,8 @@ async fn mail_in_and_out_through_smtp() {
             m.contains("Reply from the reporter") && m.contains("Also affects 3.6.")
         });
         let notice_id = header(&notice, "Message-ID").unwrap().to_string();
+        // The reporter's words relayed to the team: a person's mail, not automatic.
+        assert_eq!(header(&notice, "Auto-Submitted"), None, "{name}");
 
         // A member presses Reply on that team-only notice, Outlook style: it becomes an
         // internal note, the member is told, and nothing reaches the reporter.
@@ -425,6 +439,8 @@ async fn mail_in_and_out_through_smtp() {
             !relayed.contains("> Also affects"),
             "{name}: quote kept\n{relayed}"
         );
+        // The member's words relayed to the reporter: not marked automatic either.
+        assert_eq!(header(&relayed, "Auto-Submitted"), None, "{name}");
         assert_eq!(
             header(&relayed, "In-Reply-To"),
             Some("<r2@researcher.example>"),
@@ -891,5 +907,66 @@ async fn a_message_smuggled_behind_a_bare_lf_dot_is_text_of_the_first() {
         }
         drop(server);
         store.close().await;
+    }
+}
+
+/// Reads the From display name and address and `Auto-Submitted` of a message with
+/// Python's RFC 5322 parser, a reader that is not ours.
+const FROM_PY: &str = r#"
+import sys, email
+from email import policy
+m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=policy.default)
+a = m["From"].addresses[0]
+print(a.display_name)
+print(a.addr_spec)
+print(m.get("Auto-Submitted") or "")
+"#;
+
+fn read_from(dir: &Path, raw: &str) -> (String, String, String) {
+    let py = script(dir, "from.py", FROM_PY);
+    let eml = dir.join("from.eml");
+    std::fs::write(&eml, raw).unwrap();
+    let out = Command::new("python3").arg(&py).arg(&eml).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut lines = text.lines().map(String::from);
+    let mut next = || lines.next().unwrap_or_default();
+    (next(), next(), next())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_organisation_name_with_a_comma_and_parentheses_is_one_display_name() {
+    if !python_ready() {
+        return;
+    }
+    for backend in backends() {
+        let Some((dir, url, _db)) = database(backend).await else {
+            continue;
+        };
+        let dir = dir.path();
+        let relay = Relay::start(dir);
+        // `serve` starts with such a name (it used to stop: "the organisation's
+        // security address ... invalid").
+        let org = "Example, Inc. (Labs)";
+        let server = Server::start_with(
+            dir,
+            url.as_deref(),
+            Some(relay.port),
+            None,
+            &[("EMBARGO_ORG_NAME", org)],
+        );
+        let ann = "ann@researcher.example";
+        let report = message(ann, ORG, "Crash", "c1@researcher.example", "", "Steps: ...");
+        assert_eq!(server.send(dir, ann, ORG, &report), 250);
+        let receipt = relay.wait_for("the receipt", |m| {
+            m.contains(&format!("X-Rcpt: {ann}")) && m.contains("Report received")
+        });
+        let (name, address, auto) = read_from(dir, &receipt);
+        assert_eq!(
+            (name.as_str(), address.as_str(), auto.as_str()),
+            (format!("{org} Security").as_str(), ORG, "auto-generated"),
+            "{}: {receipt}",
+            backend.name()
+        );
     }
 }

@@ -1,17 +1,17 @@
-//! The CVE JSON 5.1 record written from the full [`CnaRecord`] the team edits (with
+//! The CVE JSON 5.2 record written from the full [`CnaRecord`] the team edits (with
 //! computed CVSS scores and the findings the editor shows), and the way back:
-//! [`to_cna_record`] reads an imported record into a [`CnaRecord`].
+//! [`to_cna_record`] reads an imported record into a [`CnaRecord`], every product of
+//! it.
 //!
-//! The [`CnaRecord`] describes one product; what a record from elsewhere says beyond
-//! that is dropped by [`to_cna_record`] on purpose, and listed in
-//! `tests/cna_round_trip.rs`: further products, CVSS v2/v3.0 and other metrics than
-//! the textual severity, problem types without a CWE id, non-English text,
-//! configurations, exploits, impacts, ADP containers.
+//! What a record from elsewhere says beyond what a [`CnaRecord`] holds is dropped by
+//! [`to_cna_record`] on purpose, and listed in `tests/cna_round_trip.rs`: CVSS
+//! v2/v3.0 and other metrics than the textual severity, problem types without a CWE
+//! id, non-English text, configurations, exploits, impacts, ADP containers.
 
 use embargo_domain::ids::CveId;
 use embargo_domain::record::{
-    CnaRecord, Credit, CreditKind, Cwe, Reference, Severity, TimelineEntry, VersionChange,
-    VersionRange, VersionStatus,
+    AffectedProduct, CnaRecord, Credit, CreditKind, Cwe, Reference, Severity, TimelineEntry,
+    VersionChange, VersionRange, VersionStatus,
 };
 use jiff::Timestamp;
 use serde::Serialize;
@@ -158,24 +158,15 @@ impl Dates {
     }
 }
 
-/// The CVE JSON 5.1 record of `r` as `cve`, with its computed scores and what is
-/// wrong with it (the domain's problems first, then the CVE JSON 5 lint).
-pub fn build(cve: &CveId, r: &CnaRecord, cna: &Cna, dates: Dates) -> Result<Built, FormatError> {
-    let when = rfc3339_millis(dates.updated);
-    let published = rfc3339_millis(dates.published);
-    let (scores, mut findings) = scores(r);
-    findings.splice(
-        0..0,
-        r.problems().into_iter().map(|p| Finding {
-            level: "error",
-            path: p.field,
-            message: p.message,
-        }),
-    );
+/// The CVE record format version written (the CVE Program's since 2025-10-29).
+pub const DATA_VERSION: &str = "5.2.0";
 
-    let version_type = r.version_type.clone().filter(|v| !v.trim().is_empty());
-    let versions: Vec<Value> = r
-        .affected
+/// One `affected[]` entry: the product's vendor (the CNA's when it names none), name,
+/// package coordinates and package URL, and its ranges.
+fn product(p: &AffectedProduct, cna: &Cna) -> Value {
+    let version_type = p.version_type.clone().filter(|v| !v.trim().is_empty());
+    let versions: Vec<Value> = p
+        .versions
         .iter()
         .map(|v| {
             let introduced = match v.introduced.trim() {
@@ -212,19 +203,52 @@ pub fn build(cve: &CveId, r: &CnaRecord, cna: &Cna, dates: Dates) -> Result<Buil
             o
         })
         .collect();
+    let vendor = p
+        .vendor
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .unwrap_or(&cna.vendor);
     let mut product = json!({
-        "vendor": cna.vendor,
-        "product": r.product.trim(),
-        "versions": versions,
-        "defaultStatus": r.default_status.unwrap_or(VersionStatus::Unaffected).as_str(),
+        "vendor": vendor,
+        "product": p.product.trim(),
+        "defaultStatus": p.default_status.unwrap_or(VersionStatus::Unaffected).as_str(),
     });
+    // The schema wants at least one version when `versions` is there; a product of an
+    // imported record may say only its default status.
+    if !versions.is_empty() {
+        product["versions"] = Value::Array(versions);
+    }
     // The editor asks for both together; an imported record may name the package alone.
-    if let Some(c) = &r.collection_url {
+    if let Some(c) = &p.collection_url {
         product["collectionURL"] = json!(c.trim());
     }
-    if let Some(p) = &r.package_name {
-        product["packageName"] = json!(p.trim());
+    if let Some(n) = &p.package_name {
+        product["packageName"] = json!(n.trim());
     }
+    // Only a package URL without a version; one that is not is a problem of the record.
+    if let Some(purl) = p.purl() {
+        product["packageURL"] = json!(purl);
+    }
+    product
+}
+
+/// The CVE JSON 5.2 record of `r` as `cve`, with its computed scores and what is
+/// wrong with it (the domain's problems first, then the CVE JSON 5 lint).
+pub fn build(cve: &CveId, r: &CnaRecord, cna: &Cna, dates: Dates) -> Result<Built, FormatError> {
+    let when = rfc3339_millis(dates.updated);
+    let published = rfc3339_millis(dates.published);
+    let (scores, mut findings) = scores(r);
+    findings.splice(
+        0..0,
+        r.problems().into_iter().map(|p| Finding {
+            level: "error",
+            path: p.field,
+            message: p.message,
+        }),
+    );
+
+    let products: Vec<Value> = r.products.iter().map(|p| product(p, cna)).collect();
     let mut references: Vec<Value> = r
         .references
         .iter()
@@ -254,7 +278,7 @@ pub fn build(cve: &CveId, r: &CnaRecord, cna: &Cna, dates: Dates) -> Result<Buil
             "supportingMedia": [{ "type": "text/html", "base64": false, "value": html_paragraphs(r.description.trim()) }],
         }]),
     );
-    c.insert("affected".into(), json!([product]));
+    c.insert("affected".into(), Value::Array(products));
     c.insert("references".into(), Value::Array(references));
     let date_public = r
         .date_public
@@ -325,7 +349,7 @@ pub fn build(cve: &CveId, r: &CnaRecord, cna: &Cna, dates: Dates) -> Result<Buil
     );
     let doc = json!({
         "dataType": "CVE_RECORD",
-        "dataVersion": "5.1",
+        "dataVersion": DATA_VERSION,
         "cveMetadata": {
             "cveId": cve.to_string(),
             "assignerOrgId": cna.org_id,
@@ -381,62 +405,16 @@ fn bound(v: Option<&String>) -> Option<String> {
 }
 
 /// The record's content as the [`CnaRecord`] the team edits: title, English
-/// description, the first product (name, `collectionURL`/`packageName`,
-/// `defaultStatus`, its ranges with their status, `lessThan`/`lessThanOrEqual`,
-/// `changes` and `versionType`), textual severity, CVSS v3.1 and v4.0 vectors, every
-/// CWE, solutions, workarounds, credits with their types, references with their tags,
-/// the English timeline, and `datePublic`.
-///
-/// A single affected version (no range) becomes "that version through that version".
+/// description, every product (`product_of`), textual severity, CVSS v3.1 and v4.0
+/// vectors, every CWE, solutions, workarounds, credits with their types, references
+/// with their tags, the English timeline, and `datePublic`.
 pub fn to_cna_record(record: &CveRecord) -> CnaRecord {
     let c = record.cna();
     let description = c
         .english_description()
         .map(|d| d.value.trim().to_string())
         .unwrap_or_default();
-    let first = c.products().first();
-    let product = first
-        .and_then(|p| p.product.clone().or_else(|| p.package_name.clone()))
-        .unwrap_or_default();
-    let versions: Vec<_> = first
-        .into_iter()
-        .flat_map(|p| p.versions.iter().flatten())
-        .collect();
-    let affected = versions
-        .iter()
-        .map(|v| {
-            let fixed = bound(v.less_than.as_ref());
-            let last = bound(v.less_than_or_equal.as_ref());
-            let single = v.less_than.is_none() && v.less_than_or_equal.is_none();
-            VersionRange {
-                introduced: v.version.trim().to_string(),
-                last_affected: if single && !matches!(v.version.trim(), "" | "0" | "*") {
-                    Some(v.version.trim().to_string())
-                } else if fixed.is_none() {
-                    last
-                } else {
-                    None
-                },
-                fixed,
-                status: status(v.status),
-                changes: v
-                    .changes
-                    .iter()
-                    .flatten()
-                    .map(|c| VersionChange {
-                        at: c.at.trim().to_string(),
-                        status: status(c.status),
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-    let version_type = versions
-        .iter()
-        .find_map(|v| v.version_type.as_deref())
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string);
+    let products = c.products().iter().map(product_of).collect();
     let vector = |key: &str| {
         c.metrics
             .iter()
@@ -512,16 +490,11 @@ pub fn to_cna_record(record: &CveRecord) -> CnaRecord {
         .and_then(|d| d.parse().ok());
     CnaRecord {
         title: c.title.as_deref().map_or_else(
-            || description.lines().next().unwrap_or_default().to_string(),
+            || title_of(description.lines().next().unwrap_or_default()),
             |t| t.trim().to_string(),
         ),
         description,
-        product: product.trim().to_string(),
-        collection_url: first.and_then(|p| p.collection_url.clone()),
-        package_name: first.and_then(|p| p.package_name.clone()),
-        version_type,
-        affected,
-        default_status: first.and_then(|p| p.default_status).map(status),
+        products,
         severity: c.textual_severity().and_then(|s| Severity::parse(s).ok()),
         cvss_v3_1: vector("cvssV3_1"),
         cvss_v4_0: vector("cvssV4_0"),
@@ -537,6 +510,81 @@ pub fn to_cna_record(record: &CveRecord) -> CnaRecord {
     }
 }
 
+/// One `affected[]` entry as the editor's product: vendor, name (the package name when
+/// it has none), `collectionURL`/`packageName`, `packageURL`, `defaultStatus`, and its
+/// ranges with their status, `lessThan`/`lessThanOrEqual`, `changes` and the first
+/// `versionType`. A single affected version (no range) becomes "that version through
+/// that version".
+fn product_of(p: &super::model::Product) -> AffectedProduct {
+    let versions: Vec<_> = p.versions.iter().flatten().collect();
+    let ranges = versions
+        .iter()
+        .map(|v| {
+            let fixed = bound(v.less_than.as_ref());
+            let last = bound(v.less_than_or_equal.as_ref());
+            let single = v.less_than.is_none() && v.less_than_or_equal.is_none();
+            VersionRange {
+                introduced: v.version.trim().to_string(),
+                last_affected: if single && !matches!(v.version.trim(), "" | "0" | "*") {
+                    Some(v.version.trim().to_string())
+                } else if fixed.is_none() {
+                    last
+                } else {
+                    None
+                },
+                fixed,
+                status: status(v.status),
+                changes: v
+                    .changes
+                    .iter()
+                    .flatten()
+                    .map(|c| VersionChange {
+                        at: c.at.trim().to_string(),
+                        status: status(c.status),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let version_type = versions
+        .iter()
+        .find_map(|v| v.version_type.as_deref())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string);
+    AffectedProduct {
+        vendor: p.vendor.clone(),
+        product: p
+            .product
+            .as_deref()
+            .or(p.package_name.as_deref())
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        collection_url: p.collection_url.clone(),
+        package_name: p.package_name.clone(),
+        package_url: p.package_url.clone(),
+        version_type,
+        versions: ranges,
+        default_status: p.default_status.map(status),
+    }
+}
+
+/// A title for a record that has none: its description's first line, shortened at a
+/// word to the schema's 256 characters.
+fn title_of(first_line: &str) -> String {
+    let line = first_line.trim();
+    if line.chars().count() <= MAX_TITLE_CHARS {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(MAX_TITLE_CHARS - 3).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}...", cut.trim_end_matches([',', ';', ':', ' ']))
+}
+
+/// CVE JSON 5's longest title.
+const MAX_TITLE_CHARS: usize = 256;
+
 fn status(s: Status) -> VersionStatus {
     match s {
         Status::Affected => VersionStatus::Affected,
@@ -551,16 +599,29 @@ mod tests {
 
     use super::*;
 
+    /// Apache Widget with these ranges, one per line as people write them.
+    fn widget(ranges: &[&str]) -> AffectedProduct {
+        AffectedProduct {
+            product: "Apache Widget".into(),
+            versions: ranges
+                .iter()
+                .map(|l| VersionRange::parse_line(l).unwrap())
+                .collect(),
+            ..AffectedProduct::default()
+        }
+    }
+
     /// The shape of record the browser test writes: thin, two ranges, no vectors.
     #[test]
     fn a_plain_record_has_no_errors_and_an_open_range_is_less_than_star() {
         let r = CnaRecord {
             title: "Apache Widget: RCE".into(),
             description: "Deserialization of Untrusted Data vulnerability in Apache Widget.".into(),
-            product: "Apache Widget".into(),
-            affected: ["3.0.0 before 3.7.1", "4.0.0 before 4.0.2", "5.0 and later"]
-                .map(|l| VersionRange::parse_line(l).unwrap())
-                .to_vec(),
+            products: vec![widget(&[
+                "3.0.0 before 3.7.1",
+                "4.0.0 before 4.0.2",
+                "5.0 and later",
+            ])],
             cwe: Some("CWE-502".into()),
             cwe_name: Some("Deserialization of Untrusted Data".into()),
             mitigation: Some("Upgrade to 3.7.1.".into()),
@@ -586,15 +647,19 @@ mod tests {
         assert_eq!(xml_escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
         // And back: what the builder wrote reads as the record it came from.
         let mut back = to_cna_record(&b.record);
-        assert_eq!(back.version_type.as_deref(), Some("semver"));
-        back.version_type = None;
+        let p = &mut back.products[0];
+        assert_eq!(p.version_type.as_deref(), Some("semver"));
+        p.version_type = None;
+        // The CNA's vendor, written out.
+        assert_eq!(p.vendor.as_deref(), Some("Apache"));
+        p.vendor = None;
+        // The editor's default outside the ranges, written out.
+        assert_eq!(p.default_status, Some(VersionStatus::Unaffected));
+        p.default_status = None;
         assert_eq!(back.date_public, Some("1970-01-01".parse().unwrap()));
         back.date_public = None;
         assert_eq!(back.references[0].url, cve_org_url(&cve));
         back.references.clear();
-        // The editor's default outside the ranges, written out.
-        assert_eq!(back.default_status, Some(VersionStatus::Unaffected));
-        back.default_status = None;
         assert_eq!(back, r);
     }
 
@@ -605,15 +670,14 @@ mod tests {
         let r = CnaRecord {
             title: "Apache Widget: XSS".into(),
             description: "Cross-site scripting in Apache Widget.".into(),
-            product: "Apache Widget".into(),
-            affected: [
-                "1.0.0 before 2.0.0, fixed in 1.4.7",
-                "unaffected: 2.0.0 before 2.1.0",
-                "unknown: 0.1 through 0.9",
-            ]
-            .map(|l| VersionRange::parse_line(l).unwrap())
-            .to_vec(),
-            default_status: Some(VersionStatus::Affected),
+            products: vec![AffectedProduct {
+                default_status: Some(VersionStatus::Affected),
+                ..widget(&[
+                    "1.0.0 before 2.0.0, fixed in 1.4.7",
+                    "unaffected: 2.0.0 before 2.1.0",
+                    "unknown: 0.1 through 0.9",
+                ])
+            }],
             cwe: Some("CWE-79".into()),
             cwe_name: Some("Improper Neutralization of Input".into()),
             further_cwes: vec![Cwe::parse_line("CWE-20 Improper Input Validation").unwrap()],
@@ -649,8 +713,81 @@ mod tests {
             json!({ "time": "2024-01-05T00:00:00.000Z", "lang": "en", "value": "Reported" })
         );
         let mut back = to_cna_record(&b.record);
-        back.version_type = None;
+        back.products[0].version_type = None;
+        back.products[0].vendor = None;
         back.references.clear();
         assert_eq!(back, r);
+    }
+
+    /// Several products go out as several `affected[]` entries in the record's order,
+    /// each with its own vendor (the CNA's when it names none), package coordinates and
+    /// package URL without a version; they come back whole.
+    #[test]
+    fn every_product_goes_out_with_its_package_url_and_comes_back() {
+        let r = CnaRecord {
+            title: "Apache ActiveMQ: RCE in OpenWire".into(),
+            description: "Deserialization of untrusted data in the OpenWire marshaller.".into(),
+            products: vec![
+                AffectedProduct {
+                    collection_url: Some("https://repo.maven.apache.org/maven2".into()),
+                    package_name: Some("org.apache.activemq:activemq-client".into()),
+                    ..widget(&["5.18.0 before 5.18.3", "before 5.15.16"])
+                },
+                AffectedProduct {
+                    vendor: Some("The Widget Foundation".into()),
+                    product: "Widget OpenWire Module".into(),
+                    package_url: Some("pkg:github/widget/openwire".into()),
+                    ..widget(&["5.8.0 before 5.15.16"])
+                },
+            ],
+            references: vec![Reference::parse_line("https://widget.example/cve").unwrap()],
+            ..CnaRecord::default()
+        };
+        let cna = Cna {
+            org_id: "f0158376-9dc2-43b6-827c-5f631a4d8d09".into(),
+            short_name: "x".into(),
+            vendor: "Apache Software Foundation".into(),
+        };
+        let cve = CveId::parse("CVE-2026-10002").unwrap();
+        let b = build(&cve, &r, &cna, Dates::at(Timestamp::UNIX_EPOCH)).unwrap();
+        assert!(b.blocking().is_empty(), "{:?}", b.findings);
+        let json = serde_json::to_value(&b.record).unwrap();
+        assert_eq!(json["dataVersion"], "5.2.0");
+        let affected = &json["containers"]["cna"]["affected"];
+        assert_eq!(affected.as_array().map(Vec::len), Some(2));
+        assert_eq!(affected[0]["vendor"], "Apache Software Foundation");
+        assert_eq!(
+            affected[0]["packageURL"],
+            "pkg:maven/org.apache.activemq/activemq-client"
+        );
+        assert_eq!(affected[0]["versions"][1]["lessThan"], "5.15.16");
+        assert_eq!(affected[1]["vendor"], "The Widget Foundation");
+        assert_eq!(affected[1]["product"], "Widget OpenWire Module");
+        assert_eq!(affected[1]["packageURL"], "pkg:github/widget/openwire");
+        assert!(affected[1].get("packageName").is_none());
+        let back = to_cna_record(&b.record);
+        let names: Vec<&str> = back.products.iter().map(|p| p.product.as_str()).collect();
+        assert_eq!(names, ["Apache Widget", "Widget OpenWire Module"]);
+        assert_eq!(back.products[1].versions, r.products[1].versions);
+        assert_eq!(
+            back.products[1].package_url.as_deref(),
+            Some("pkg:github/widget/openwire")
+        );
+
+        // A package URL with a version is a problem of the record, and not written.
+        let mut versioned = r.clone();
+        versioned.products[1].package_url = Some("pkg:github/widget/openwire@5.15.16".into());
+        let b = build(&cve, &versioned, &cna, Dates::at(Timestamp::UNIX_EPOCH)).unwrap();
+        assert!(
+            b.blocking()[0].starts_with("products[1].package_url: "),
+            "{:?}",
+            b.findings
+        );
+        let json = serde_json::to_value(&b.record).unwrap();
+        assert!(
+            json["containers"]["cna"]["affected"][1]
+                .get("packageURL")
+                .is_none()
+        );
     }
 }

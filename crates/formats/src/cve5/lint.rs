@@ -167,6 +167,12 @@ fn product(path: &str, p: &Product, out: &mut Vec<Finding>) {
             "name the product: vendor and product, or collectionURL and packageName",
         ));
     }
+    if let Some(purl) = &p.package_url
+        && let Err(message) = embargo_domain::record::versionless_purl(purl)
+    {
+        // CVE JSON 5.2: "The Package URL MUST NOT include a version."
+        out.push(error(format!("{path}.packageURL"), message));
+    }
     let versions = p.versions.as_deref().unwrap_or_default();
     if versions.is_empty() && p.default_status.is_none() {
         out.push(error(path, "no versions and no defaultStatus: the entry says nothing about which versions are affected; add a range like version \"1.0.0\" lessThan \"1.2.3\""));
@@ -529,6 +535,19 @@ mod tests {
             messages(&c)
                 .iter()
                 .any(|m| m.contains("no versions and no defaultStatus"))
+        );
+        c.affected = Some(vec![Product {
+            vendor: Some("V".into()),
+            product: Some("P".into()),
+            default_status: Some(Status::Affected),
+            package_url: Some("pkg:pypi/p@1.0".into()),
+            ..Default::default()
+        }]);
+        assert_eq!(
+            messages(&c),
+            [
+                "error: affected[0].packageURL: \"pkg:pypi/p@1.0\" names version 1.0; a product's package URL names no version (the ranges say which are affected)"
+            ]
         );
     }
 

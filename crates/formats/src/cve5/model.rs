@@ -1,4 +1,5 @@
-//! The CVE JSON 5.1 record as serde types (`CVE_Record_Format` 5.1.1).
+//! The CVE JSON 5 record as serde types (`CVE_Record_Format` 5.2.0, which reads 5.0
+//! and 5.1 records too).
 //!
 //! Every object keeps the fields this model does not name (`x_*` extensions, fields of
 //! later schema versions) in an `extra` map, strings stay strings (timestamps, versions,
@@ -19,7 +20,7 @@ pub type Extra = Map<String, Value>;
 pub struct CveRecord {
     /// Always "CVE_RECORD".
     pub data_type: String,
-    /// "5.0" or "5.1".
+    /// "5.0", "5.1" or "5.2.0".
     pub data_version: String,
     pub cve_metadata: CveMetadata,
     pub containers: Containers,
@@ -206,6 +207,14 @@ pub struct Product {
     pub default_status: Option<Status>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versions: Option<Vec<Version>>,
+    /// The package URL, without a version (CVE JSON 5.2), e.g.
+    /// `pkg:maven/org.apache.avro/avro`.
+    #[serde(
+        rename = "packageURL",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub package_url: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -1,17 +1,19 @@
 //! Round trip over every PUBLISHED CVE record in the corpus: import → [`to_cna_record`]
 //! → [`container::build`] → compare the substance with the original.
 //!
-//! What must survive: title, English description, the first product (vendor,
-//! product, `collectionURL`/`packageName`, `defaultStatus`), its ranges with their
-//! status (affected, unaffected, unknown), bounds (`lessThan`, `lessThanOrEqual`, a
-//! single version as "v through v") and `changes`, every CWE in order, CVSS v3.1 and
-//! v4.0 vectors, the ASF textual severity, credits with their types, references with
-//! their tags, solutions, workarounds, the English timeline, `datePublic`.
+//! What must survive: title, English description, every product in order (vendor,
+//! product, `collectionURL`/`packageName`, `packageURL`, `defaultStatus`), each one's
+//! ranges with their status (affected, unaffected, unknown), bounds (`lessThan`,
+//! `lessThanOrEqual`, a single version as "v through v") and `changes`, every CWE in
+//! order, CVSS v3.1 and v4.0 vectors, the ASF textual severity, credits with their
+//! types, references with their tags, solutions, workarounds, the English timeline,
+//! `datePublic`.
 //!
-//! Genuine losses, because a [`CnaRecord`] is one product written by one team (the
-//! test counts each and prints them; anything else lost fails the test):
-//! - further products (2 records list two), a `versionType` differing from the first
-//!   range's; a product without `defaultStatus` is written with `unaffected`;
+//! Genuine losses, because a [`CnaRecord`] is written by one team (the test counts
+//! each and prints them; anything else lost fails the test):
+//! - in a product, a `versionType` differing from its first range's; a product without
+//!   `defaultStatus` is written with `unaffected`, one without a vendor with the CNA's;
+//!   `cpes`, `modules`, `platforms`, `programFiles`, `programRoutines`, `repo`;
 //! - an upper bound given twice (`lessThan` and `lessThanOrEqual`): `lessThan` wins;
 //! - CVSS v2.0 and v3.0 metrics, `other` metrics that are not a textual severity the
 //!   ASF scale knows, scenarios;
@@ -34,14 +36,6 @@ use embargo_formats::cve5::model::{CnaContainer, RecordState, Status, is_english
 use embargo_formats::cve5::{Cna, CveRecord, import, to_cna_record};
 use jiff::Timestamp;
 
-/// (vendor, product or package name, collectionURL, packageName).
-type Product = (
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
 /// (version, lessThan, lessThanOrEqual, status, changes as (at, status)).
 type Range = (
     String,
@@ -51,16 +45,26 @@ type Range = (
     Vec<(String, Status)>,
 );
 
+/// What a product of a [`CnaRecord`] can carry, read from an `affected[]` entry.
+#[derive(Debug, Clone, PartialEq)]
+struct ProductSubstance {
+    vendor: Option<String>,
+    /// The product, or the package name when it has none.
+    name: Option<String>,
+    collection_url: Option<String>,
+    package_name: Option<String>,
+    package_url: Option<String>,
+    ranges: Vec<Range>,
+    default_status: Option<Status>,
+    version_type: Option<String>,
+}
+
 /// What a [`CnaRecord`] can carry, read from a container.
 #[derive(Debug, PartialEq)]
 struct Substance {
     title: Option<String>,
     description: Option<String>,
-    product: Option<Product>,
-    /// (version, lessThan, lessThanOrEqual, status, changes as (at, status)).
-    ranges: Vec<Range>,
-    default_status: Option<Status>,
-    version_type: Option<String>,
+    products: Vec<ProductSubstance>,
     cwes: Vec<String>,
     /// (time, English value).
     timeline: Vec<(String, String)>,
@@ -88,42 +92,11 @@ fn substance(c: &CnaContainer, lost: &mut BTreeMap<&'static str, usize>) -> Subs
             *lost.entry(what).or_default() += n;
         }
     };
-    let first = c.products().first();
-    lose("further products", c.products().len().saturating_sub(1));
-    let mut ranges = Vec::new();
-    let mut version_type = None;
-    for v in first.into_iter().flat_map(|p| p.versions.iter().flatten()) {
-        match (&version_type, &v.version_type) {
-            (None, Some(t)) => version_type = Some(t.trim().to_string()),
-            (Some(a), Some(b)) if a != b.trim() => lose("a second versionType", 1),
-            _ => {}
-        }
-        fn star(b: &Option<String>) -> Option<&str> {
-            b.as_deref().map(str::trim).filter(|b| *b != "*")
-        }
-        let version = match v.version.trim() {
-            "" => "0".to_string(),
-            x => x.to_string(),
-        };
-        let (lt, le) = match (star(&v.less_than), star(&v.less_than_or_equal)) {
-            (Some(lt), le) => {
-                lose("lessThanOrEqual beside lessThan", usize::from(le.is_some()));
-                (Some(lt.to_string()), None)
-            }
-            (None, Some(le)) => (None, Some(le.to_string())),
-            (None, None) if v.less_than.is_none() && v.less_than_or_equal.is_none() => {
-                (None, Some(version.clone()))
-            }
-            (None, None) => (Some("*".to_string()), None),
-        };
-        let changes = v
-            .changes
-            .iter()
-            .flatten()
-            .map(|c| (c.at.trim().to_string(), c.status))
-            .collect();
-        ranges.push((version, lt, le, v.status, changes));
-    }
+    let products = c
+        .products()
+        .iter()
+        .map(|p| product_substance(p, &mut lose))
+        .collect();
     let mut cwes: Vec<String> = Vec::new();
     for d in c
         .problem_types
@@ -198,17 +171,7 @@ fn substance(c: &CnaContainer, lost: &mut BTreeMap<&'static str, usize>) -> Subs
     Substance {
         title: c.title.as_deref().map(|t| t.trim().to_string()),
         description: c.english_description().map(|d| d.value.trim().to_string()),
-        product: first.map(|p| {
-            (
-                p.vendor.clone(),
-                p.product.clone().or_else(|| p.package_name.clone()),
-                p.collection_url.clone(),
-                p.package_name.clone(),
-            )
-        }),
-        ranges,
-        default_status: first.and_then(|p| p.default_status),
-        version_type,
+        products,
         cwes,
         timeline,
         vectors,
@@ -222,6 +185,70 @@ fn substance(c: &CnaContainer, lost: &mut BTreeMap<&'static str, usize>) -> Subs
             .as_deref()
             .and_then(|d| d.get(..10))
             .map(str::to_string),
+    }
+}
+
+/// The substance of one product, counting with `lose` what a product cannot hold.
+fn product_substance(
+    p: &embargo_formats::cve5::model::Product,
+    lose: &mut impl FnMut(&'static str, usize),
+) -> ProductSubstance {
+    let mut ranges = Vec::new();
+    let mut version_type = None;
+    for v in p.versions.iter().flatten() {
+        match (&version_type, &v.version_type) {
+            (None, Some(t)) => version_type = Some(t.trim().to_string()),
+            (Some(a), Some(b)) if a != b.trim() => lose("a second versionType", 1),
+            _ => {}
+        }
+        fn star(b: &Option<String>) -> Option<&str> {
+            b.as_deref().map(str::trim).filter(|b| *b != "*")
+        }
+        let version = match v.version.trim() {
+            "" => "0".to_string(),
+            x => x.to_string(),
+        };
+        let (lt, le) = match (star(&v.less_than), star(&v.less_than_or_equal)) {
+            (Some(lt), le) => {
+                lose("lessThanOrEqual beside lessThan", usize::from(le.is_some()));
+                (Some(lt.to_string()), None)
+            }
+            (None, Some(le)) => (None, Some(le.to_string())),
+            (None, None) if v.less_than.is_none() && v.less_than_or_equal.is_none() => {
+                (None, Some(version.clone()))
+            }
+            (None, None) => (Some("*".to_string()), None),
+        };
+        let changes = v
+            .changes
+            .iter()
+            .flatten()
+            .map(|c| (c.at.trim().to_string(), c.status))
+            .collect();
+        ranges.push((version, lt, le, v.status, changes));
+    }
+    for (what, n) in [
+        ("cpes", p.cpes.as_ref().map_or(0, Vec::len)),
+        ("modules", p.modules.as_ref().map_or(0, Vec::len)),
+        ("platforms", p.platforms.as_ref().map_or(0, Vec::len)),
+        ("programFiles", p.program_files.as_ref().map_or(0, Vec::len)),
+        (
+            "programRoutines",
+            p.program_routines.as_ref().map_or(0, Vec::len),
+        ),
+        ("repo", usize::from(p.repo.is_some())),
+    ] {
+        lose(what, n);
+    }
+    ProductSubstance {
+        vendor: p.vendor.clone(),
+        name: p.product.clone().or_else(|| p.package_name.clone()),
+        collection_url: p.collection_url.clone(),
+        package_name: p.package_name.clone(),
+        package_url: p.package_url.clone(),
+        ranges,
+        default_status: p.default_status,
+        version_type,
     }
 }
 
@@ -240,6 +267,8 @@ fn every_published_corpus_record_survives_the_editor_s_record() {
     files.sort();
     let mut lost = BTreeMap::new();
     let mut checked = 0;
+    let mut several = 0;
+    let mut purls_gained = 0;
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy();
         let original: CveRecord = import(&std::fs::read_to_string(path).unwrap())
@@ -248,6 +277,7 @@ fn every_published_corpus_record_survives_the_editor_s_record() {
             continue;
         }
         let edited: CnaRecord = to_cna_record(&original);
+        several += usize::from(edited.products.len() > 1);
         let c = original.cna();
         let cna = Cna {
             org_id: c.provider_metadata.org_id.clone(),
@@ -275,17 +305,34 @@ fn every_published_corpus_record_survives_the_editor_s_record() {
         if want.title.is_none() {
             want.title = got.title.clone();
         }
-        if want.default_status.is_none() {
-            want.default_status = got.default_status;
-        }
-        if want.version_type.is_none() {
-            want.version_type = got.version_type.clone();
-        }
-        if want.product.as_ref().is_some_and(|p| p.0.is_none()) {
-            lost.entry("a product without vendor")
-                .and_modify(|n| *n += 1)
-                .or_insert(1);
-            want.product = got.product.clone();
+        assert_eq!(
+            got.products.len(),
+            want.products.len(),
+            "{name}: every product is kept"
+        );
+        for (want, got) in want.products.iter_mut().zip(&got.products) {
+            if want.default_status.is_none() {
+                want.default_status = got.default_status;
+            }
+            if want.version_type.is_none() {
+                want.version_type = got.version_type.clone();
+            }
+            if want.vendor.is_none() {
+                *lost.entry("a product without vendor").or_default() += 1;
+                want.vendor = got.vendor.clone();
+            }
+            // Not a loss but a gain: Maven, PyPI, npm... coordinates give the product
+            // its packageURL (CVE JSON 5.2), always without a version.
+            if want.package_url.is_none()
+                && let Some(purl) = &got.package_url
+            {
+                assert!(
+                    purl.starts_with("pkg:") && !purl.contains('@'),
+                    "{name}: {purl}"
+                );
+                purls_gained += 1;
+                want.package_url = Some(purl.clone());
+            }
         }
         assert_eq!(got, want, "{name}: the rebuilt record differs");
         checked += 1;
@@ -294,7 +341,14 @@ fn every_published_corpus_record_survives_the_editor_s_record() {
         checked >= 40,
         "only {checked} PUBLISHED records in the corpus"
     );
-    eprintln!("{checked} records round-tripped; genuine losses: {lost:?}");
+    eprintln!(
+        "{checked} records round-tripped; {purls_gained} products gained a packageURL; genuine losses: {lost:?}"
+    );
+    assert!(purls_gained > 0, "Maven Central records give package URLs");
+    assert_eq!(
+        several, 2,
+        "the corpus' two records of several products keep them all"
+    );
     // Every loss counted is one the module documentation lists.
     let documented = [
         "CVSS v2.0/v3.0 or repeated metrics",
@@ -302,9 +356,14 @@ fn every_published_corpus_record_survives_the_editor_s_record() {
         "a product without vendor",
         "a second versionType",
         "configurations",
+        "cpes",
         "exploits",
-        "further products",
         "impacts",
+        "modules",
+        "platforms",
+        "programFiles",
+        "programRoutines",
+        "repo",
         "lessThanOrEqual beside lessThan",
         "non-English timeline entries",
         "problem types without a CWE id",

@@ -157,6 +157,48 @@ fn every_record_imports_and_exports_back_unchanged_and_valid() {
     validate_with_python("cve", &corpus, &exported);
 }
 
+/// Every PUBLISHED record, read into the editor's record and written again as Embargo
+/// writes records (CVE JSON 5.2.0, every product, package URLs), is valid under the
+/// 5.2.0 schema.
+#[test]
+fn every_record_rewritten_from_the_editor_s_record_is_valid_5_2() {
+    let Some(corpus) = embargo_testkit::corpus_or_skip("CVE 5.2.0 rewrite") else {
+        return;
+    };
+    let cna = embargo_formats::cve5::Cna {
+        org_id: "f0158376-9dc2-43b6-827c-5f631a4d8d09".into(),
+        short_name: "apache".into(),
+        vendor: "Apache Software Foundation".into(),
+    };
+    let mut rewritten = Vec::new();
+    for (name, record) in imported(&corpus) {
+        if record.is_rejected() {
+            continue;
+        }
+        let cve = CveId::parse(&record.cve_metadata.cve_id).unwrap();
+        let at = "2026-01-02T03:04:05Z".parse().unwrap();
+        let dates = embargo_formats::cve5::container::Dates::at(at);
+        let built =
+            embargo_formats::cve5::container::build(&cve, &to_cna_record(&record), &cna, dates)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let out = export(&built.record);
+        assert_eq!(out["dataVersion"], "5.2.0", "{name}");
+        assert_eq!(
+            out["containers"]["cna"]["affected"]
+                .as_array()
+                .map(Vec::len),
+            Some(record.cna().products().len()),
+            "{name}: every product is written"
+        );
+        rewritten.push((name, out));
+    }
+    assert!(rewritten.len() >= 40, "{}", rewritten.len());
+    if !embargo_testkit::require_python("CVE 5.2.0 validation of rewrites", PYTHON_MODULES) {
+        return;
+    }
+    validate_with_python("cve", &corpus, &rewritten);
+}
+
 #[test]
 fn import_errors_say_what_to_fix() {
     let err = |s: &str| import(s).unwrap_err().to_string();
@@ -167,7 +209,7 @@ fn import_errors_say_what_to_fix() {
     );
     assert_eq!(
         err(r#"{"data_type":"CVE","data_format":"MITRE","data_version":"4.0","CVE_data_meta":{}}"#),
-        "unsupported CVE record dataVersion \"4.0\": Embargo reads CVE JSON 5.0 and 5.1 records"
+        "unsupported CVE record dataVersion \"4.0\": Embargo reads CVE JSON 5.0, 5.1 and 5.2 records"
     );
     assert!(
         err(r#"{"providerMetadata":{"orgId":"x"},"descriptions":[]}"#)

@@ -1,13 +1,15 @@
 //! Exported CVE JSON 5 records validate against the CVE Program's official bundled
-//! schema (`corpus/schemas/cve/`), checked by Python's `jsonschema` (the reference
-//! Draft-07 implementation that `cvelib` uses).
+//! schema 5.2.0 (`corpus/schemas/cve/`, the version CVE Services takes), checked by
+//! Python's `jsonschema` (the reference Draft-07 implementation that `cvelib` uses).
 
 #![allow(clippy::unwrap_used)]
 
 use std::process::Command;
 
 use embargo_domain::ids::CveId;
-use embargo_domain::record::{CnaRecord, Credit, CreditKind, Reference, Severity, VersionRange};
+use embargo_domain::record::{
+    AffectedProduct, CnaRecord, Credit, CreditKind, Reference, Severity, VersionRange,
+};
 use embargo_formats::cve5::container::{self, Dates};
 use embargo_formats::cve5::{Cna, export};
 use serde_json::Value;
@@ -30,10 +32,24 @@ fn full() -> CnaRecord {
     CnaRecord {
         title: "Apache Kafka: deserialization of untrusted data in Connect".into(),
         description: "Deserialization of Untrusted Data vulnerability in Apache Kafka Connect.\n\nUsers are recommended to upgrade to 3.7.1 <or later>.".into(),
-        product: "Apache Kafka".into(),
-        affected: vec![
-            VersionRange::parse_line("3.0.0 before 3.7.1").unwrap(),
-            VersionRange::parse_line("4.0.0-M1 and later").unwrap(),
+        // A product and its module, each with its package URL.
+        products: vec![
+            AffectedProduct {
+                product: "Apache Kafka".into(),
+                collection_url: Some("https://repo.maven.apache.org/maven2".into()),
+                package_name: Some("org.apache.kafka:kafka-clients".into()),
+                versions: vec![
+                    VersionRange::parse_line("3.0.0 before 3.7.1").unwrap(),
+                    VersionRange::parse_line("4.0.0-M1 and later").unwrap(),
+                ],
+                ..AffectedProduct::default()
+            },
+            AffectedProduct {
+                product: "Apache Kafka Connect".into(),
+                package_url: Some("pkg:maven/org.apache.kafka/connect-runtime".into()),
+                versions: vec![VersionRange::parse_line("2.3.0 before 3.7.1").unwrap()],
+                ..AffectedProduct::default()
+            },
         ],
         severity: Some(Severity::Important),
         cwe: Some("CWE-502".into()),
@@ -49,8 +65,11 @@ fn minimal() -> CnaRecord {
     CnaRecord {
         title: "Minimal".into(),
         description: "d".into(),
-        product: "P".into(),
-        affected: vec![VersionRange::parse_line("before 1.0").unwrap()],
+        products: vec![AffectedProduct {
+            product: "P".into(),
+            versions: vec![VersionRange::parse_line("before 1.0").unwrap()],
+            ..AffectedProduct::default()
+        }],
         ..CnaRecord::default()
     }
 }
@@ -60,7 +79,7 @@ fn exported_records_validate_against_the_official_schema() {
     let Some(corpus) = embargo_testkit::corpus_or_skip(TEST) else {
         return;
     };
-    let schema = corpus.join("schemas/cve/CVE_Record_Format_bundled_5.1.1.json");
+    let schema = corpus.join("schemas/cve/CVE_Record_Format_bundled_5.2.0.json");
     if !embargo_testkit::require_python(TEST, &["jsonschema"]) {
         return;
     }
@@ -110,6 +129,19 @@ fn exported_records_validate_against_the_official_schema() {
         !status.success(),
         "an empty affected list must fail validation"
     );
+    // 5.2.0 closes the product object: a field it does not name fails, so the
+    // packageURL written above passes as the schema's own field.
+    let mut unknown = published(full(), &cna);
+    unknown["containers"]["cna"]["affected"][0]["packageUrl"] = "pkg:maven/x/y".into();
+    std::fs::write(&path, serde_json::to_vec(&unknown).unwrap()).unwrap();
+    let status = Command::new("python3")
+        .args(["-c", "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))"])
+        .arg(&schema)
+        .arg(&path)
+        .output()
+        .unwrap()
+        .status;
+    assert!(!status.success(), "5.2.0 refuses unknown product fields");
 }
 
 #[test]
@@ -121,9 +153,19 @@ fn record_carries_what_the_team_wrote() {
     };
     let j = published(full(), &cna);
     assert_eq!(j["cveMetadata"]["cveId"], "CVE-2026-10000");
+    assert_eq!(j["dataVersion"], "5.2.0");
     let c = &j["containers"]["cna"];
     assert_eq!(c["affected"][0]["vendor"], "Apache Software Foundation");
     assert_eq!(c["affected"][0]["versions"][0]["lessThan"], "3.7.1");
+    assert_eq!(
+        c["affected"][0]["packageURL"],
+        "pkg:maven/org.apache.kafka/kafka-clients"
+    );
+    assert_eq!(c["affected"][1]["product"], "Apache Kafka Connect");
+    assert_eq!(
+        c["affected"][1]["packageURL"],
+        "pkg:maven/org.apache.kafka/connect-runtime"
+    );
     assert_eq!(c["problemTypes"][0]["descriptions"][0]["cweId"], "CWE-502");
     assert_eq!(c["metrics"][0]["other"]["content"]["text"], "important");
     assert_eq!(c["credits"][0]["type"], "finder");

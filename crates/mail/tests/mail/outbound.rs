@@ -14,12 +14,13 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::bounds::{ANN, KAFKA, ORG, report_mail, setup};
 
-/// What the relay took: the envelope recipients and the message, per transaction.
-type Taken = Arc<Mutex<Vec<(Vec<String>, String)>>>;
+/// What the relay took: the envelope recipients, the message and the envelope sender,
+/// per transaction.
+pub type Taken = Arc<Mutex<Vec<(Vec<String>, String, String)>>>;
 
 /// A minimal relay: takes every recipient but `refuse`, which it answers 550 naming
 /// the address (as real relays do).
-async fn relay(refuse: &'static [&'static str]) -> (u16, Taken) {
+pub async fn relay(refuse: &'static [&'static str]) -> (u16, Taken) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let taken = Taken::default();
@@ -37,6 +38,7 @@ async fn conversation(stream: TcpStream, refuse: &[&str], taken: Taken) {
     let mut read = BufReader::new(read);
     let _ = write.write_all(b"220 relay.test ESMTP\r\n").await;
     let mut rcpts = Vec::new();
+    let mut mail_from = String::new();
     let mut line = String::new();
     loop {
         line.clear();
@@ -46,7 +48,14 @@ async fn conversation(stream: TcpStream, refuse: &[&str], taken: Taken) {
         let upper = line.to_ascii_uppercase();
         let reply = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
             "250 relay.test\r\n".to_string()
-        } else if upper.starts_with("MAIL") || upper.starts_with("NOOP") {
+        } else if upper.starts_with("MAIL") {
+            mail_from = line
+                .split(['<', '>'])
+                .nth(1)
+                .unwrap_or_default()
+                .to_string();
+            "250 2.1.0 Ok\r\n".to_string()
+        } else if upper.starts_with("NOOP") {
             "250 2.1.0 Ok\r\n".to_string()
         } else if upper.starts_with("RSET") {
             rcpts.clear();
@@ -79,7 +88,7 @@ async fn conversation(stream: TcpStream, refuse: &[&str], taken: Taken) {
             taken
                 .lock()
                 .unwrap()
-                .push((std::mem::take(&mut rcpts), data));
+                .push((std::mem::take(&mut rcpts), data, mail_from.clone()));
             "250 2.0.0 Ok: queued\r\n".to_string()
         } else if upper.starts_with("QUIT") {
             let _ = write.write_all(b"221 2.0.0 Bye\r\n").await;

@@ -13,7 +13,9 @@ use embargo_domain::intake::NewReport;
 use embargo_domain::lifecycle::{Change, Command, Contacts, decide, merge, receive, split};
 use embargo_domain::mail::{PlainTextReason, ask_for_plain_text};
 use embargo_domain::policy::Policy;
-use embargo_domain::record::{CnaRecord, Credit, CreditKind, Severity, VersionRange};
+use embargo_domain::record::{
+    AffectedProduct, CnaRecord, Credit, CreditKind, Severity, VersionRange,
+};
 use embargo_domain::report::{Channel, NoticeKind, OutgoingMail, ProjectRef, Report};
 use embargo_domain::triage::{Triage, TriageClass, TriageStatus};
 use embargo_mail::templates::Templates;
@@ -89,11 +91,14 @@ fn record() -> CnaRecord {
         description: "Deserialization of untrusted data in Apache Kafka Connect lets an \
                       attacker run code."
             .into(),
-        product: "Apache Kafka".into(),
-        affected: vec![VersionRange {
-            introduced: "3.0.0".into(),
-            fixed: Some("3.7.1".into()),
-            ..VersionRange::default()
+        products: vec![AffectedProduct {
+            product: "Apache Kafka".into(),
+            versions: vec![VersionRange {
+                introduced: "3.0.0".into(),
+                fixed: Some("3.7.1".into()),
+                ..VersionRange::default()
+            }],
+            ..AffectedProduct::default()
         }],
         severity: Some(Severity::Important),
         cwe: Some("CWE-502".into()),
@@ -127,7 +132,16 @@ fn shown(templates: &Templates, report: &Report, mail: &OutgoingMail) -> String 
     } else {
         format!("Cc: {}\n", list(&mail.cc))
     };
-    format!("To: {}\n{cc}Subject: {subject}\n\n{body}", list(&mail.to))
+    // A mail sent in a project's name says so (the announcement's copies).
+    let from = mail
+        .from
+        .as_ref()
+        .map(|f| format!("From: {f}\n"))
+        .unwrap_or_default();
+    format!(
+        "{from}To: {}\n{cc}Subject: {subject}\n\n{body}",
+        list(&mail.to)
+    )
 }
 
 #[test]
@@ -160,6 +174,7 @@ fn every_builtin_notice_keeps_its_reviewed_wording() {
             Command::Accept {
                 disclosure_date: "2026-12-15".parse().expect("date"),
                 message: None,
+                confirm_late: false,
             },
             &team,
         ),
@@ -176,7 +191,13 @@ fn every_builtin_notice_keeps_its_reviewed_wording() {
             &org,
         ),
         (Command::SaveRecord { record: record() }, &team),
-        (Command::SendDraft { message: None }, &team),
+        (
+            Command::SendDraft {
+                message: None,
+                problems: vec![],
+            },
+            &team,
+        ),
         (
             Command::RecordFix {
                 fix_ref: "https://github.com/apache/kafka/commit/abc123".into(),
@@ -184,7 +205,12 @@ fn every_builtin_notice_keeps_its_reviewed_wording() {
             },
             &team,
         ),
-        (Command::Announce, &team),
+        (
+            Command::Announce {
+                confirm_early: true,
+            },
+            &team,
+        ),
     ] {
         let is_accept = matches!(command, Command::Accept { .. });
         change = step(&change.report, command, actor);

@@ -256,10 +256,12 @@ impl SqlStore {
         now: i64,
     ) -> Result<()> {
         let message_id = new_message_id(&self.mail_domain);
+        // Who it speaks for, whom it comes from, the announcement destination it serves.
+        let sending = self.sending_columns(&message_id, mail)?;
         sqlx::query(
             "INSERT INTO outbox (report_id, message_id, to_sealed, cc_sealed, subject_sealed, body_sealed, \
-             state, attempts, next_attempt_at, created_at, audience) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $9)",
+             state, attempts, next_attempt_at, created_at, audience, origin, from_sealed, destination_sealed) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $9, $10, $11, $12)",
         )
         .bind(report)
         .bind(&message_id)
@@ -270,6 +272,9 @@ impl SqlStore {
         .bind(now)
         .bind(now)
         .bind(audience)
+        .bind(sending.origin)
+        .bind(sending.from_sealed)
+        .bind(sending.destination_sealed)
         .execute(&mut **tx)
         .await?;
         Ok(())

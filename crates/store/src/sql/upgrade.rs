@@ -7,6 +7,10 @@
 //!   bounds, bare reference URLs) and no `cna_record`. That JSON reads as the full
 //!   record as it is, so it becomes the report's `cna_record`. (Advisories, which are
 //!   not sealed, had theirs moved by migration 0008.)
+//! - A record of one product: records written before several products existed keep
+//!   `product`, `affected`... at the top level. `CnaRecord` reads that shape itself
+//!   (`embargo_domain::record`, `shapes`), wherever it is kept: reports, record
+//!   versions, advisories.
 
 use embargo_domain::report::Report;
 use serde_json::Value;
@@ -27,7 +31,8 @@ pub(super) fn report_from_json(json: &[u8]) -> serde_json::Result<Report> {
 #[cfg(test)]
 mod tests {
     use embargo_domain::record::{
-        CnaRecord, Credit, CreditKind, RecordState, Reference, Severity, VersionRange,
+        AffectedProduct, CnaRecord, Credit, CreditKind, RecordState, Reference, Severity,
+        VersionRange,
     };
 
     use super::*;
@@ -52,11 +57,14 @@ mod tests {
         CnaRecord {
             title: "Apache Kafka: RCE in Connect".into(),
             description: "An attacker can run code.".into(),
-            product: "Apache Kafka".into(),
-            affected: vec![
-                VersionRange::parse_line("3.0.0 before 3.7.1").unwrap(),
-                VersionRange::parse_line("4.0 and later").unwrap(),
-            ],
+            products: vec![AffectedProduct {
+                product: "Apache Kafka".into(),
+                versions: vec![
+                    VersionRange::parse_line("3.0.0 before 3.7.1").unwrap(),
+                    VersionRange::parse_line("4.0 and later").unwrap(),
+                ],
+                ..AffectedProduct::default()
+            }],
             severity: Some(Severity::Important),
             cwe: Some("CWE-502".into()),
             credits: vec![Credit {
@@ -76,6 +84,8 @@ mod tests {
         // Written back, it is in today's shape, and reads the same.
         let json = serde_json::to_value(&report).unwrap();
         assert!(json.get("record").is_none(), "{json}");
+        assert!(json["cna_record"].get("product").is_none(), "{json}");
+        assert_eq!(json["cna_record"]["products"][0]["product"], "Apache Kafka");
         let again = report_from_json(json.to_string().as_bytes()).unwrap();
         assert_eq!(again, report);
     }

@@ -205,7 +205,7 @@ async fn announce(app: &TestApp, id: &str, cve: &str) -> Timestamp {
     for body in [
         json!({"to": "reporter_review"}),
         json!({"to": "fixed", "fix_ref": "https://git.example.org/alpha/commit/abc123", "release_ref": "1.4.1"}),
-        json!({"to": "announced"}),
+        json!({"to": "announced", "confirm_early": true}),
     ] {
         let (status, v) = app.transition(&app.admin, id, body).await;
         assert_eq!(status, StatusCode::OK, "{b}: {v}");

@@ -246,7 +246,7 @@ async fn one_report_of_two_vulnerabilities_is_split() {
         assert!(body.to_string().contains("accepted"), "{b}: {body}");
         for to in [
             json!({"to": "acknowledged"}),
-            json!({"to": "accepted", "disclosure_date": date_in(40)}),
+            json!({"to": "accepted", "disclosure_date": date_in(40), "confirm_late": true}),
         ] {
             let (status, view) = app.transition(&app.member_a, &a, to).await;
             assert_eq!(status, StatusCode::OK, "{b}: {view}");

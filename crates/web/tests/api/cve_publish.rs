@@ -70,7 +70,7 @@ async fn ready_and_announced(app: &TestApp, cve: &CveId) -> String {
     for body in [
         json!({"to": "reporter_review"}),
         json!({"to": "fixed", "fix_ref": "https://git.example.org/alpha/pull/42", "release_ref": "3.7.1"}),
-        json!({"to": "announced"}),
+        json!({"to": "announced", "confirm_early": true}),
     ] {
         let (status, view) = app.transition(&app.member_a, &id, body.clone()).await;
         assert_eq!(status, StatusCode::OK, "{b}: {body}: {view}");

@@ -98,7 +98,11 @@ async fn an_embargoed_report_leaks_nowhere_until_it_is_announced() {
         );
 
         let (status, view) = app
-            .transition(&app.admin, &id, serde_json::json!({"to": "announced"}))
+            .transition(
+                &app.admin,
+                &id,
+                serde_json::json!({"to": "announced", "confirm_early": true}),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{b}: {view}");
         let (_, index) = app.get("/advisories", None).await;

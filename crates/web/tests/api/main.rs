@@ -1,6 +1,7 @@
 //! The web crate's integration tests: the HTTP API and pages of a served router, on
 //! SQLite and (with `EMBARGO_TEST_POSTGRES`) PostgreSQL.
 
+mod announce;
 mod authz;
 mod bad_input;
 mod bounded_pages;
@@ -22,6 +23,7 @@ mod openapi;
 mod owners;
 mod pages;
 mod paging;
+mod products;
 mod publication;
 mod rate_limit;
 mod record_page;

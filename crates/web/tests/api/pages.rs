@@ -162,7 +162,9 @@ async fn the_public_form_and_team_pages_carry_a_report_to_announcement() {
         let (status, body) = post(record.clone(), "record").await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{b}");
         assert!(
-            body.contains(r#"<p class="error">affected:"#) && body.contains("from 1 to 2"),
+            // Posted with the single-product page's names, read as the first product row.
+            body.contains(r#"<p class="error">products[0].versions:"#)
+                && body.contains("from 1 to 2"),
             "{b}"
         );
         record[3].1 = "1.0.0 before 1.9.1\n2.0 and later".into();
@@ -185,13 +187,48 @@ async fn the_public_form_and_team_pages_carry_a_report_to_announcement() {
                 ("fix_ref", "https://git.example.org/alpha/commit/1".into()),
                 ("release_ref", "1.9.1".into()),
             ],
-            vec![("to", "announced".into())],
         ] {
             let (status, body) = post(fields, "transition").await;
             assert_eq!(status, StatusCode::SEE_OTHER, "{b}: {body}");
         }
+        // Two weeks before the agreed date: the announce form names where the copies
+        // go and asks for a confirmation; without it the page refuses and says why.
+        let page = page_text(&admin, &page_url).await;
+        assert!(page.contains(r#"id="announce-to""#), "{b}: {page}");
+        assert!(page.contains(r#"name="confirm_early""#), "{b}");
+        assert!(
+            page.contains(r#"<tr data-destination="reporter">"#)
+                && page.contains(r#"class="delivery-planned">planned"#),
+            "{b}: the planned destinations"
+        );
+        let (status, body) = post(vec![("to", "announced".into())], "transition").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{b}");
+        assert!(
+            body.contains("confirm_early: the agreed disclosure date is"),
+            "{b}: {body}"
+        );
+        assert!(
+            body.contains(r#"data-state="fixed""#),
+            "{b}: nothing changed"
+        );
+        let (status, body) = post(
+            vec![("to", "announced".into()), ("confirm_early", "true".into())],
+            "transition",
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{b}: {body}");
         let page = page_text(&admin, &page_url).await;
         assert!(page.contains(r#"data-state="announced""#), "{b}");
+        // Each copy of the announcement, queued (no relay here) with its destination.
+        assert!(
+            page.contains(r#"<tr data-destination="security_list">"#)
+                && page.contains(r#"class="delivery-queued">queued"#),
+            "{b}: the copies on the page"
+        );
+        assert!(
+            page.contains("before the agreed disclosure date") && page.contains("(confirmed)"),
+            "{b}: the early announcement is audited"
+        );
         assert!(page.contains(r#"<table id="audit">"#), "{b}");
         assert!(
             page.contains("fixed -&#62; announced") || page.contains("fixed -&gt; announced"),

@@ -93,7 +93,13 @@ async fn an_announced_advisory_appears_in_every_format_and_not_before() {
             );
         }
 
-        step(&app, &app.member_a, &id, json!({"to": "announced"})).await;
+        step(
+            &app,
+            &app.member_a,
+            &id,
+            json!({"to": "announced", "confirm_early": true}),
+        )
+        .await;
 
         // Every format, each valid.
         let corpus = schema_tools_or_skip("publication schemas");
@@ -398,7 +404,13 @@ async fn timeline_cwes_statuses_and_changes_reach_every_format() {
         );
         step(&app, &app.member_a, &id, json!({"to": "reporter_review"})).await;
         step(&app, &app.member_a, &id, json!({"to": "fixed", "fix_ref": "https://git.example.org/alpha/pull/43", "release_ref": "3.7.1"})).await;
-        step(&app, &app.member_a, &id, json!({"to": "announced"})).await;
+        step(
+            &app,
+            &app.member_a,
+            &id,
+            json!({"to": "announced", "confirm_early": true}),
+        )
+        .await;
 
         let (status, _, body) = get_raw(&app, &format!("/advisories/{DEEP}.json")).await;
         assert_eq!(status, StatusCode::OK, "{b}: {body}");

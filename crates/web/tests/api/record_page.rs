@@ -38,7 +38,11 @@ async fn the_organisation_publishes_from_the_page_after_the_announcement() {
         record_move(&app, &app.member_a, &id, "review").await;
         record_move(&app, &app.admin, &id, "ready").await;
         let (status, view) = app
-            .transition(&app.member_a, &id, json!({"to": "announced"}))
+            .transition(
+                &app.member_a,
+                &id,
+                json!({"to": "announced", "confirm_early": true}),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{b}: {view}");
 

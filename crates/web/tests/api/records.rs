@@ -144,8 +144,9 @@ async fn a_record_is_written_checked_reviewed_and_kept_in_versions() {
             [("cvssV4_0".to_string(), 9.3), ("cvssV3_1".to_string(), 9.8)],
             "{b}"
         );
+        // The single-product body reads as one product, and is answered in today's shape.
         assert_eq!(
-            view["record"]["affected"][1]["last_affected"], "4.0.1",
+            view["record"]["products"][0]["versions"][1]["last_affected"], "4.0.1",
             "{b}"
         );
 
@@ -228,10 +229,10 @@ async fn the_no_script_form_takes_the_new_fields_and_shows_what_is_wrong() {
             ("csrf", csrf.clone()),
             ("title", "Example Alpha: form record".to_string()),
             ("description", "A description written in the form.".into()),
-            ("product", "Example Alpha".into()),
-            ("collection_url", "https://pypi.org".into()),
-            ("package_name", "example-alpha".into()),
-            ("affected", "3.0.0 through 3.7.0\r\nbefore 2.9.9".into()),
+            ("products[0].product", "Example Alpha".into()),
+            ("products[0].collection_url", "https://pypi.org".into()),
+            ("products[0].package_name", "example-alpha".into()),
+            ("products[0].versions", "3.0.0 through 3.7.0\r\nbefore 2.9.9".into()),
             ("severity", "moderate".into()),
             ("cvss_v4_0", "cvss:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N".into()),
             ("cvss_v3_1", String::new()),
@@ -242,8 +243,8 @@ async fn the_no_script_form_takes_the_new_fields_and_shows_what_is_wrong() {
             ("credits", "Ann Researcher (finder)\nTool Bot (tool)".into()),
             ("references", "https://alpha.example.org/a [vendor-advisory, patch]\nhttps://alpha.example.org/b [nonsense]".into()),
             ("date_public", String::new()),
-            ("version_type", String::new()),
-            ("default_status", "unknown".into()),
+            ("products[0].version_type", String::new()),
+            ("products[0].default_status", "unknown".into()),
             ("further_cwes", "CWE-20 Improper Input Validation\r\nCWE-116".into()),
             ("timeline", "2026-01-05 Reported to the security team".into()),
         ];
@@ -295,7 +296,7 @@ async fn the_no_script_form_takes_the_new_fields_and_shows_what_is_wrong() {
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{b}");
         let body = res.text().await.expect("body");
         assert!(
-            body.contains(r#"<p class="error">affected:"#)
+            body.contains(r#"<p class="error">products[0].versions:"#)
                 && body.contains("3.0 till 3.7</textarea>"),
             "{b}: {body}"
         );
@@ -339,8 +340,17 @@ async fn the_no_script_form_takes_the_new_fields_and_shows_what_is_wrong() {
     }
 }
 
+/// A credit longer than the CVE record's 4096 characters: the domain and the lint let it
+/// through, the CVE Program's own schema does not.
+fn record_only_the_schema_refuses() -> Value {
+    let mut long = rich_record();
+    long["credits"][0]["name"] = json!("Rita Reporter of Example Research ".repeat(130));
+    assert!(long["credits"][0]["name"].as_str().expect("name").len() > 4096);
+    long
+}
+
 /// The structural half of validation: what the domain and the lint let through but the
-/// CVE Program's own schema refuses (a title over its 256 characters) is a finding at
+/// CVE Program's own schema refuses (a credit over its 4096 characters) is a finding at
 /// the record's JSON path and keeps the record in DRAFT.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_official_schema_is_checked_on_every_save() {
@@ -354,20 +364,14 @@ async fn the_official_schema_is_checked_on_every_save() {
         let b = app.backend;
         let (id, _) = app.submit("Schema check", Some("alpha")).await;
         app.walk_to(&id, "cve_assigned", "CVE-2026-20001").await;
-        let mut long = rich_record();
-        long["title"] = json!(format!(
-            "Example Alpha: {}",
-            "very long title ".repeat(17).trim()
-        ));
-        assert!(long["title"].as_str().expect("title").chars().count() > 256);
-        assert!(long["title"].as_str().expect("title").chars().count() <= 300);
+        let long = record_only_the_schema_refuses();
         let (status, view) = put_record(&app, &app.member_a, &id, &long).await;
         assert_eq!(status, StatusCode::OK, "{b}: {view}");
         let findings = view["record_findings"].as_array().expect("findings");
         let schema_error = findings
             .iter()
-            .find(|f| f["path"] == "/containers/cna/title")
-            .unwrap_or_else(|| panic!("{b}: no schema finding at the title: {findings:?}"));
+            .find(|f| f["path"] == "/containers/cna/credits/0/value")
+            .unwrap_or_else(|| panic!("{b}: no schema finding at the credit: {findings:?}"));
         assert_eq!(schema_error["level"], "error");
         assert!(
             schema_error["message"]
@@ -375,6 +379,13 @@ async fn the_official_schema_is_checked_on_every_save() {
                 .expect("message")
                 .starts_with("official schema: "),
             "{b}"
+        );
+        assert!(
+            findings
+                .iter()
+                .filter(|f| f["level"] == "error")
+                .all(|f| f["path"].as_str().is_some_and(|p| p.starts_with('/'))),
+            "{b}: only the schema finds it: {findings:?}"
         );
         let (status, err) = move_record(&app, &app.member_a, &id, "review").await;
         assert_eq!(status, StatusCode::CONFLICT, "{b}: {err}");
@@ -390,5 +401,88 @@ async fn the_official_schema_is_checked_on_every_save() {
         );
         let (status, _) = move_record(&app, &app.member_a, &id, "review").await;
         assert_eq!(status, StatusCode::OK, "{b}");
+    }
+}
+
+/// The draft goes to the reporter only with a record that validates: a range the CVE
+/// JSON 5 lint finds empty, or a field the CVE Program's schema refuses, keeps it back
+/// with the field named and nothing changed (no state, no message, no mail); fixed,
+/// it goes.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_draft_waits_for_a_record_that_validates() {
+    if crate::support::official_schema().is_none() {
+        return embargo_testkit::skip_or_fail(
+            "the draft and the official schema",
+            "no CVE record schema in the corpus; set EMBARGO_CORPUS",
+        );
+    }
+    for app in apps().await {
+        let b = app.backend;
+        let (id, _) = app.submit("Draft check", Some("alpha")).await;
+        app.walk_to(&id, "cve_assigned", "CVE-2026-20002").await;
+        let report = embargo_domain::ids::ReportId::parse(&id).expect("id");
+        let outbox = embargo_store::Reports::outbox_for_report(app.store.as_ref(), &report)
+            .await
+            .expect("outbox")
+            .len();
+        let messages = embargo_store::Reports::messages(app.store.as_ref(), &report)
+            .await
+            .expect("messages")
+            .len();
+
+        let mut empty_range = rich_record();
+        empty_range["affected"][0] = json!({"introduced": "3.8.0", "fixed": "3.7.1"});
+        for (record, field) in [
+            (empty_range, "affected[0].versions[0].lessThan"),
+            (
+                record_only_the_schema_refuses(),
+                "/containers/cna/credits/0/value",
+            ),
+        ] {
+            let (status, view) = put_record(&app, &app.member_a, &id, &record).await;
+            assert_eq!(status, StatusCode::OK, "{b}: {view}");
+            let (status, err) = app
+                .transition(&app.member_a, &id, json!({"to": "reporter_review"}))
+                .await;
+            assert_eq!(status, StatusCode::CONFLICT, "{b}: {err}");
+            let message = err["error"]["message"].as_str().expect("message");
+            assert!(
+                message.starts_with(&format!(
+                    "the draft cannot go to the reporter until the record is valid: {field}: "
+                )),
+                "{b}: {message}"
+            );
+            let (_, view) = app
+                .get_json(&format!("/api/v1/reports/{id}"), Some(&app.member_a))
+                .await;
+            assert_eq!(view["state"], "cve_assigned", "{b}");
+        }
+        let after = |what: &str| format!("{b}: nothing was {what}");
+        assert_eq!(
+            embargo_store::Reports::outbox_for_report(app.store.as_ref(), &report)
+                .await
+                .expect("outbox")
+                .len(),
+            outbox,
+            "{}",
+            after("mailed")
+        );
+        assert_eq!(
+            embargo_store::Reports::messages(app.store.as_ref(), &report)
+                .await
+                .expect("messages")
+                .len(),
+            messages,
+            "{}",
+            after("said to the reporter")
+        );
+
+        let (status, view) = put_record(&app, &app.member_a, &id, &rich_record()).await;
+        assert_eq!(status, StatusCode::OK, "{b}: {view}");
+        let (status, view) = app
+            .transition(&app.member_a, &id, json!({"to": "reporter_review"}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{b}: {view}");
+        assert_eq!(view["state"], "reporter_review", "{b}");
     }
 }

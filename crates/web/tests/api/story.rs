@@ -152,7 +152,11 @@ async fn a_report_travels_from_intake_to_a_published_advisory() {
             .await;
         assert_eq!(status, StatusCode::OK, "{b}: {view}");
         let (status, view) = app
-            .transition(&app.member_a, &id, json!({"to": "announced"}))
+            .transition(
+                &app.member_a,
+                &id,
+                json!({"to": "announced", "confirm_early": true}),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{b}: {view}");
         assert_eq!(view["state"], "announced");

@@ -325,7 +325,10 @@ impl TestApp {
                 "fixed",
                 json!({"to": "fixed", "fix_ref": "https://git.example.org/alpha/commit/abc123", "release_ref": "1.4.1"}),
             ),
-            ("announced", json!({"to": "announced"})),
+            (
+                "announced",
+                json!({"to": "announced", "confirm_early": true}),
+            ),
         ];
         for (name, body) in steps {
             if name == "record" {

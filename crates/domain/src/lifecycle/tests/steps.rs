@@ -154,6 +154,7 @@ fn valid_command(step: Step, policy: &Policy) -> Command {
         Step::Accept => Command::Accept {
             disclosure_date: disclosure_date(policy),
             message: None,
+            confirm_late: false,
         },
         Step::RequestCve => Command::RequestCve {
             summary: "RCE in Kafka Connect".into(),
@@ -162,12 +163,17 @@ fn valid_command(step: Step, policy: &Policy) -> Command {
         Step::AssignCve => Command::AssignCve {
             cve: CveId::parse("CVE-2026-10099").unwrap(),
         },
-        Step::SendDraft => Command::SendDraft { message: None },
+        Step::SendDraft => Command::SendDraft {
+            message: None,
+            problems: vec![],
+        },
         Step::RecordFix => Command::RecordFix {
             fix_ref: "abc123".into(),
             release_ref: "3.7.1".into(),
         },
-        Step::Announce => Command::Announce,
+        Step::Announce => Command::Announce {
+            confirm_early: true,
+        },
         Step::Route => Command::Route {
             project: ProjectRef {
                 id: ProjectId(8),

@@ -94,6 +94,7 @@ async fn a_members_reply_to_a_team_only_mail_stays_internal() {
             Command::Accept {
                 disclosure_date: now.to_zoned(jiff::tz::TimeZone::UTC).date() + 20.days(),
                 message: None,
+                confirm_late: false,
             },
             Command::RequestCve {
                 summary: "SECRET-SUMMARY deserialization in the connect API".into(),

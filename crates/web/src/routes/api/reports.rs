@@ -38,6 +38,7 @@ pub(super) async fn full_view(
     let messages = state.app.messages(report).await?;
     let audit = state.app.audit_log(report).await?;
     let mut view = TeamViewJson::new(report, &messages, audit, Timestamp::now());
+    view.announcement = state.app.announcement(report).await?.map(Into::into);
     if let Some(owner) = report.owner {
         view.owner = state.app.member(owner).await?.map(|m| OwnerJson {
             email: m.email.to_string(),
@@ -141,7 +142,12 @@ pub async fn show(
 /// Fields each target needs: `rejected` a `reason` (sent to the reporter); `accepted` a
 /// `disclosure_date` (not in the past); `cve_requested` a one-line `summary`;
 /// `cve_assigned` an optional `cve` (default: the pool's next free id); `fixed` a
-/// `fix_ref` and `release_ref`.
+/// `fix_ref` and `release_ref`. Two steps ask for a confirmation and are refused (400)
+/// without it: `accepted` with a date past the policy's target needs `confirm_late`,
+/// `announced` before the agreed disclosure date needs `confirm_early`; both are audited.
+/// `reporter_review` (the draft to the reporter) is refused (409, naming the field)
+/// while the record has an error: the domain's, the CVE JSON 5 lint's, or the CVE
+/// Program schema's when the installation checks it.
 #[utoipa::path(
     post,
     path = "/reports/{id}/transitions",
@@ -221,7 +227,9 @@ pub async fn message(
 /// Write the CVE record (accepted, unannounced reports); it becomes DRAFT.
 ///
 /// Every field may be left out; `record_findings` in the answer say what is missing or
-/// wrong.
+/// wrong. The affected products are listed in `products`; a body of one product in the
+/// earlier shape (`product`, `affected`... at the top level) reads as that product, and
+/// a body with both is refused (400).
 #[utoipa::path(
     put,
     path = "/reports/{id}/record",
@@ -246,7 +254,7 @@ pub async fn record(
     body: Body<CnaRecord>,
 ) -> Result<Response, AppError> {
     // The first API's thin record (bare reference URLs, ranges without inclusive
-    // bounds, fewer fields) is a CnaRecord with fields left out: it reads as one.
+    // bounds, fewer fields) and the single-product body read as a CnaRecord too.
     let ApiJson(record) = body?;
     let report = state
         .app

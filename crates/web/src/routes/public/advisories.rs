@@ -68,7 +68,8 @@ struct AdvisoryPage {
     subject: String,
     body: String,
     scores: Vec<embargo_app::publication::Score>,
-    purl: Option<String>,
+    /// The products' package URLs, in order.
+    purls: Vec<String>,
     csaf_path: String,
 }
 
@@ -114,7 +115,7 @@ pub async fn show(
             subject: advisory.advisory.announcement.subject.clone(),
             body: advisory.advisory.announcement.body.clone(),
             scores: built.scores.clone(),
-            purl: advisory.advisory.record.purl(),
+            purls: advisory.advisory.record.purls(),
             csaf_path: publication::csaf_of(&built.record, cfg)?.0,
         })?)),
     }

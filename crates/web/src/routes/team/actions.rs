@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::extract::{Auth, CsrfForm, NoFields, TeamReport};
-use crate::routes::team::show::{self, RecordFields};
+use crate::routes::team::show::{self, PostedRecord, RecordAction, RecordFields};
 use crate::state::AppState;
 
 async fn finish(
@@ -86,6 +86,9 @@ pub struct TransitionForm {
     cve: Option<String>,
     fix_ref: Option<String>,
     release_ref: Option<String>,
+    /// The ticked confirmations of an early announcement and a late disclosure date.
+    confirm_late: Option<String>,
+    confirm_early: Option<String>,
 }
 
 pub async fn transition(
@@ -102,6 +105,8 @@ pub async fn transition(
         cve: f.cve,
         fix_ref: f.fix_ref,
         release_ref: f.release_ref,
+        confirm_late: f.confirm_late.is_some(),
+        confirm_early: f.confirm_early.is_some(),
     };
     let result = state
         .app
@@ -114,8 +119,15 @@ pub async fn transition(
 pub async fn record(
     State(state): State<AppState>,
     TeamReport { auth, report }: TeamReport,
-    CsrfForm(f): CsrfForm<RecordFields>,
+    CsrfForm(posted): CsrfForm<PostedRecord>,
 ) -> Result<Response, AppError> {
+    let f = match posted.read()? {
+        // "Add a product row": the form again as typed, with one more row; nothing saved.
+        RecordAction::AddRow(f) => {
+            return show::render(&state, &auth, &report, None, Some(f), None).await;
+        }
+        RecordAction::Save(f) => f,
+    };
     let result = match f.to_record() {
         Ok(record) => state
             .app
@@ -124,7 +136,7 @@ pub async fn record(
             .map_err(AppError::from),
         Err(e) => Err(e),
     };
-    finish(&state, &auth, &report, result, Some(f)).await
+    finish(&state, &auth, &report, result, Some(f.with_spare_row())).await
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,7 +1,9 @@
 //! `/reports/{id}`: everything the team knows about one report, with a form for each
 //! step the domain allows this member to take next. The record form, the record's
-//! history and the triage section are their own modules.
+//! history, the triage section and the announcement's destinations are their own
+//! modules.
 
+mod announcement;
 mod history;
 mod record_form;
 mod sections;
@@ -12,7 +14,7 @@ use sections::{
     TransitionView, VersionView,
 };
 
-pub use record_form::RecordFields;
+pub use record_form::{PostedRecord, RecordAction, RecordFields};
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -116,7 +118,8 @@ struct ReportPage {
     record_state_label: &'static str,
     findings: Vec<Finding>,
     scores: Vec<Score>,
-    purl: Option<String>,
+    /// The products' package URLs, in order.
+    purls: Vec<String>,
     record_moves: Vec<RecordMove>,
     versions: Vec<VersionView>,
     diff_title: String,
@@ -130,6 +133,8 @@ struct ReportPage {
     split_from: String,
     audit: Vec<AuditView>,
     outbox: Vec<OutboxView>,
+    /// Where the announcement goes or went (team/report/announcement.html).
+    announcement: announcement::AnnouncementView,
     attachments: Vec<AttachmentView>,
     attachments_paging: Paging,
     incoming: Vec<IncomingView>,
@@ -196,14 +201,15 @@ async fn render_page(
     let steps = available_steps(report, &auth.actor, now, &policy);
     let offered = |step: Step| steps.contains(&step);
 
-    let transitions = sections::transitions(&offered);
+    let transitions = sections::transitions(&offered, announcement::confirms(report, now, &policy));
+    let announced_to = state.app.announcement(report).await?;
     let record = offered(Step::SaveRecord).then(|| {
         record_input.unwrap_or_else(|| {
             report
                 .cve_record()
                 .as_ref()
                 .map(RecordFields::from_record)
-                .unwrap_or_default()
+                .unwrap_or_else(|| RecordFields::default().with_spare_row())
         })
     });
     let severity = record
@@ -260,7 +266,7 @@ async fn render_page(
             record_state_label: record_state.map_or("", RecordState::label),
             findings,
             scores,
-            purl: report.cve_record().and_then(|r| r.purl()),
+            purls: report.cve_record().map(|r| r.purls()).unwrap_or_default(),
             record_moves,
             versions: sections::versions(&versions, &clock),
             diff_title,
@@ -272,6 +278,7 @@ async fn render_page(
             split_from: id_or_empty(report.split_from.as_ref()),
             audit: sections::audit(audit, &clock),
             outbox: sections::outbox(outbox, &clock),
+            announcement: announcement::view(announced_to, &clock),
             attachments: sections::attachments(attachments),
             attachments_paging,
             incoming: sections::incoming(taken, &clock),

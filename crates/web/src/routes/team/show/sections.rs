@@ -11,6 +11,7 @@ use embargo_domain::record::RecordState;
 use embargo_domain::report::{AuditEntry, Message};
 use embargo_domain::state::ReportState;
 
+use super::announcement::Confirm;
 use crate::views::clock::{Clock, Moment};
 
 /// A transition form: the target state and the inputs it needs.
@@ -29,6 +30,9 @@ pub struct TransitionView {
     pub summary: bool,
     pub cve: bool,
     pub refs: bool,
+    /// A confirmation the form asks for (an early announcement, a late disclosure
+    /// date); the step is refused without it when it applies.
+    pub confirm: Option<Confirm>,
 }
 
 pub struct MessageView {
@@ -127,12 +131,21 @@ pub struct VersionView {
     pub at: Moment,
 }
 
-/// The lifecycle forms `offered` allows, in lifecycle order.
-pub fn transitions(offered: &impl Fn(Step) -> bool) -> Vec<TransitionView> {
+/// The lifecycle forms `offered` allows, in lifecycle order; the announce form asks
+/// for `early`, the accept form for `late` (see [`super::announcement::confirms`]).
+pub fn transitions(
+    offered: &impl Fn(Step) -> bool,
+    (mut early, mut late): (Option<Confirm>, Option<Confirm>),
+) -> Vec<TransitionView> {
     ReportState::ALL
         .into_iter()
         .filter(|to| Step::transition_to(*to).is_some_and(offered))
         .map(|to| TransitionView {
+            confirm: match to {
+                ReportState::Announced => early.take(),
+                ReportState::Accepted => late.take(),
+                _ => None,
+            },
             to: to.as_str(),
             label: verb(to),
             irreversible: to.is_terminal(),
