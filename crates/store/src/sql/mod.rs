@@ -15,6 +15,7 @@ mod advisories;
 mod audit;
 pub(crate) mod codec;
 mod cve_pool;
+pub(crate) mod group_commit;
 mod listing;
 mod nudges;
 mod opening;
@@ -72,6 +73,9 @@ pub struct SqlStore {
     /// Whether a list row that does not open was logged already: once is enough to
     /// tell the operator, a warning per row per page view would flood the log.
     unreadable_logged: Arc<AtomicBool>,
+    /// SQLite's intake queue: concurrent intakes share a commit (`group_commit`).
+    /// `None` on PostgreSQL, which runs them as transactions of their own.
+    pub(crate) group: Option<Arc<group_commit::GroupCommit>>,
 }
 
 impl SqlStore {
@@ -116,6 +120,7 @@ impl SqlStore {
             renderer: None,
             mail_domain: "embargo".into(),
             unreadable_logged: Arc::new(AtomicBool::new(false)),
+            group: (backend == Backend::Sqlite).then(Default::default),
         };
         // Audit lines and author labels written before they were sealed (migration
         // 0019); nothing to do after the first start.

@@ -23,6 +23,7 @@ use super::codec::{
     project_ref, report_aad, report_id, timestamp, title_aad, unique_conflict,
 };
 use super::upgrade::report_from_json;
+use super::group_commit::{Done, Work};
 use super::{SqlStore, Tx};
 use crate::model::{OutboxEntry, ReportFilter, ReportSummary, TriageMark};
 use crate::{Reports, Result, StoreError};
@@ -396,6 +397,16 @@ async fn claim_cve(tx: &mut Tx, cve: &CveId) -> Result<()> {
 #[async_trait]
 impl Reports for SqlStore {
     async fn create_report(&self, change: &Change, status_token: &TokenDigest) -> Result<Report> {
+        if let Some(group) = &self.group {
+            let work = Work::Report {
+                change: Box::new(change.clone()),
+                status_token: status_token.clone(),
+            };
+            return match self.group_write(group, work).await? {
+                Done::Report(report) => Ok(*report),
+                Done::Mail(_) => unreachable!("a report job answers with a report"),
+            };
+        }
         let mut tx = self.begin_write().await?;
         let report = self.create_report_in(&mut tx, change, status_token).await?;
         tx.commit().await?;
@@ -413,6 +424,10 @@ impl Reports for SqlStore {
 
     async fn checkpoint(&self) -> Result<()> {
         self.checkpoint_wal().await
+    }
+
+    fn intake_commits(&self) -> Option<crate::IntakeCommits> {
+        self.group.as_ref().map(|g| g.figures())
     }
 
     async fn report(&self, id: &ReportId) -> Result<Option<Report>> {
