@@ -51,18 +51,27 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Vec<Duration>>,
 {
-    let cpu = node.cpu();
+    let (cpu, written, commits) = (node.cpu(), node.written(), node.intake_commits().await);
     let started = Instant::now();
     let lat = load().await;
     let wall = started.elapsed();
-    let cpu = node.cpu() - cpu;
+    let (cpu, written) = (node.cpu() - cpu, node.written() - written);
     assert_eq!(lat.len(), n, "{label}: every request answered");
     summary(label, lat, wall);
     println!(
-        "    server CPU {:.3} ms per report ({:.0}% of one core)",
+        "    server CPU {:.3} ms per report ({:.0}% of one core); wrote {:.0} KB per report",
         cpu.as_secs_f64() * 1000.0 / n as f64,
-        cpu.as_secs_f64() * 100.0 / wall.as_secs_f64()
+        cpu.as_secs_f64() * 100.0 / wall.as_secs_f64(),
+        written as f64 / 1024.0 / n as f64
     );
+    if let (Some((c0, j0)), Some((c1, j1))) = (commits, node.intake_commits().await) {
+        println!(
+            "    group commit: {} intakes in {} transactions ({:.1} a commit)",
+            j1 - j0,
+            c1 - c0,
+            (j1 - j0) as f64 / (c1 - c0).max(1) as f64
+        );
+    }
 }
 
 async fn http(node: &Node, concurrency: usize, n: usize) -> Vec<Duration> {
@@ -162,7 +171,11 @@ fn ingest_mail(install: &Install, n: usize) {
         assert!(child.wait().unwrap().success(), "ingest-mail failed");
         lat.push(t.elapsed());
     }
-    summary("  ingest-mail, a process per message", lat, started.elapsed());
+    summary(
+        "  ingest-mail, a process per message",
+        lat,
+        started.elapsed(),
+    );
 }
 
 async fn ceiling(backend: TestBackend) {
@@ -203,7 +216,8 @@ async fn main() {
         for c in [1, 8, 64] {
             let n = requests(c);
             let label = format!("  SMTP intake, {c} connections");
-            step(&node, &label, n, || mail(&node, &format!("smtp{c}"), c, n)).await;
+            let run = format!("smtp{c}");
+            step(&node, &label, n, || mail(&node, &run, c, n)).await;
         }
         let (rss, peak) = node.memory_mib();
         println!("  server memory: {rss:.0} MiB resident, {peak:.0} MiB at its peak");

@@ -31,7 +31,12 @@ async fn intake(app: &App, concurrency: usize, total: usize) {
             let mut lat = Vec::new();
             for i in (w..total).step_by(concurrency) {
                 let t = Instant::now();
-                let r = client.post(&url).json(&report_body(i)).send().await.unwrap();
+                let r = client
+                    .post(&url)
+                    .json(&report_body(i))
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(r.status(), 201);
                 lat.push(t.elapsed());
             }

@@ -13,11 +13,11 @@ use sqlx::Row;
 
 use crate::model::OutboxEntry;
 use crate::sql::Tx;
-use crate::sql::group_commit::{Done, OwnedMail, Work};
 use crate::sql::codec::{
     addresses, outbox_body_aad, outbox_cc_aad, outbox_subject_aad, outbox_to_aad, timestamp,
     unique_conflict,
 };
+use crate::sql::group_commit::{Done, OwnedMail, Work};
 use crate::{Result, SqlStore, StoreError};
 
 mod old_ids;
@@ -313,7 +313,8 @@ impl SqlStore {
             return Ok(Taken::Duplicate);
         };
         if let Some(report_id) = &report_id {
-            self.insert_attachments(tx, mail_id, report_id, mail).await?;
+            self.insert_attachments(tx, mail_id, report_id, mail)
+                .await?;
         }
         Ok(Taken::Stored(report.map(Box::new)))
     }

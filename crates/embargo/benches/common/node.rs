@@ -15,6 +15,9 @@ pub const KAFKA_LIST: &str = "security@kafka.example.org";
 const HTTP_PREFIX: &str = "Embargo is listening on ";
 const SMTP_PREFIX: &str = "SMTP receiver listening on ";
 
+/// The benchmark node's `/metrics` credential.
+const METRICS_TOKEN: &str = "bench-metrics-token-0123456789abcdef";
+
 /// Linux's clock ticks per second in `/proc/<pid>/stat` (`USER_HZ`, 100 on every
 /// architecture Embargo is built for).
 const TICKS_PER_SECOND: f64 = 100.0;
@@ -38,8 +41,7 @@ impl Install {
             data: data.to_path_buf(),
             database,
         };
-        let projects =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/projects.toml");
+        let projects = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/projects.toml");
         for args in [
             vec!["init".to_string()],
             vec![
@@ -69,10 +71,12 @@ impl Install {
             .env("EMBARGO_RATE_LIMITS", "off")
             .env("EMBARGO_SMTP_BUDGET_PER_CLIENT", "off")
             .env("EMBARGO_SMTP_BUDGET_PER_SENDER", "off")
+            // 64 connections from the one client address.
+            .env("EMBARGO_SMTP_MAX_PER_CLIENT", "64")
             .env("EMBARGO_LOG", "error")
             .env_remove("EMBARGO_DATA_KEY")
             .env_remove("EMBARGO_DATABASE_URL")
-            .env_remove("EMBARGO_METRICS_TOKEN");
+            .env("EMBARGO_METRICS_TOKEN", METRICS_TOKEN);
         if let Some(url) = &self.database {
             cmd.env("EMBARGO_DATABASE_URL", url);
         }
@@ -132,10 +136,19 @@ impl Node {
         Duration::from_secs_f64(ticks as f64 / TICKS_PER_SECOND)
     }
 
+    /// Bytes the server has handed to `write` calls so far (database, log, temporary
+    /// files): what intake costs the disk.
+    pub fn written(&self) -> u64 {
+        let io = std::fs::read_to_string(format!("/proc/{}/io", self.child.id())).unwrap();
+        io.lines()
+            .find_map(|l| l.strip_prefix("wchar: "))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
     /// Resident memory now and at its peak, in MiB.
     pub fn memory_mib(&self) -> (f64, f64) {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
         let kib = |key: &str| -> f64 {
             status
                 .lines()
@@ -144,6 +157,28 @@ impl Node {
                 .unwrap_or(0.0)
         };
         (kib("VmRSS:") / 1024.0, kib("VmHWM:") / 1024.0)
+    }
+
+    /// The group-commit counters from `/metrics`: (transactions, intakes they held);
+    /// `None` where there are none (PostgreSQL).
+    pub async fn intake_commits(&self) -> Option<(u64, u64)> {
+        let text = reqwest::Client::new()
+            .get(format!("http://{}/metrics", self.http))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        let figure = |name: &str| -> Option<u64> {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        };
+        Some((
+            figure("embargo_intake_commits_total")?,
+            figure("embargo_intake_committed_total")?,
+        ))
     }
 
     pub fn pid(&self) -> u32 {

@@ -22,8 +22,8 @@ use super::codec::{
     on_unique_violation, outbox_body_aad, outbox_cc_aad, outbox_subject_aad, outbox_to_aad,
     project_ref, report_aad, report_id, timestamp, title_aad, unique_conflict,
 };
-use super::upgrade::report_from_json;
 use super::group_commit::{Done, Work};
+use super::upgrade::report_from_json;
 use super::{SqlStore, Tx};
 use crate::model::{OutboxEntry, ReportFilter, ReportSummary, TriageMark};
 use crate::{Reports, Result, StoreError};
