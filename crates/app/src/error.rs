@@ -71,7 +71,9 @@ impl From<StoreError> for Error {
             StoreError::NotFound(_) => Self::NotFound,
             // Busy (a lock held, no free connection, the database unreachable) is
             // worth a retry; any other database failure is a bug to log.
-            e @ StoreError::Database(_) if e.is_busy() => Self::Unavailable(e.to_string()),
+            e @ (StoreError::Database(_) | StoreError::Shared(_)) if e.is_busy() => {
+                Self::Unavailable(e.to_string())
+            }
             other => Self::Internal(other.to_string()),
         }
     }

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use crate::App;
 use crate::error::Result;
 use crate::outbox::OutboxStats;
+use embargo_store::IntakeCommits;
 
 /// The figures of one scrape, read from the database (the same on every node).
 #[derive(Debug, Clone)]
@@ -21,6 +22,8 @@ pub struct OperationalFigures {
     pub overdue_reports: u64,
     /// How long the database took to answer these questions.
     pub database_latency: Duration,
+    /// This node's group commits of intake and the intakes they held (SQLite only).
+    pub intake_commits: Option<IntakeCommits>,
 }
 
 impl App {
@@ -36,6 +39,7 @@ impl App {
             open_reports: open.iter().map(|o| o.open).sum(),
             overdue_reports: open.iter().map(|o| o.overdue).sum(),
             database_latency,
+            intake_commits: self.store().intake_commits(),
         })
     }
 }

@@ -18,19 +18,7 @@ use embargo_store::test_support::fresh_store;
 
 mod common;
 
-use common::{App, PASSWORD, list, start, summary};
-
-fn body(i: usize) -> serde_json::Value {
-    serde_json::json!({
-        "project": "kafka",
-        "title": format!("Bench report {i}: deserialization in the REST API"),
-        "description": "Steps to reproduce:\n".to_string() + &"A realistic paragraph of analysis. ".repeat(60),
-        "affected_versions": "3.0 - 3.7",
-        "reporter_name": "Bench Researcher",
-        "reporter_email": "researcher@bench.example",
-        "credit": "Bench Researcher"
-    })
-}
+use common::{App, PASSWORD, list, report_body, start, summary};
 
 async fn intake(app: &App, concurrency: usize, total: usize) {
     let client = reqwest::Client::new();
@@ -43,7 +31,12 @@ async fn intake(app: &App, concurrency: usize, total: usize) {
             let mut lat = Vec::new();
             for i in (w..total).step_by(concurrency) {
                 let t = Instant::now();
-                let r = client.post(&url).json(&body(i)).send().await.unwrap();
+                let r = client
+                    .post(&url)
+                    .json(&report_body(i))
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(r.status(), 201);
                 lat.push(t.elapsed());
             }
@@ -87,7 +80,7 @@ async fn fill(app: &App, target: usize) {
         let contacts = contacts.clone();
         tasks.push(tokio::spawn(async move {
             for i in (w..target).step_by(workers) {
-                let new = serde_json::from_value::<Submission>(body(i))
+                let new = serde_json::from_value::<Submission>(report_body(i))
                     .unwrap()
                     .parse()
                     .unwrap();

@@ -40,6 +40,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("configuration: {0}")]
     Config(String),
+    /// One failure shared by several callers: a group commit's transaction failed, and
+    /// every intake it held gets the same error.
+    #[error(transparent)]
+    Shared(std::sync::Arc<StoreError>),
 }
 
 impl StoreError {
@@ -51,6 +55,7 @@ impl StoreError {
     pub fn is_busy(&self) -> bool {
         match self {
             Self::Database(e) => sqlx_is_busy(e),
+            Self::Shared(e) => e.is_busy(),
             _ => false,
         }
     }

@@ -42,6 +42,7 @@ pub use senders::{
     MAX_LIFTED_LISTED, MAX_ORG_AUDIT_LISTED, NewSenderRule, SenderCheck, SenderRuleInfo,
     SenderRules,
 };
+pub use sql::group_commit::IntakeCommits;
 pub use sql::{SqlStore, redact_url};
 pub use statements::{
     ImportOutcome, ImportedRules, MAX_STATEMENTS_PER_PROJECT, StatementAuthor, StatementChange,
@@ -101,7 +102,8 @@ pub trait Projects: Send + Sync {
 #[async_trait]
 pub trait Reports: Send + Sync {
     /// Stores a new report (from `lifecycle::receive`) with its status-link digest,
-    /// messages, mails and audit entry, all in one transaction.
+    /// messages, mails and audit entry, all in one transaction; on SQLite one it may
+    /// share with other intakes (group commit), answering once it is committed.
     async fn create_report(&self, change: &Change, status_token: &TokenDigest) -> Result<Report>;
     /// Stores many new reports in one transaction, all or none: the bulk loader of
     /// benchmarks and imports (one commit for the batch instead of one per report).
@@ -110,6 +112,9 @@ pub trait Reports: Send + Sync {
     /// PostgreSQL): run now and then, so that a burst of writes cannot grow the log
     /// without bound.
     async fn checkpoint(&self) -> Result<()>;
+    /// How many group commits intake has made and how many intakes they held (`None`
+    /// on PostgreSQL, where each intake commits by itself).
+    fn intake_commits(&self) -> Option<IntakeCommits>;
     async fn report(&self, id: &ReportId) -> Result<Option<Report>>;
     async fn report_by_status_token(&self, digest: &TokenDigest) -> Result<Option<Report>>;
     /// Applies a decided change atomically: the report (only if still at

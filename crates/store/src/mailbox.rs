@@ -17,6 +17,7 @@ use crate::sql::codec::{
     addresses, outbox_body_aad, outbox_cc_aad, outbox_subject_aad, outbox_to_aad, timestamp,
     unique_conflict,
 };
+use crate::sql::group_commit::{Done, OwnedMail, Work};
 use crate::{Result, SqlStore, StoreError};
 
 mod old_ids;
@@ -291,6 +292,37 @@ impl SqlStore {
             .digest("mail-in message-id", message_id.as_bytes())
     }
 
+    /// `take_mail` inside the caller's transaction. On [`Taken::Duplicate`] the caller
+    /// must roll back what this wrote (the report or reply the message caused).
+    pub(crate) async fn take_mail_in(
+        &self,
+        tx: &mut Tx,
+        mail: &IncomingMail<'_>,
+        effect: MailEffect<'_>,
+    ) -> Result<Taken> {
+        let report = match effect {
+            MailEffect::NewReport {
+                change,
+                status_token,
+            } => Some(self.create_report_in(tx, change, status_token).await?),
+            MailEffect::Apply(change) => Some(self.apply_in(tx, change).await?),
+            MailEffect::Nothing => None,
+        };
+        let report_id = report.as_ref().map(|r| r.id.as_str().to_string());
+        if let (Some(release), Some(report)) = (mail.released_from, &report_id) {
+            self.release_held_in(tx, release, report, mail.received_at)
+                .await?;
+        }
+        let Some(mail_id) = self.insert_mail_row(tx, mail, report_id.as_deref()).await? else {
+            return Ok(Taken::Duplicate);
+        };
+        if let Some(report_id) = &report_id {
+            self.insert_attachments(tx, mail_id, report_id, mail)
+                .await?;
+        }
+        Ok(Taken::Stored(report.map(Box::new)))
+    }
+
     async fn insert_mail_row(
         &self,
         tx: &mut Tx,
@@ -396,34 +428,21 @@ const ATTACHMENT_SELECT: &str = "SELECT id, name_sealed, content_type, size, sha
 #[async_trait]
 impl Mailbox for SqlStore {
     async fn take_mail(&self, mail: &IncomingMail<'_>, effect: MailEffect<'_>) -> Result<Taken> {
+        if let Some(group) = &self.group {
+            let work = Work::Mail(Box::new(OwnedMail::new(mail, effect)));
+            return match self.group_write(group, work).await? {
+                Done::Mail(taken) => Ok(taken),
+                Done::Report(_) => unreachable!("a mail job answers with what was taken"),
+            };
+        }
         let mut tx = self.begin_write().await?;
-        let report = match effect {
-            MailEffect::NewReport {
-                change,
-                status_token,
-            } => Some(self.create_report_in(&mut tx, change, status_token).await?),
-            MailEffect::Apply(change) => Some(self.apply_in(&mut tx, change).await?),
-            MailEffect::Nothing => None,
-        };
-        let report_id = report.as_ref().map(|r| r.id.as_str().to_string());
-        if let (Some(release), Some(report)) = (mail.released_from, &report_id) {
-            self.release_held_in(&mut tx, release, report, mail.received_at)
-                .await?;
+        let taken = self.take_mail_in(&mut tx, mail, effect).await?;
+        match taken {
+            // Dropping the transaction would roll it back too; say it.
+            Taken::Duplicate => tx.rollback().await?,
+            Taken::Stored(_) => tx.commit().await?,
         }
-        let Some(mail_id) = self
-            .insert_mail_row(&mut tx, mail, report_id.as_deref())
-            .await?
-        else {
-            // Dropping the transaction rolls back the report or reply as well.
-            tx.rollback().await?;
-            return Ok(Taken::Duplicate);
-        };
-        if let Some(report_id) = &report_id {
-            self.insert_attachments(&mut tx, mail_id, report_id, mail)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(Taken::Stored(report.map(Box::new)))
+        Ok(taken)
     }
 
     async fn mail_seen(&self, message_id: &str) -> Result<bool> {

@@ -228,6 +228,54 @@ fn with_database(url: &str, database: &str) -> String {
     out
 }
 
+/// What the database under a store commits at most, measured with the store's own
+/// connection settings (SQLite: WAL, `synchronous=FULL`): the ceiling that intake is
+/// compared with in the benchmarks.
+#[derive(Debug, Clone, Copy)]
+pub struct Ceiling {
+    /// Durable transactions of one 1 KB row each, one after the other, per second.
+    pub single_row_commits: f64,
+    /// Rows per second when 100 such rows share a commit.
+    pub batched_rows: f64,
+}
+
+/// Measures [`Ceiling`] on `store` for about `seconds` each, in a table of its own
+/// that it drops afterwards.
+pub async fn durable_insert_ceiling(store: &SqlStore, seconds: f64) -> Ceiling {
+    use std::time::{Duration, Instant};
+    let run = |rows_per_commit: usize| async move {
+        sqlx::query("CREATE TABLE bench_ceiling (id BIGINT PRIMARY KEY, payload TEXT NOT NULL)")
+            .execute(&store.pool)
+            .await
+            .expect("the ceiling's table");
+        let payload = "x".repeat(1024);
+        let (started, mut rows) = (Instant::now(), 0i64);
+        while started.elapsed() < Duration::from_secs_f64(seconds) {
+            let mut tx = store.begin_write().await.expect("a write transaction");
+            for _ in 0..rows_per_commit {
+                sqlx::query("INSERT INTO bench_ceiling (id, payload) VALUES ($1, $2)")
+                    .bind(rows)
+                    .bind(&payload)
+                    .execute(&mut *tx)
+                    .await
+                    .expect("a ceiling row");
+                rows += 1;
+            }
+            tx.commit().await.expect("the ceiling's commit");
+        }
+        let per_second = rows as f64 / started.elapsed().as_secs_f64();
+        sqlx::query("DROP TABLE bench_ceiling")
+            .execute(&store.pool)
+            .await
+            .expect("the ceiling's table dropped");
+        per_second
+    };
+    Ceiling {
+        single_row_commits: run(1).await,
+        batched_rows: run(100).await,
+    }
+}
+
 /// A second store on `db` with `store`'s data key and a pool of its own: what another
 /// node of the same installation opens (tests of several nodes on one database).
 pub async fn second_node(store: &SqlStore, db: &TestDb) -> SqlStore {

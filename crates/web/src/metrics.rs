@@ -310,6 +310,22 @@ fn render_figures(out: &mut String, f: &OperationalFigures) {
         "Open reports past their next deadline (deadline breaches not yet resolved).",
     );
     let _ = writeln!(out, "embargo_reports_overdue {}", f.overdue_reports);
+    if let Some(c) = f.intake_commits {
+        family(
+            out,
+            "embargo_intake_commits_total",
+            "counter",
+            "Transactions this node's intake committed (SQLite: concurrent intakes share one).",
+        );
+        let _ = writeln!(out, "embargo_intake_commits_total {}", c.commits);
+        family(
+            out,
+            "embargo_intake_committed_total",
+            "counter",
+            "Intakes (reports and mails) those transactions held.",
+        );
+        let _ = writeln!(out, "embargo_intake_committed_total {}", c.jobs);
+    }
 }
 
 #[cfg(test)]
@@ -366,6 +382,10 @@ mod tests {
             open_reports: 5,
             overdue_reports: 2,
             database_latency: Duration::from_millis(4),
+            intake_commits: Some(embargo_store::IntakeCommits {
+                commits: 3,
+                jobs: 10,
+            }),
         };
         let text = render(&requests, &[1, 2, 0], Some(&figures));
         for line in [
@@ -379,6 +399,8 @@ mod tests {
             "embargo_outbox_queue_depth 4",
             "embargo_reports_overdue 2",
             "embargo_database_query_seconds 0.004",
+            "embargo_intake_commits_total 3",
+            "embargo_intake_committed_total 10",
         ] {
             assert!(text.lines().any(|l| l == line), "no {line:?} in:\n{text}");
         }

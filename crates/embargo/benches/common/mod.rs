@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod node;
+pub mod smtp;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,6 +20,20 @@ use embargo_store::{
 use embargo_web::{AppState, WebConfig};
 
 pub const PASSWORD: &str = "bench-password-long-enough";
+
+/// The API body of the benchmarks' new reports (about 2 KB; the same each time but
+/// for its title).
+pub fn report_body(i: usize) -> serde_json::Value {
+    serde_json::json!({
+        "project": "kafka",
+        "title": format!("Bench report {i}: deserialization in the REST API"),
+        "description": "Steps to reproduce:\n".to_string() + &"A realistic paragraph of analysis. ".repeat(60),
+        "affected_versions": "3.0 - 3.7",
+        "reporter_name": "Bench Researcher",
+        "reporter_email": "researcher@bench.example",
+        "credit": "Bench Researcher"
+    })
+}
 
 pub struct App {
     pub base: String,

@@ -28,6 +28,8 @@ const CONNECTIONS: usize = 8;
 /// The kill comes this long after the burst starts, plus up to `KILL_SPREAD_MS`.
 const KILL_AFTER_MS: u64 = 150;
 const KILL_SPREAD_MS: u64 = 1_200;
+/// The node's `/metrics` credential: the test reads how many intakes shared a commit.
+const METRICS_TOKEN: &str = "durability-metrics-token-0123456789";
 
 fn trials() -> usize {
     match std::env::var("EMBARGO_DURABILITY_TRIALS") {
@@ -51,13 +53,18 @@ async fn run_trials(backend: TestBackend, trials: usize) {
     let (url, _db) = fresh_database_url(backend).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let database = (backend == TestBackend::Postgres).then_some(url.as_str());
-    let setup = NodeSetup::new(dir.path(), database);
+    let mut setup = NodeSetup::new(dir.path(), database);
+    setup
+        .env
+        .push(("EMBARGO_METRICS_TOKEN".into(), METRICS_TOKEN.into()));
     let run = random_hex();
     let started = Instant::now();
     // The first start creates the installation; every later one follows a kill.
     let mut node = setup.start();
     let store = setup.open_store().await;
     let (mut reports, mut mails, mut empty) = (0, 0, 0);
+    // Group commit's figures just before each kill: (transactions, intakes they held).
+    let (mut commits, mut committed) = (0, 0);
     for trial in 1..=trials {
         let tag = format!("{run}-{trial}");
         let stop = Arc::new(AtomicBool::new(false));
@@ -77,6 +84,10 @@ async fn run_trials(backend: TestBackend, trials: usize) {
         ));
         let wait = KILL_AFTER_MS + random_below(KILL_SPREAD_MS);
         tokio::time::sleep(Duration::from_millis(wait)).await;
+        if let Some((c, j)) = intake_commits(node.http).await {
+            commits += c;
+            committed += j;
+        }
         node.kill_9();
         stop.store(true, Ordering::SeqCst);
         let (http, smtp) = (http.await.unwrap(), smtp.await.unwrap());
@@ -101,16 +112,47 @@ async fn run_trials(backend: TestBackend, trials: usize) {
     eprintln!(
         "durability ({name}): {trials} trials of kill -9 during intake, {} acknowledged \
          ({reports} over HTTP, {mails} over SMTP), lost 0; {empty} trials killed before the \
-         first acknowledgement; {:.0} s",
+         first acknowledgement; group commit before the kills: {committed} intakes in \
+         {commits} transactions; {:.0} s",
         reports + mails,
         started.elapsed().as_secs_f64()
     );
+    if backend == TestBackend::Sqlite {
+        // The kills landed on batched commits: 16 clients at once share transactions.
+        assert!(
+            committed > commits && commits > 0,
+            "{name}: intakes did not share commits ({committed} in {commits})"
+        );
+    }
     assert!(
         reports > 0 && mails > 0,
         "{name}: the bursts never got an answer before the kill"
     );
     drop(node);
     store.close().await;
+}
+
+/// The node's group-commit counters (`embargo_intake_commits_total`,
+/// `embargo_intake_committed_total`), if it answers and has them (SQLite).
+async fn intake_commits(http: std::net::SocketAddr) -> Option<(u64, u64)> {
+    let text = reqwest::Client::new()
+        .get(format!("http://{http}/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let figure = |name: &str| -> Option<u64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+    };
+    Some((
+        figure("embargo_intake_commits_total")?,
+        figure("embargo_intake_committed_total")?,
+    ))
 }
 
 /// Every report answered 201 and every message answered 250 is in the database.

@@ -22,6 +22,7 @@ use super::codec::{
     on_unique_violation, outbox_body_aad, outbox_cc_aad, outbox_subject_aad, outbox_to_aad,
     project_ref, report_aad, report_id, timestamp, title_aad, unique_conflict,
 };
+use super::group_commit::{Done, Work};
 use super::upgrade::report_from_json;
 use super::{SqlStore, Tx};
 use crate::model::{OutboxEntry, ReportFilter, ReportSummary, TriageMark};
@@ -401,6 +402,16 @@ async fn claim_cve(tx: &mut Tx, cve: &CveId) -> Result<()> {
 #[async_trait]
 impl Reports for SqlStore {
     async fn create_report(&self, change: &Change, status_token: &TokenDigest) -> Result<Report> {
+        if let Some(group) = &self.group {
+            let work = Work::Report {
+                change: Box::new(change.clone()),
+                status_token: status_token.clone(),
+            };
+            return match self.group_write(group, work).await? {
+                Done::Report(report) => Ok(*report),
+                Done::Mail(_) => unreachable!("a report job answers with a report"),
+            };
+        }
         let mut tx = self.begin_write().await?;
         let report = self.create_report_in(&mut tx, change, status_token).await?;
         tx.commit().await?;
@@ -418,6 +429,10 @@ impl Reports for SqlStore {
 
     async fn checkpoint(&self) -> Result<()> {
         self.checkpoint_wal().await
+    }
+
+    fn intake_commits(&self) -> Option<crate::IntakeCommits> {
+        self.group.as_ref().map(|g| g.figures())
     }
 
     async fn report(&self, id: &ReportId) -> Result<Option<Report>> {
