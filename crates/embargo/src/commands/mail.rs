@@ -269,7 +269,7 @@ pub async fn start(settings: &Settings, app: &App) -> Result<Vec<tokio::task::Jo
 }
 
 /// The From of outgoing mail: `[mail] from` (`Name <address>` or an address; the name
-/// needs no quotes), else "<organisation> Security" at the organisation's address. The
+/// needs no quotes), else "`<organisation> Security`" at the organisation's address. The
 /// display name is any text: lettre quotes it as RFC 5322 needs, so an organisation
 /// called "Example, Inc." or "Foo (Security)" is one name, not two addresses or a comment.
 pub fn outgoing_from(
