@@ -199,6 +199,21 @@ pub fn require_npm_package(what: &str, package: &str) -> Option<PathBuf> {
 // SMTP relay prints "READY PORT") is started on port 0 and its address read from its
 // output with `listening_address`.
 
+/// The group-commit counters in a `/metrics` exposition: (transactions, intakes they
+/// held), from `embargo_intake_commits_total` and `embargo_intake_committed_total`;
+/// `None` when the text has them not (PostgreSQL has no group commit).
+pub fn intake_commits(metrics: &str) -> Option<(u64, u64)> {
+    let figure = |name: &str| -> Option<u64> {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+    };
+    Some((
+        figure("embargo_intake_commits_total")?,
+        figure("embargo_intake_committed_total")?,
+    ))
+}
+
 /// The socket address that follows `prefix` in `line`, up to the next space:
 /// `listening_address("Embargo is listening on 127.0.0.1:4242 (public URL …)",
 /// "Embargo is listening on ")` is `127.0.0.1:4242`.
@@ -294,6 +309,15 @@ def validator(mode, corpus):
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_commit_counters_are_read_from_the_exposition() {
+        let text = "# TYPE embargo_intake_commits_total counter\n\
+                    embargo_intake_commits_total 3\n\
+                    embargo_intake_committed_total 10\n";
+        assert_eq!(intake_commits(text), Some((3, 10)));
+        assert_eq!(intake_commits("embargo_database_up 1\n"), None);
+    }
 
     #[test]
     fn addresses_are_read_from_what_servers_print() {

@@ -171,14 +171,7 @@ impl Node {
             .text()
             .await
             .ok()?;
-        let figure = |name: &str| -> Option<u64> {
-            text.lines()
-                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        };
-        Some((
-            figure("embargo_intake_commits_total")?,
-            figure("embargo_intake_committed_total")?,
-        ))
+        embargo_testkit::intake_commits(&text)
     }
 
     pub fn pid(&self) -> u32 {

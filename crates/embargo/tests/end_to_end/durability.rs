@@ -145,14 +145,7 @@ async fn intake_commits(http: std::net::SocketAddr) -> Option<(u64, u64)> {
         .text()
         .await
         .ok()?;
-    let figure = |name: &str| -> Option<u64> {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-    };
-    Some((
-        figure("embargo_intake_commits_total")?,
-        figure("embargo_intake_committed_total")?,
-    ))
+    embargo_testkit::intake_commits(&text)
 }
 
 /// Every report answered 201 and every message answered 250 is in the database.
