@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use embargo_domain::ids::Email;
 use embargo_domain::policy::{Policy, PolicyOverrides};
 use embargo_formats::cve5::Cna;
-use embargo_store::{Sealer, SqlStore};
+use embargo_store::{Sealer, SqlStore, Usage};
 use embargo_web::limit::{Rate, RateLimits};
 use serde::Deserialize;
 use std::time::Duration;
@@ -298,20 +298,25 @@ impl Settings {
         self.data_dir.join("embargo.db")
     }
 
-    /// Opens (and migrates) an existing installation's database; refuses, creating
-    /// nothing, when there is none (only `serve` and `init` create one, through
-    /// [`Settings::create_store`]).
+    /// Opens (and migrates) an existing installation's database for one command;
+    /// refuses, creating nothing, when there is none (only `serve` and `init` create
+    /// one, through [`Settings::create_store`]).
     pub async fn open_store(&self) -> Result<SqlStore> {
         crate::init::require_files(
             &self.data_dir,
             self.database_url.is_some(),
             env("EMBARGO_DATA_KEY").is_some(),
         )?;
-        self.create_store().await
+        self.connect_store(Usage::Command).await
     }
 
-    /// Opens (and migrates) the database, creating the data directory and key as needed.
+    /// Opens (and migrates) the database for `serve` or `init`, creating the data
+    /// directory and key as needed.
     pub async fn create_store(&self) -> Result<SqlStore> {
+        self.connect_store(Usage::Server).await
+    }
+
+    async fn connect_store(&self, usage: Usage) -> Result<SqlStore> {
         create_private_dir(&self.data_dir)?;
         let sealer = match env("EMBARGO_DATA_KEY") {
             Some(hex) => Sealer::from_hex(&hex).context("EMBARGO_DATA_KEY")?,
@@ -322,7 +327,7 @@ impl Settings {
             Some(url) => url.clone(),
             None => format!("sqlite://{}?mode=rwc", self.sqlite_path().display()),
         };
-        let store = SqlStore::connect(&url, sealer)
+        let store = SqlStore::connect_for(&url, sealer, usage)
             .await
             .with_context(|| format!("opening the database ({})", self.database_label()))?;
         self.with_mail(store)

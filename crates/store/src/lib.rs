@@ -43,7 +43,7 @@ pub use senders::{
     SenderRules,
 };
 pub use sql::group_commit::IntakeCommits;
-pub use sql::{SqlStore, redact_url};
+pub use sql::{SqlStore, Usage, redact_url};
 pub use statements::{
     ImportOutcome, ImportedRules, MAX_STATEMENTS_PER_PROJECT, StatementAuthor, StatementChange,
     StatementRecord, StatementVersion, Statements, StoredRules, subject_key,

@@ -89,12 +89,28 @@ pub struct SqlStore {
     pub(crate) group: Option<Arc<group_commit::GroupCommit>>,
 }
 
+/// What a store is opened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Usage {
+    /// A server (`serve`, tests): many intakes at once. On SQLite, writes get a
+    /// connection of their own and intakes share commits (`group_commit`).
+    Server,
+    /// One command (`ingest-mail`, an admin command): a write or two. One pool, opening
+    /// no more connections than it uses: a process per message pays for each one.
+    Command,
+}
+
 impl SqlStore {
+    /// [`SqlStore::connect_for`] a server.
+    pub async fn connect(url: &str, sealer: Sealer) -> Result<SqlStore> {
+        Self::connect_for(url, sealer, Usage::Server).await
+    }
+
     /// Connects, prepares every connection (SQLite: WAL, `synchronous=FULL`, foreign
     /// keys, busy timeout), brings the schema up to date and checks the data key: a
     /// database made with another key is refused with [`StoreError::Config`] saying
     /// what to do (docs/confidentiality.md). Errors never carry the URL's password.
-    pub async fn connect(url: &str, sealer: Sealer) -> Result<SqlStore> {
+    pub async fn connect_for(url: &str, sealer: Sealer, usage: Usage) -> Result<SqlStore> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -124,8 +140,9 @@ impl SqlStore {
             pool.close().await;
             return Err(e);
         }
-        let writer = match backend {
-            Backend::Sqlite => AnyPoolOptions::new()
+        let server_sqlite = backend == Backend::Sqlite && usage == Usage::Server;
+        let writer = if server_sqlite {
+            AnyPoolOptions::new()
                 .max_connections(1)
                 // Waiting longer than SQLite's busy timeout for the write connection
                 // is "busy", as a lock held that long would be.
@@ -151,8 +168,9 @@ impl SqlStore {
                 })
                 .connect(url)
                 .await
-                .map_err(|e| opening::connect_error(url, e))?,
-            Backend::Postgres => pool.clone(),
+                .map_err(|e| opening::connect_error(url, e))?
+        } else {
+            pool.clone()
         };
         let store = SqlStore {
             pool,
@@ -162,7 +180,7 @@ impl SqlStore {
             renderer: None,
             mail_domain: "embargo".into(),
             unreadable_logged: Arc::new(AtomicBool::new(false)),
-            group: (backend == Backend::Sqlite).then(Default::default),
+            group: server_sqlite.then(Default::default),
         };
         // Audit lines and author labels written before they were sealed (migration
         // 0019); nothing to do after the first start.
