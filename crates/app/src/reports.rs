@@ -38,9 +38,33 @@ impl App {
     }
 
     /// Lets the domain decide `command` and applies the change; returns the stored report.
+    /// The draft and the announcement also reach the reporters of the reports merged
+    /// into this one, as changes of their reports in the same transaction.
     pub async fn act(&self, actor: &Actor, report: &Report, command: Command) -> Result<Report> {
+        let notice = lifecycle::MergedNotice::of(&command);
         let change = self.decide_for(actor, report, command).await?;
-        Ok(self.store().apply(&change).await?)
+        let Some(notice) = notice.filter(|_| !report.merged.is_empty()) else {
+            return Ok(self.store().apply(&change).await?);
+        };
+        let mut merged = Vec::with_capacity(report.merged.len());
+        for m in &report.merged {
+            merged.extend(self.store().report(&m.report).await?);
+        }
+        let project = self.project_of(report).await?;
+        let cfg = self.settings();
+        let told = lifecycle::tell_merged(
+            &change.report,
+            &merged,
+            &notice,
+            actor,
+            change.audit.at,
+            &cfg.policy(project.as_ref()),
+            &cfg.contacts(project.as_ref(), None),
+        );
+        let mut all = vec![change];
+        all.extend(told);
+        let stored = self.store().apply_all(&all).await?;
+        stored.into_iter().next().ok_or(Error::NotFound)
     }
 
     /// The domain's decision on `command`, not yet applied.
@@ -112,12 +136,14 @@ impl App {
     }
 
     /// Merges `report` (B) into the report `into` (A), both committed at once; returns
-    /// (B, A) as stored. A report the caller may not see is 404, as everywhere.
+    /// (B, A) as stored. A report the caller may not see is 404, as everywhere. Reports
+    /// of two projects merge only with `confirm_cross_project`, and both teams are told.
     pub async fn merge(
         &self,
         actor: &Actor,
         report: &Report,
         into: &str,
+        confirm_cross_project: bool,
     ) -> Result<(Report, Report)> {
         let into = into.trim();
         if into.is_empty() {
@@ -128,13 +154,19 @@ impl App {
         }
         let (target, _) = self.visible(actor, into).await?;
         let project = self.project_of(report).await?;
+        let target_project = self.project_of(&target).await?;
+        let cfg = self.settings();
         let m = lifecycle::merge(
             report,
             &target,
             actor,
             Timestamp::now(),
             // B's contacts: its reporter's mail is copied to B's team.
-            &self.settings().contacts(project.as_ref(), None),
+            &cfg.contacts(project.as_ref(), None),
+            &lifecycle::MergeAcross {
+                target_team: cfg.contacts(target_project.as_ref(), None).team,
+                confirmed: confirm_cross_project,
+            },
         )?;
         Ok(self.store().apply_both(&m.source, &m.target).await?)
     }

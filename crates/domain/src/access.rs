@@ -121,6 +121,7 @@ mod tests {
             split_from: None,
             triage: None,
             owner: None,
+            merged: vec![],
             version: 1,
         }
     }

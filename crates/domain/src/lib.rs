@@ -15,6 +15,7 @@ pub mod ids;
 pub mod intake;
 pub mod lifecycle;
 pub mod mail;
+pub mod next_step;
 pub mod policy;
 pub mod record;
 pub mod report;
@@ -113,7 +114,7 @@ mod tests {
         for v in NoticeKind::ALL {
             assert_eq!(serde_name(v), v.as_str());
         }
-        assert_eq!(NoticeKind::ALL.len(), 24);
+        assert_eq!(NoticeKind::ALL.len(), 25);
         for v in TriageClass::ALL {
             assert_eq!(
                 (

@@ -18,6 +18,7 @@
 //! - `noise`: triage suggestions at intake, confirmed (closed as noise), dismissed,
 //!   reopened;
 //! - `combine`: merge and split, which touch two reports;
+//! - `merged`: what the reporters of merged reports hear of the draft and the announcement;
 //! - `steps`: the steps open to an actor now;
 //! - `common`: the access check and the ways a step speaks (mails, messages, audit).
 
@@ -37,6 +38,7 @@ mod common;
 mod cve;
 mod disclosure;
 mod intake;
+mod merged;
 mod noise;
 mod owner;
 mod record;
@@ -44,9 +46,10 @@ mod steps;
 mod thread;
 mod triage;
 
-pub use combine::{Merge, Split, may_merge, may_split, merge, split};
+pub use combine::{Merge, MergeAcross, Split, may_merge, may_split, merge, split};
 pub use disclosure::early_announcement;
 pub use intake::receive;
+pub use merged::{MergedNotice, tell_merged};
 pub use noise::{apply_triage, may_confirm_triage};
 pub use steps::{Step, available_steps};
 pub use triage::disclosure_target;

@@ -52,6 +52,17 @@ pub struct Reporter {
     pub credit: Option<String>,
 }
 
+/// A report merged into another one, as the surviving report keeps it: the report, whose
+/// reporter hears of the draft and the announcement through it (its own thread and
+/// address), and the credit its reporter asked for. Stored sealed with the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedReporter {
+    /// The merged report (state `merged`, `merged_into` this one).
+    pub report: ReportId,
+    /// How to credit its reporter; `None` means no credit wanted.
+    pub credit: Option<String>,
+}
+
 /// The deadlines of the handling policy, computed when the step that starts them happens.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -110,6 +121,11 @@ pub struct Report {
     /// them first, and the dashboard's "Mine" lists it (docs/process.md#owners).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<UserId>,
+    /// The reporters of the reports merged into this one: told when the draft and the
+    /// announcement go out, and credited on the record. Never shown to this report's
+    /// reporter (docs/process.md#merge-and-split).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged: Vec<MergedReporter>,
     /// Bumped by every change; a change made against a stale version is refused.
     pub version: i64,
 }
@@ -328,6 +344,8 @@ pub enum NoticeKind {
     PlainText,
     /// To the reporter of a report merged into another one (never naming it).
     Merged,
+    /// To both projects' teams: a report of one was merged into a report of the other.
+    MergedAcross,
     /// To the reporter of a report split in two.
     Split,
     /// The answers to a report closed as noise, one per triage class (spam gets none).
@@ -372,6 +390,7 @@ impl NoticeKind {
                 | Self::Draft
                 | Self::Announcement
                 | Self::Merged
+                | Self::MergedAcross
                 | Self::Split
                 | Self::DeadlineReminder
                 | Self::DeadlineOverdue
@@ -395,6 +414,7 @@ impl NoticeKind {
             Self::Announcement => &["cve"],
             Self::PlainText => &["reason"],
             Self::Merged => &["credit", "status_url"],
+            Self::MergedAcross => &["merged_id", "merged_title", "merged_project", "report_url"],
             Self::Split => &["status_url"],
             Self::AnswerKnownNonIssue
             | Self::AnswerUsersListQuestion

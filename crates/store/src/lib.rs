@@ -126,6 +126,11 @@ pub trait Reports: Send + Sync {
     /// version check: either both are stored or neither. Returns them as stored;
     /// `Conflict` if both are changes of the same report.
     async fn apply_both(&self, first: &Change, second: &Change) -> Result<(Report, Report)>;
+    /// Applies changes of distinct reports in one transaction, each with its version
+    /// check: all are stored or none (a step of a report and what the reporters of the
+    /// reports merged into it are told). Returns them as stored, in order; `Conflict` if
+    /// two are changes of the same report.
+    async fn apply_all(&self, changes: &[Change]) -> Result<Vec<Report>>;
     /// Applies `original` and creates `created` (a split) in one transaction; the new
     /// report's status link is `status_token`, which nobody need be given.
     async fn apply_and_create(

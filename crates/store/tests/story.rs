@@ -5,7 +5,9 @@
 use embargo_domain::access::{Actor, Member};
 use embargo_domain::ids::{CveId, Email, ProjectSlug, ReportId, UserId};
 use embargo_domain::intake::Submission;
-use embargo_domain::lifecycle::{Change, Command, Contacts, decide, merge, receive, split};
+use embargo_domain::lifecycle::{
+    Change, Command, Contacts, MergeAcross, decide, merge, receive, split,
+};
 use embargo_domain::policy::{Policy, PolicyOverrides};
 use embargo_domain::record::{
     AffectedProduct, CnaRecord, Credit, CreditKind, Severity, VersionRange,
@@ -1266,6 +1268,70 @@ async fn concurrent_writers_all_succeed() {
     }
 }
 
+/// A step of one report and what the reporters of the reports merged into it are told
+/// are stored together or not at all (`apply_all`), and the surviving report keeps the
+/// merged one through the store.
+#[tokio::test]
+async fn a_step_and_the_merged_reporters_notices_are_stored_together() {
+    for (backend, store, _db) in fresh_store().await {
+        let w = world(store).await;
+        let a = w
+            .submit("first report", Some(w.project.clone()), t0())
+            .await;
+        let b = w
+            .submit("same bug again", Some(w.project.clone()), t0())
+            .await;
+        let same = MergeAcross {
+            target_team: w.contacts.team.clone(),
+            confirmed: false,
+        };
+        let m = merge(&b, &a, &w.org, t0(), &w.contacts, &same).unwrap();
+        let (b1, a1) = w.store.apply_both(&m.source, &m.target).await.unwrap();
+        let kept = w.store.report(&a.id).await.unwrap().unwrap().merged;
+        assert_eq!(kept.len(), 1, "{backend}");
+        assert_eq!(kept[0].report, b.id, "{backend}");
+
+        let note = |r: &Report| {
+            w.decide(
+                r,
+                Command::Note {
+                    body: "noted".into(),
+                },
+                &w.org,
+            )
+        };
+        // Two changes of one report: refused before anything is written.
+        let err = w
+            .store
+            .apply_all(&[note(&a1), note(&a1)])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{backend}: {err}");
+        // B moved on meanwhile: the second change is stale, and the first is not kept.
+        w.step(
+            &b1,
+            Command::Note {
+                body: "meanwhile".into(),
+            },
+            &w.org,
+        )
+        .await;
+        let before_a = w.counts(&a.id).await;
+        let err = w
+            .store
+            .apply_all(&[note(&a1), note(&b1)])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Stale), "{backend}: {err}");
+        assert_eq!(w.counts(&a.id).await, before_a, "{backend}");
+        // On what is stored now, both go in.
+        let b_now = w.store.report(&b.id).await.unwrap().unwrap();
+        let stored = w.store.apply_all(&[note(&a1), note(&b_now)]).await.unwrap();
+        assert_eq!(stored[0].id, a.id, "{backend}");
+        assert_eq!(stored[1].version, b_now.version + 1, "{backend}");
+    }
+}
+
 #[tokio::test]
 async fn a_merge_is_atomic_and_a_merged_report_is_closed() {
     for (backend, store, _db) in fresh_store().await {
@@ -1276,7 +1342,18 @@ async fn a_merge_is_atomic_and_a_merged_report_is_closed() {
         let b = w
             .submit("same bug again", Some(w.project.clone()), t0())
             .await;
-        let m = merge(&b, &a, &w.org, t0(), &w.contacts).unwrap();
+        let m = merge(
+            &b,
+            &a,
+            &w.org,
+            t0(),
+            &w.contacts,
+            &MergeAcross {
+                target_team: w.contacts.team.clone(),
+                confirmed: false,
+            },
+        )
+        .unwrap();
         // A changes under the merge: its version check fails after B's row was written
         // (B is applied first), and B must be left exactly as it was.
         w.step(
@@ -1299,7 +1376,18 @@ async fn a_merge_is_atomic_and_a_merged_report_is_closed() {
         assert_eq!(w.counts(&a.id).await, before_a, "{backend}");
         // Decided again on what is stored now, it goes through, both sides at once.
         let a_now = w.store.report(&a.id).await.unwrap().unwrap();
-        let m = merge(&stored_b, &a_now, &w.org, t0(), &w.contacts).unwrap();
+        let m = merge(
+            &stored_b,
+            &a_now,
+            &w.org,
+            t0(),
+            &w.contacts,
+            &MergeAcross {
+                target_team: w.contacts.team.clone(),
+                confirmed: false,
+            },
+        )
+        .unwrap();
         let (b2, a2) = w.store.apply_both(&m.source, &m.target).await.unwrap();
         assert_eq!(b2.state, ReportState::Merged, "{backend}");
         assert_eq!(b2.merged_into.as_ref(), Some(&a.id), "{backend}");

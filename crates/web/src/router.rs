@@ -98,7 +98,14 @@ pub fn router(state: AppState) -> Router {
             "/report",
             get(public::report_form::page).post(public::report_form::submit),
         )
-        .route("/report/received", get(public::report_form::received))
+        .route(
+            "/report/received",
+            get(public::report_form::received_by_query),
+        )
+        .route(
+            "/report/received/{token}",
+            get(public::report_form::received),
+        )
         .route(
             "/status/{token}",
             get(public::status::page).post(public::status::reply),

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 use super::common::{Decision, complete_record, notice_last, require, system_message};
-use super::{Advisory, Change};
+use super::{Advisory, Change, merged};
 use crate::DomainError;
 use crate::announce::{self, Target};
 use crate::ids::{CveId, ProjectId};
@@ -103,17 +103,13 @@ pub(super) fn send_draft(
 ) -> Result<Change, DomainError> {
     let (record, cve) = may_send_draft(d.report)?;
     record_validates(problems)?;
-    let draft = record.announcement(&cve);
+    // Each reporter sees their own credit, not the other reporters' (merged reports).
+    let (draft, hidden) = merged::draft_for(d.report, &record, &cve, None);
     let mut next = d.report.clone();
     next.state = ReportState::ReporterReview;
     let mut c = d.transition(next, ReportState::ReporterReview);
-    let message = message.unwrap_or_else(|| {
-        "Please review the draft announcement below and tell us if anything should change.".into()
-    });
-    let body = format!(
-        "{message}\n\n--- Draft announcement ---\nSubject: {}\n\n{}",
-        draft.subject, draft.body
-    );
+    let message = merged::draft_message(message);
+    let body = merged::draft_body(&message, &draft, hidden);
     d.tell_reporter(&mut c, "Draft announcement for your review", &body, false);
     notice_last(
         &mut c,
@@ -127,6 +123,12 @@ pub(super) fn send_draft(
             ],
         ),
     );
+    if !d.report.merged.is_empty() {
+        c.audit.detail.push_str(&format!(
+            "; draft also to the reporters of {} merged report(s)",
+            d.report.merged.len()
+        ));
+    }
     Ok(c)
 }
 

@@ -110,6 +110,7 @@ fn received_report(
         split_from: None,
         triage: None,
         owner: None,
+        merged: vec![],
         version: 0,
     })
 }

@@ -51,6 +51,8 @@ pub(super) fn save(d: &Decision, record: CnaRecord) -> Result<Change, DomainErro
     let mut next = d.report.clone();
     next.cna_record = Some(record);
     next.record_state = Some(RecordState::Draft);
+    // The reporters of merged reports stay credited, whoever wrote the record and when.
+    super::combine::credit_on_record(&mut next);
     let detail = match before {
         // An edit invalidates the review the record had.
         Some(s @ (RecordState::Review | RecordState::Ready)) => {

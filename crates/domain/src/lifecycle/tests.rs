@@ -14,6 +14,8 @@ mod noise;
 mod owner;
 // The announcement's destinations and sender, and the confirmations of early and late dates.
 mod announce;
+// What the reporters of merged reports are told and how they are credited; merges across projects.
+mod merged;
 
 fn now() -> Timestamp {
     "2026-11-19T10:00:00Z".parse().unwrap()
@@ -699,6 +701,14 @@ fn routing_tells_the_projects_team_by_mail_copied_to_the_organisation() {
     assert!(c.mails[0].cc.is_empty());
 }
 
+/// A merge within one project: no confirmation needed, the target's team is B's.
+fn same_project() -> MergeAcross {
+    MergeAcross {
+        target_team: contacts().team,
+        confirmed: false,
+    }
+}
+
 /// A second report of the same vulnerability, by another reporter.
 fn second_report() -> Report {
     let mut r = received();
@@ -715,13 +725,21 @@ fn second_report() -> Report {
 fn only_the_organisation_team_merges_open_reports() {
     let a = accepted(false);
     let b = second_report();
-    let err = merge(&b, &a, &member(2, false), now(), &contacts()).unwrap_err();
+    let err = merge(
+        &b,
+        &a,
+        &member(2, false),
+        now(),
+        &contacts(),
+        &same_project(),
+    )
+    .unwrap_err();
     assert!(matches!(err, DomainError::Forbidden(_)), "{err}");
     assert!(may_merge(&b, &member(2, false)).is_err());
     assert!(may_merge(&b, &Actor::Reporter(b.id.clone())).is_err());
     assert!(may_merge(&b, &member(1, true)).is_ok());
     let org = member(1, true);
-    let err = merge(&b, &b, &org, now(), &contacts()).unwrap_err();
+    let err = merge(&b, &b, &org, now(), &contacts(), &same_project()).unwrap_err();
     assert!(err.to_string().contains("itself"), "{err}");
     // Neither side may be terminal.
     let rejected = step(
@@ -733,15 +751,15 @@ fn only_the_organisation_team_merges_open_reports() {
     )
     .unwrap()
     .report;
-    assert!(merge(&rejected, &a, &org, now(), &contacts()).is_err());
-    assert!(merge(&b, &rejected, &org, now(), &contacts()).is_err());
+    assert!(merge(&rejected, &a, &org, now(), &contacts(), &same_project()).is_err());
+    assert!(merge(&b, &rejected, &org, now(), &contacts(), &same_project()).is_err());
     // B with a CVE of its own is not merged into A without it.
     let mut with_cve = b.clone();
     with_cve.cve = Some(CveId::parse("CVE-2026-10009").unwrap());
-    let err = merge(&with_cve, &a, &org, now(), &contacts()).unwrap_err();
+    let err = merge(&with_cve, &a, &org, now(), &contacts(), &same_project()).unwrap_err();
     assert!(err.to_string().contains("CVE of its own"), "{err}");
     // A merged report is terminal: nothing more, not even a second merge.
-    let m = merge(&b, &a, &org, now(), &contacts()).unwrap();
+    let m = merge(&b, &a, &org, now(), &contacts(), &same_project()).unwrap();
     assert!(may_merge(&m.source.report, &org).is_err());
     assert!(
         step(
@@ -762,7 +780,7 @@ fn a_merge_tells_each_side_its_own_part_and_never_names_a_to_bs_reporter() {
     let mut a = accepted(false);
     a.cna_record = Some(record());
     let b = second_report();
-    let m = merge(&b, &a, &org, now(), &contacts()).unwrap();
+    let m = merge(&b, &a, &org, now(), &contacts(), &same_project()).unwrap();
     let src = &m.source;
     assert_eq!(src.report.state, ReportState::Merged);
     assert_eq!(src.report.merged_into.as_ref(), Some(&a.id));
@@ -803,13 +821,21 @@ fn a_merge_tells_each_side_its_own_part_and_never_names_a_to_bs_reporter() {
     let credits = tgt.report.cve_record().unwrap().credits;
     assert!(credits.iter().any(|c| c.name == "Bo of Elsewhere"));
     assert!(credits.iter().any(|c| c.name == "Ann"));
-    // Without a record, the credit wish is kept in the note for later.
-    let m = merge(&b, &accepted(false), &org, now(), &contacts()).unwrap();
+    // Without a record, the credit goes on it when it is first written (tests/merged.rs).
+    let m = merge(
+        &b,
+        &accepted(false),
+        &org,
+        now(),
+        &contacts(),
+        &same_project(),
+    )
+    .unwrap();
     assert!(m.target.report.cve_record().is_none());
     assert!(
         m.target.messages[0]
             .body
-            .contains("add it when the record is written")
+            .contains("on the record once it is written")
     );
 }
 
@@ -887,7 +913,7 @@ fn the_handling_team_splits_an_accepted_report() {
 
 /// A received report acknowledged and accepted by the team, with CVE-2026-10000
 /// assigned by the organisation team.
-fn with_cve_assigned() -> Report {
+pub(super) fn with_cve_assigned() -> Report {
     let (org, team) = (member(1, true), member(2, false));
     let mut r = received();
     for (cmd, actor) in [

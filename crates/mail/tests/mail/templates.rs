@@ -7,7 +7,7 @@ use std::path::Path;
 use embargo_domain::access::{Actor, Member};
 use embargo_domain::ids::{Email, ProjectId, ProjectSlug, ReportId, UserId};
 use embargo_domain::intake::NewReport;
-use embargo_domain::lifecycle::{Change, Command, Contacts, decide, merge, receive};
+use embargo_domain::lifecycle::{Change, Command, Contacts, MergeAcross, decide, merge, receive};
 use embargo_domain::policy::Policy;
 use embargo_domain::report::{Channel, NoticeKind, ProjectRef};
 use embargo_mail::templates::Templates;
@@ -290,7 +290,18 @@ fn the_merged_reporters_mail_has_its_template_and_only_its_own_report() {
     let a = received("The first report", "kafka").report;
     let mut b = received("The second report", "kafka").report;
     b.reporter.credit = Some("Bo".into());
-    let m = merge(&b, &a, &org, Timestamp::now(), &contacts()).expect("merge");
+    let m = merge(
+        &b,
+        &a,
+        &org,
+        Timestamp::now(),
+        &contacts(),
+        &MergeAcross {
+            target_team: contacts().team,
+            confirmed: false,
+        },
+    )
+    .expect("merge");
     let mail = &m.source.mails[0];
     let (subject, body) = t.render_mail(&m.source.report, mail);
     assert_eq!(

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use embargo_domain::access::{Actor, Member};
 use embargo_domain::ids::{CveId, Email, ProjectId, ProjectSlug, ReportId, UserId};
 use embargo_domain::intake::NewReport;
-use embargo_domain::lifecycle::{Change, Command, Contacts, decide, merge, receive, split};
+use embargo_domain::lifecycle::{
+    Change, Command, Contacts, MergeAcross, decide, merge, receive, split,
+};
 use embargo_domain::mail::{PlainTextReason, ask_for_plain_text};
 use embargo_domain::policy::Policy;
 use embargo_domain::record::{
@@ -24,6 +26,7 @@ use jiff::Timestamp;
 const REPORT: &str = "EMB-7F3KQ2M9ZC4D";
 const SECOND: &str = "EMB-2B6HW8XN5R1T";
 const SPLIT_OFF: &str = "EMB-9D4MC7PV3K8E";
+const ACROSS: &str = "EMB-4H8JR2T6WN3X";
 
 fn now() -> Timestamp {
     "2026-11-19T10:00:00Z".parse().expect("time")
@@ -236,9 +239,44 @@ fn every_builtin_notice_keeps_its_reviewed_wording() {
     ask_for_plain_text(&mut html_only, PlainTextReason::HtmlOnly);
     keep(&html_only);
     let first = received(REPORT, "RCE in Kafka Connect").report;
-    let merged = merge(&other.report, &first, &org, now(), &contacts()).expect("merge");
+    let merged = merge(
+        &other.report,
+        &first,
+        &org,
+        now(),
+        &contacts(),
+        &MergeAcross {
+            target_team: contacts().team,
+            confirmed: false,
+        },
+    )
+    .expect("merge");
     keep(&merged.source);
     keep(&merged.target);
+    // A merge across projects: both teams are told.
+    let mut camel = received(ACROSS, "Deserialisation in Camel's Kafka component").report;
+    camel.project = Some(ProjectRef {
+        id: ProjectId(8),
+        slug: ProjectSlug::parse("camel").expect("slug"),
+        name: "Apache Camel".into(),
+        trusted: false,
+    });
+    let across = merge(
+        &camel,
+        &first,
+        &org,
+        now(),
+        &Contacts {
+            team: email("security@camel.example.org"),
+            ..contacts()
+        },
+        &MergeAcross {
+            target_team: contacts().team,
+            confirmed: true,
+        },
+    )
+    .expect("merge across projects");
+    keep(&across.target);
     let accepted = accepted.expect("the report was accepted");
     let split = split(
         &accepted,

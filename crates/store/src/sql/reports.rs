@@ -467,6 +467,24 @@ impl Reports for SqlStore {
         Ok((a, b))
     }
 
+    async fn apply_all(&self, changes: &[Change]) -> Result<Vec<Report>> {
+        for (i, c) in changes.iter().enumerate() {
+            if changes[..i].iter().any(|o| o.report.id == c.report.id) {
+                return Err(StoreError::Conflict(
+                    "two changes are of the same report".into(),
+                ));
+            }
+        }
+        let mut tx = self.begin_write().await?;
+        let mut stored = Vec::with_capacity(changes.len());
+        for c in changes {
+            // An error returns before the commit: the transaction rolls back on drop.
+            stored.push(self.apply_in(&mut tx, c).await?);
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
     async fn apply_and_create(
         &self,
         original: &Change,

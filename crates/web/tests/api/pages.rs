@@ -37,7 +37,7 @@ async fn the_public_form_and_team_pages_carry_a_report_to_announcement() {
             .to_str()
             .expect("location")
             .to_string();
-        assert!(receipt_path.starts_with("/report/received?"), "{b}");
+        assert!(receipt_path.starts_with("/report/received/"), "{b}");
         let receipt = page_text(&anon, app.url(&receipt_path)).await;
         let marker = r#"<a id="status-link" href=""#;
         let start = receipt.find(marker).expect("status link") + marker.len();

@@ -225,7 +225,7 @@ fn taken(r: &Report, step: Step, actor: &Actor, policy: &Policy) -> bool {
             let mut target = r.clone();
             target.id = ReportId::generate();
             target.state = ReportState::Accepted;
-            merge(r, &target, actor, now(), &contacts()).is_ok()
+            merge(r, &target, actor, now(), &contacts(), &same_project()).is_ok()
         }
         Step::Split => split(r, ReportId::generate(), actor, now(), &contacts()).is_ok(),
         Step::MoveRecord(_) => match decided(r) {

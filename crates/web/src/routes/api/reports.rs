@@ -373,6 +373,10 @@ pub async fn route(
 pub struct MergeBody {
     /// Id of the report to merge into, e.g. `EMB-7F3KQ2M9ZC4D`.
     into: String,
+    /// Required (`true`) when the two reports belong to different projects: the
+    /// organisation team confirms they are the same vulnerability; both teams are told.
+    #[serde(default)]
+    confirm_cross_project: bool,
 }
 
 /// Merge this report into another report of the same vulnerability (organisation team).
@@ -380,10 +384,13 @@ pub struct MergeBody {
 /// This report becomes `merged` (terminal) with `merged_into`; its reporter is told, by
 /// message and mail, only that it is handled together with another report and will be
 /// credited, never the other report's id or title. The other report gets an internal
-/// note naming this one, and this reporter's credit on its record if it has one. Both
-/// reports are changed in one transaction. Refused (409) when either is closed, when
-/// they are the same, or when this report has a CVE of its own that the other does not
-/// share.
+/// note naming this one and keeps this reporter: they get the draft announcement and
+/// the announcement at their own address, under this report's id, and their credit is
+/// put on the other report's record (now, or when it is written). Both reports are
+/// changed in one transaction. Reports of two different projects need
+/// `confirm_cross_project` (else 400 naming that field, nothing changed), and both
+/// teams are told by mail. Refused (409) when either is closed, when they are the
+/// same, or when this report has a CVE of its own that the other does not share.
 #[utoipa::path(
     post,
     path = "/reports/{id}/merge",
@@ -408,7 +415,10 @@ pub async fn merge(
     body: Body<MergeBody>,
 ) -> Result<Response, AppError> {
     let ApiJson(m) = body?;
-    let (merged, _) = state.app.merge(&auth.actor, &report, &m.into).await?;
+    let (merged, _) = state
+        .app
+        .merge(&auth.actor, &report, &m.into, m.confirm_cross_project)
+        .await?;
     Ok(full_view(&state, &merged).await?.into_response())
 }
 

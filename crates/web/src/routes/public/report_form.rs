@@ -1,11 +1,12 @@
 //! `/report`: the public report form, and the receipt with the private status link.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use embargo_domain::intake::Submission;
 use embargo_domain::report::Channel;
+use embargo_domain::token::Token;
 use serde::Deserialize;
 
 use crate::error::AppError;
@@ -95,8 +96,9 @@ pub async fn submit(
         .map_err(AppError::from)
     {
         // Post/redirect/get, so that reloading the receipt does not file the report twice.
+        // The token goes in the path, never in a query string (docs/process.md#the-status-page).
         Ok((_, token)) => {
-            Ok(Redirect::to(&format!("/report/received?token={}", token.expose())).into_response())
+            Ok(Redirect::to(&format!("/report/received/{}", token.expose())).into_response())
         }
         Err(e @ (AppError::Invalid { .. } | AppError::BadRequest(_))) => {
             form(&state, input, Some(e)).await
@@ -118,13 +120,22 @@ struct Receipt {
     status_url: String,
 }
 
+/// `/report/received/{token}`: the receipt, with the status link to keep.
 pub async fn received(
     State(state): State<AppState>,
-    Query(q): Query<ReceiptQuery>,
+    Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let (report, _) = state.app.by_status_token(&q.token).await?;
+    let (report, _) = state.app.by_status_token(&token).await?;
     html(&Receipt {
         id: report.id.to_string(),
-        status_url: state.app.settings().status_url(&q.token),
+        status_url: state.app.settings().status_url(&token),
     })
+}
+
+/// `/report/received?token=…`, the receipt's address before the token moved into the
+/// path: redirects there, so that a receipt kept open or bookmarked still works. The
+/// token is not looked up here, so this answers alike for any well-formed token.
+pub async fn received_by_query(Query(q): Query<ReceiptQuery>) -> Result<Response, AppError> {
+    let token = Token::from_presented(&q.token).ok_or(AppError::NotFound)?;
+    Ok(Redirect::permanent(&format!("/report/received/{}", token.expose())).into_response())
 }

@@ -1,10 +1,16 @@
-//! `/status/{token}`: the reporter's private page: state, messages meant for them, reply.
+//! `/status/{token}`: the reporter's private page: what they sent, the state and what
+//! comes next (`domain::next_step`), the messages meant for them, reply.
+//!
+//! The token stays in the path and in no query string (browser history, proxy logs):
+//! the reply form posts to the same path and redirects back to it
+//! (docs/process.md#the-status-page).
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use embargo_domain::lifecycle::Command;
+use embargo_domain::next_step;
 use embargo_domain::report::Report;
 use serde::Deserialize;
 
@@ -28,6 +34,10 @@ struct StatusPage {
     token: String,
     id: String,
     title: String,
+    /// As they sent it; the template escapes it and keeps its line breaks.
+    description: String,
+    affected_versions: String,
+    next_step: String,
     state: &'static str,
     state_label: &'static str,
     messages: Vec<MessageView>,
@@ -50,6 +60,9 @@ async fn render(
             token: token.to_string(),
             id: report.id.to_string(),
             title: report.title.clone(),
+            description: report.description.clone(),
+            affected_versions: report.affected_versions.clone().unwrap_or_default(),
+            next_step: next_step::for_reporter(report, jiff::Timestamp::now()),
             state: report.state.as_str(),
             state_label: report.state.label(),
             messages: reporter_messages(&messages)

@@ -183,6 +183,8 @@ pub async fn route(
 pub struct MergeForm {
     #[serde(default)]
     into: String,
+    /// The checkbox for reports of two projects; absent when unticked.
+    confirm_cross_project: Option<String>,
 }
 
 /// Merges this report into the one named in the form; shows the merged report.
@@ -193,7 +195,12 @@ pub async fn merge(
 ) -> Result<Response, AppError> {
     let result = state
         .app
-        .merge(&auth.actor, &report, &f.into)
+        .merge(
+            &auth.actor,
+            &report,
+            &f.into,
+            f.confirm_cross_project.is_some(),
+        )
         .await
         .map(|(merged, _)| merged);
     finish(&state, &auth, &report, result, None).await
