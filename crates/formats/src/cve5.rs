@@ -1,7 +1,7 @@
 //! CVE JSON 5 records (the CVE Program's `CVE_Record_Format`, 5.0 to 5.2): read and written whole
 //! ([`import`], [`export`], [`model`]), checked for sense ([`lint`]) and against the
 //! official schema ([`schema`]), written from and read into the record the team writes
-//! ([`container::build`], [`to_cna_record`]).
+//! ([`container::build`], [`reading::to_cna_record`]).
 //!
 //! Checked against the official bundled schema in `tests/formats/cve5_schema.rs` and,
 //! for every record in the corpus, in `tests/formats/corpus.rs`.
@@ -9,10 +9,11 @@
 pub mod container;
 pub mod lint;
 pub mod model;
+pub mod reading;
 pub mod schema;
 
-pub use container::to_cna_record;
 pub use model::CveRecord;
+pub use reading::to_cna_record;
 
 use embargo_domain::ids::CveId;
 use serde_json::Value;
