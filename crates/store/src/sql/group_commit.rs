@@ -1,8 +1,9 @@
-//! Group commit of intake on SQLite: new reports (form, API) and mail taken in that
-//! arrive together share one write transaction, and each caller's answer waits for
-//! that transaction's commit. A receipt is still given only once its report is on
-//! disk (`synchronous=FULL`): what a commit makes durable it makes durable for every
-//! report in it, so nothing acknowledged can be lost, and one disk flush serves many.
+//! Group commit of intake on SQLite, in a server (`Usage::Server`): new reports (form,
+//! API) and mail taken in that arrive together share one write transaction, and each
+//! caller's answer waits for that transaction's commit. A receipt is still given only
+//! once its report is on disk (`synchronous=FULL`): what a commit makes durable it
+//! makes durable for every report in it, so nothing acknowledged can be lost, and one
+//! disk flush serves many.
 //!
 //! Why: SQLite has one writer. Writers that each open their own transaction queue on
 //! the write lock (through SQLite's busy handler, which sleeps) and pay a flush each;
