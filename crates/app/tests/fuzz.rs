@@ -23,12 +23,8 @@ use serde_json::{Map, Value};
 
 /// Cases per property: `EMBARGO_FUZZ_CASES`, else 2,000.
 fn config() -> Config {
-    let cases = std::env::var("EMBARGO_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2_000);
     Config {
-        cases,
+        cases: embargo_testkit::fuzz_cases(),
         max_shrink_iters: 2_000,
         ..Config::default()
     }

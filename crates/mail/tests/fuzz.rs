@@ -16,12 +16,8 @@ use proptest::test_runner::Config;
 
 /// Cases per property: `EMBARGO_FUZZ_CASES`, else 2,000.
 fn config() -> Config {
-    let cases = std::env::var("EMBARGO_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2_000);
     Config {
-        cases,
+        cases: embargo_testkit::fuzz_cases(),
         max_shrink_iters: 2_000,
         ..Config::default()
     }

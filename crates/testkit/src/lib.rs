@@ -199,6 +199,15 @@ pub fn require_npm_package(what: &str, package: &str) -> Option<PathBuf> {
 // SMTP relay prints "READY PORT") is started on port 0 and its address read from its
 // output with `listening_address`.
 
+/// Cases per fuzzing property: `EMBARGO_FUZZ_CASES`, else 2,000 (what keeps CI within
+/// its budget; docs/operations.md#fuzzing gives the full run).
+pub fn fuzz_cases() -> u32 {
+    std::env::var("EMBARGO_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000)
+}
+
 /// The group-commit counters in a `/metrics` exposition: (transactions, intakes they
 /// held), from `embargo_intake_commits_total` and `embargo_intake_committed_total`;
 /// `None` when the text has them not (PostgreSQL has no group commit).

@@ -4,12 +4,11 @@
 //! project's team (docs/process.md#step-2-route-it-to-a-team).
 
 use embargo_domain::ids::ReportId;
-use embargo_store::Reports;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::{ADMIN, MEMBER_A, TestApp, apps, csrf_of, date_in, record_json, token_of};
-use crate::support::{page_text, post_form};
+use crate::support::{page_text, post_form, queued_mails};
 
 /// A report of alpha by another reporter, with their own credit wish.
 async fn submit_other(app: &TestApp, title: &str) -> (String, String) {
@@ -34,22 +33,6 @@ async fn submit_other(app: &TestApp, title: &str) -> (String, String) {
     )
 }
 
-async fn outbox_subjects(app: &TestApp, id: &str) -> Vec<(Vec<String>, Vec<String>, String)> {
-    app.store
-        .outbox_for_report(&ReportId::parse(id).expect("id"))
-        .await
-        .expect("outbox")
-        .into_iter()
-        .map(|m| {
-            (
-                m.to.iter().map(ToString::to_string).collect(),
-                m.cc.iter().map(ToString::to_string).collect(),
-                m.subject,
-            )
-        })
-        .collect()
-}
-
 fn texts(view: &Value) -> String {
     view.to_string()
 }
@@ -64,7 +47,7 @@ async fn routing_mails_the_projects_team_copied_to_the_organisation() {
             ("beta", "security@example.org"),
         ] {
             let (id, _) = app.submit("Where does this go", None).await;
-            let before = outbox_subjects(&app, &id).await.len();
+            let before = queued_mails(&app, &id).await.len();
             let (status, view) = app
                 .post_json(
                     &format!("/api/v1/reports/{id}/route"),
@@ -73,7 +56,7 @@ async fn routing_mails_the_projects_team_copied_to_the_organisation() {
                 )
                 .await;
             assert_eq!(status, StatusCode::OK, "{b}: {view}");
-            let mails = outbox_subjects(&app, &id).await;
+            let mails = queued_mails(&app, &id).await;
             assert_eq!(mails.len(), before + 1, "{b}: {mails:?}");
             let (to, cc, subject) = mails.last().expect("the routing mail");
             assert_eq!(to, &vec![team.to_string()], "{b}");
@@ -206,7 +189,7 @@ async fn several_reports_of_one_vulnerability_are_merged() {
             );
             assert!(!page.contains("CVE-2026-41001"), "{b}: A's CVE on B's page");
         }
-        let mails = outbox_subjects(&app, &src).await;
+        let mails = queued_mails(&app, &src).await;
         let (to, _, subject) = mails.last().expect("the merge mail");
         assert_eq!(to, &vec!["otto@other.example.net".to_string()], "{b}");
         assert!(subject.contains("Handled together"), "{b}: {subject}");

@@ -3,12 +3,12 @@
 //! credited on the record written after the merge, and a merge across projects is
 //! confirmed (page and API) and told to both teams (docs/process.md#merge-and-split).
 
-use embargo_domain::ids::ReportId;
-use embargo_store::Reports;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{ADMIN, TestApp, apps, csrf_of, page_text, post_form, record_json, token_of};
+use crate::support::{
+    ADMIN, TestApp, apps, csrf_of, page_text, post_form, queued_mails, record_json, token_of,
+};
 
 const OTTO: &str = "otto@other.example.net";
 const OTTO_CREDIT: &str = "Otto Other of Other Labs";
@@ -34,23 +34,6 @@ async fn submit_otto(app: &TestApp, project: &str) -> (String, String) {
         body["id"].as_str().expect("id").into(),
         token_of(body["status_url"].as_str().expect("status_url")).to_string(),
     )
-}
-
-/// (to, cc, subject) of every mail queued with report `id`.
-async fn outbox(app: &TestApp, id: &str) -> Vec<(Vec<String>, Vec<String>, String)> {
-    app.store
-        .outbox_for_report(&ReportId::parse(id).expect("id"))
-        .await
-        .expect("outbox")
-        .into_iter()
-        .map(|m| {
-            (
-                m.to.iter().map(ToString::to_string).collect(),
-                m.cc.iter().map(ToString::to_string).collect(),
-                m.subject,
-            )
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -102,8 +85,11 @@ async fn a_merged_reporter_reviews_the_draft_hears_the_announcement_and_is_credi
                 .collect()
         };
         let draft = format!("[{otto}] Draft announcement for your review");
-        assert!(subjects(outbox(&app, &otto).await).contains(&draft), "{b}");
-        assert!(subjects(outbox(&app, &a).await).is_empty(), "{b}");
+        assert!(
+            subjects(queued_mails(&app, &otto).await).contains(&draft),
+            "{b}"
+        );
+        assert!(subjects(queued_mails(&app, &a).await).is_empty(), "{b}");
         // His status page shows the draft with his credit and without Rita's.
         let (_, page) = app.get(&format!("/status/{otto_token}"), None).await;
         assert!(page.contains("--- Draft announcement ---"), "{b}");
@@ -121,7 +107,7 @@ async fn a_merged_reporter_reviews_the_draft_hears_the_announcement_and_is_credi
             let (status, view) = app.transition(&app.admin, &a, to).await;
             assert_eq!(status, StatusCode::OK, "{b}: {view}");
         }
-        let to_otto = subjects(outbox(&app, &otto).await);
+        let to_otto = subjects(queued_mails(&app, &otto).await);
         assert!(
             to_otto.iter().any(|s| s.starts_with("CVE-2026-41101")),
             "{b}: {to_otto:?}"
@@ -199,7 +185,7 @@ async fn a_merge_across_projects_is_confirmed_and_told_to_both_teams() {
         assert_eq!(view["state"], "merged", "{b}: {view}");
 
         // Both teams are told: alpha's list and beta's (the organisation address).
-        let mails = outbox(&app, &a).await;
+        let mails = queued_mails(&app, &a).await;
         let told: Vec<_> = mails
             .iter()
             .filter(|(_, _, subject)| subject.contains("merged in from another project"))

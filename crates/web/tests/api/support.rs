@@ -196,6 +196,25 @@ pub async fn api_token(store: &SqlStore, user: UserId) -> String {
 }
 
 /// A client that does not follow redirects (tests look at the 303s) and keeps cookies.
+/// (to, cc, subject) of every mail queued with report `id`, oldest first.
+pub async fn queued_mails(app: &TestApp, id: &str) -> Vec<(Vec<String>, Vec<String>, String)> {
+    embargo_store::Reports::outbox_for_report(
+        app.store.as_ref(),
+        &embargo_domain::ids::ReportId::parse(id).expect("id"),
+    )
+    .await
+    .expect("outbox")
+    .into_iter()
+    .map(|m| {
+        (
+            m.to.iter().map(ToString::to_string).collect(),
+            m.cc.iter().map(ToString::to_string).collect(),
+            m.subject,
+        )
+    })
+    .collect()
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
